@@ -1,0 +1,1 @@
+"""NAKIP analysis layer (see shared ARCHITECTURE)."""

@@ -1,0 +1,1 @@
+"""NAKIP cli layer (see shared ARCHITECTURE)."""

@@ -1,0 +1,1 @@
+"""NAKIP clinical layer (see shared ARCHITECTURE)."""

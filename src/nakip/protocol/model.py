@@ -1,0 +1,486 @@
+"""Pydantic model of a single-arm phase I/II protocol: the trial as data.
+
+Every trial-specific number NAKIP uses (cohorts, criteria, treatment, schedule, thresholds, design,
+monitoring, case report forms) lives in one YAML file validated by this model; code reads it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+CohortCode = Literal["overt", "mrd"]
+
+
+class Strict(BaseModel):
+    """Base for every protocol block: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- trial and cohorts
+class Trial(Strict):
+    """Identification of the trial as registered."""
+
+    acronym: str
+    title: str
+    registry_id: str
+    study_id: str
+    sponsor: str
+    phase: str
+    protocol_version: str
+    protocol_date: date
+    planned_sites: int = Field(ge=1)
+
+
+class Condition(Strict):
+    """One machine-checkable condition on a screening or assessment field.
+
+    `op` compares the field's value with `value`; `in`/`not_in` take a list.
+    """
+
+    field: str
+    op: Literal["<", "<=", ">", ">=", "==", "!=", "in", "not_in"]
+    value: Any
+
+    @model_validator(mode="after")
+    def _list_for_membership(self) -> Condition:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"op {self.op!r} needs a list value")
+        return self
+
+
+class Criterion(Strict):
+    """An inclusion or exclusion criterion.
+
+    `kind: data` criteria are decided from the screening record by `check` (all conditions must
+    hold, after `applies_if`); `kind: judgement` criteria need the investigator's confirmation,
+    recorded in the boolean screening field `confirm_field`.
+    """
+
+    id: str = Field(pattern=r"^[A-Z]{2,3}[0-9]{1,2}[a-z]?$")
+    text: str
+    kind: Literal["data", "judgement"]
+    check: list[Condition] = Field(default_factory=list)
+    applies_if: list[Condition] = Field(default_factory=list)
+    confirm_field: str | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _consistent_kind(self) -> Criterion:
+        if self.kind == "data" and not self.check:
+            raise ValueError("a 'data' criterion needs at least one condition in 'check'")
+        if self.kind == "judgement" and not self.confirm_field:
+            raise ValueError("a 'judgement' criterion needs 'confirm_field'")
+        return self
+
+
+class OvertEntry(Strict):
+    """Cohort A entry: relapsed/refractory AML with blasts below a ceiling (exclusive)."""
+
+    bm_blasts_below_pct: float = Field(gt=0, le=100)
+    pb_blasts_below_pct: float = Field(gt=0, le=100)
+    requires_relapsed_or_refractory: bool = True
+
+
+class MRDEntry(Strict):
+    """Cohort B entry: MRD rising by more than `rise_fold` while in haematological remission."""
+
+    rise_fold_above: float = Field(gt=1)
+    rise_reference: Literal["previous", "nadir"]
+    assays: list[Literal["qPCR", "flow"]] = Field(min_length=1)
+    remission_bm_blasts_below_pct: float = Field(gt=0, le=100)
+
+
+class PrimaryEndpoint(Strict):
+    """The response endpoint of a cohort."""
+
+    kind: Literal["eln2022_response", "mrd_log10_decrease"]
+    description: str
+    responder_categories: list[Literal["CR", "CRh", "CRi", "MLFS", "PR"]] = Field(
+        default_factory=list
+    )
+    assessment_day: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _categories_for_eln(self) -> PrimaryEndpoint:
+        if self.kind == "eln2022_response" and not self.responder_categories:
+            raise ValueError("an ELN 2022 endpoint needs 'responder_categories'")
+        return self
+
+
+class PlannedSimonDesign(Strict):
+    """A fixed two-stage design: stop after stage 1 if X1 <= r1; success if X > r."""
+
+    r1: int = Field(ge=0)
+    n1: int = Field(ge=1)
+    r: int = Field(ge=0)
+    n: int = Field(ge=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlannedSimonDesign:
+        if not (self.r1 < self.n1 < self.n and self.r1 <= self.r < self.n):
+            raise ValueError("need r1 < n1 < n and r1 <= r < n")
+        return self
+
+
+class DesignSpec(Strict):
+    """Statistical design of a cohort's response endpoint (exact binomial framework)."""
+
+    type: Literal["simon_optimal", "simon_minimax", "single_stage"]
+    p0: Probability
+    p1: Probability
+    alpha: Probability
+    power: Probability
+    sided: Literal["one-sided"] = "one-sided"
+    nmax: int = Field(ge=2, le=500)
+    planned: PlannedSimonDesign | None = None
+
+    @model_validator(mode="after")
+    def _p0_below_p1(self) -> DesignSpec:
+        if self.p0 >= self.p1:
+            raise ValueError(f"p0 ({self.p0}) must be below p1 ({self.p1})")
+        return self
+
+
+class Cohort(Strict):
+    """One independently analysed cohort."""
+
+    code: CohortCode
+    name: str
+    description: str
+    subject_prefix: str = Field(pattern=r"^[A-Z]{1,4}$")
+    overt_entry: OvertEntry | None = None
+    mrd_entry: MRDEntry | None = None
+    primary_endpoint: PrimaryEndpoint
+    design: DesignSpec
+
+    @model_validator(mode="after")
+    def _entry_matches_code(self) -> Cohort:
+        if self.code == "overt" and self.overt_entry is None:
+            raise ValueError("the overt cohort needs 'overt_entry'")
+        if self.code == "mrd" and self.mrd_entry is None:
+            raise ValueError("the mrd cohort needs 'mrd_entry'")
+        return self
+
+
+class Eligibility(Strict):
+    """Inclusion and exclusion criteria (cohort entry criteria live with the cohorts)."""
+
+    inclusion: list[Criterion] = Field(min_length=1)
+    exclusion: list[Criterion] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Eligibility:
+        ids = [c.id for c in [*self.inclusion, *self.exclusion]]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate criterion ids: {', '.join(dupes)}")
+        return self
+
+
+# --------------------------------------------------------------------------- treatment
+class Talazoparib(Strict):
+    """Talazoparib dosing (registry: 1 mg orally; the rest are protocol parameters)."""
+
+    dose_mg: float = Field(gt=0)
+    route: Literal["oral"]
+    frequency: str
+    start_day: int
+    cycle_length_days: int = Field(ge=1)
+    dosing_days_per_cycle: int = Field(ge=1)
+    max_cycles: int = Field(ge=1)
+    dose_levels_mg: list[float] = Field(min_length=1)
+
+    @field_validator("dose_levels_mg")
+    @classmethod
+    def _descending(cls, v: list[float]) -> list[float]:
+        if any(b >= a for a, b in zip(v, v[1:], strict=False)):
+            raise ValueError("dose levels must strictly decrease")
+        return v
+
+
+class NKInfusionPlan(Strict):
+    """Allogeneic NK-cell product: target dose, infusion days, conditioning and cytokines."""
+
+    source: str
+    target_dose_per_kg: float = Field(gt=0, description="viable NK cells per kg body weight")
+    min_dose_per_kg: float = Field(gt=0)
+    min_viability_pct: float = Field(gt=0, le=100)
+    infusion_days: list[int] = Field(min_length=1)
+    lymphodepletion: str
+    cytokine_support: str
+
+    @model_validator(mode="after")
+    def _min_below_target(self) -> NKInfusionPlan:
+        if self.min_dose_per_kg > self.target_dose_per_kg:
+            raise ValueError("min_dose_per_kg exceeds target_dose_per_kg")
+        return self
+
+
+class Treatment(Strict):
+    """The treatment plan; study day 1 is the first day of talazoparib."""
+
+    talazoparib: Talazoparib
+    nk_cells: NKInfusionPlan
+    washout_days: int = Field(ge=0)
+
+
+# --------------------------------------------------------------------------- schedule
+class Visit(Strict):
+    """A scheduled visit on a study day (day 1 = first talazoparib dose), with its window."""
+
+    code: str = Field(pattern=r"^[A-Z0-9_]{2,12}$")
+    name: str
+    day: int
+    window_before: int = Field(ge=0)
+    window_after: int = Field(ge=0)
+    forms: list[str] = Field(default_factory=list)
+    cohorts: list[CohortCode] = Field(default_factory=lambda: ["overt", "mrd"])
+    response_assessment: bool = False
+
+
+class FollowUp(Strict):
+    """Repeating follow-up after the end of treatment."""
+
+    interval_days: int = Field(ge=1)
+    window_days: int = Field(ge=0)
+    duration_days: int = Field(ge=1)
+    forms: list[str] = Field(default_factory=list)
+
+
+class Schedule(Strict):
+    """Visit schedule (calendar from enrolment), with windows and follow-up."""
+
+    screening_window_days: int = Field(ge=1)
+    visits: list[Visit] = Field(min_length=1)
+    follow_up: FollowUp
+
+    @model_validator(mode="after")
+    def _ordered_unique(self) -> Schedule:
+        codes = [v.code for v in self.visits]
+        if len(set(codes)) != len(codes):
+            raise ValueError("visit codes must be unique")
+        days = [v.day for v in self.visits]
+        if days != sorted(days):
+            raise ValueError("visits must be listed in study-day order")
+        return self
+
+
+# --------------------------------------------------------------------------- clinical criteria
+class ELN2022Criteria(Strict):
+    """Thresholds and conventions of the ELN 2022 response assessment (Döhner 2022, Table 6)."""
+
+    cr_bm_blasts_below_pct: float = 5.0
+    cr_anc_min: float = 1.0
+    cr_platelets_min: float = 100.0
+    crh_anc_min: float = 0.5
+    crh_platelets_min: float = 50.0
+    pr_bm_blasts_min_pct: float = 5.0
+    pr_bm_blasts_max_pct: float = 25.0
+    pr_min_relative_decrease: float = Field(0.5, gt=0, lt=1)
+    pd_relative_increase_above: float = Field(0.5, gt=0)
+    pd_absolute_increase_min_pp: float = 15.0
+    pd_absolute_rule_baseline_below_pct: float = 30.0
+    pd_count_recovery_exemption: bool = True
+    pd_exemption_anc_above: float = 0.5
+    pd_exemption_platelets_above: float = 50.0
+    auer_rods_block_cr: bool = False
+    require_transfusion_independence: bool = False
+    relapse_bm_blasts_min_pct: float = 5.0
+    relapse_pb_min_samples: int = 2
+    relapse_pb_min_days_apart: int = 7
+    response_landmark_days: int = Field(180, ge=1)
+    rounding_decimals: int = Field(9, ge=0, le=15)
+
+
+class MRDCriteria(Strict):
+    """Thresholds of MRD response and progression (Heuser et al., ELN-MRD 2021)."""
+
+    responder_log10_decrease_above: float = Field(1.0, gt=0)
+    progression_log10_increase_min: float = Field(1.0, gt=0)
+    progression_confirmation_days: int = Field(28, ge=1)
+    flow_positive_min_pct: float = 0.1
+    qpcr_positive_cq_below: float = 40.0
+    qpcr_min_positive_replicates: int = 2
+    relapse_bm_blasts_min_pct: float = 5.0
+    rounding_decimals: int = Field(9, ge=0, le=15)
+
+
+class ResponseCriteria(Strict):
+    """Response criteria: the guideline versions and their thresholds."""
+
+    overt_guideline: Literal["ELN 2022"]
+    mrd_guideline: Literal["ELN-MRD 2021"]
+    eln2022: ELN2022Criteria
+    mrd: MRDCriteria
+
+
+class DLTDefinition(Strict):
+    """Dose-limiting toxicity definition and window (protocol parameters, clinical-reference §6)."""
+
+    window_days: int = Field(ge=1)
+    window_start: Literal["first_nk_infusion", "first_talazoparib"]
+    nonhematologic_min_grade: int = Field(ge=1, le=5)
+    min_attribution: Literal["unlikely", "possible", "probable", "definite"]
+    exempt_if_controlled_within_hours: int = Field(ge=0)
+    exempt_controlled_terms: list[str]
+    exempt_fatigue_max_days: int = Field(ge=0)
+    crs_min_grade: int = Field(ge=1, le=5)
+    crs_grade2_max_hours: int = Field(ge=0)
+    icans_min_grade: int = Field(ge=1, le=5)
+    agvhd_min_grade: int = Field(ge=1, le=4)
+    infusion_reaction_min_grade: int = Field(ge=1, le=5)
+    aplasia_after_day: int = Field(ge=1)
+    aplasia_anc_below: float = Field(gt=0)
+    aplasia_platelets_below: float = Field(gt=0)
+    aplasia_cellularity_below_pct: float = Field(gt=0, le=100)
+
+
+class Safety(Strict):
+    """Safety grading conventions."""
+
+    ctcae_version: Literal["5.0"]
+    crs_icans_grading: Literal["ASTCT 2019"]
+    dlt: DLTDefinition
+    feasibility_failure: str
+
+
+class EFSDefinition(Strict):
+    """Event-free survival for one cohort (ELN 2022 definitions, clinical-reference §7)."""
+
+    events: list[
+        Literal["treatment_failure", "haematological_relapse", "mrd_progression", "death"]
+    ] = Field(min_length=1)
+    treatment_failure_at_day_1: bool
+    censor_responders_at_last_assessment: bool
+
+
+class TimeToEvent(Strict):
+    """EFS and OS definitions per cohort; OS is from enrolment to death from any cause."""
+
+    origin: Literal["enrolment"]
+    efs: dict[CohortCode, EFSDefinition]
+    os_censor_at: Literal["last_known_alive"]
+
+
+# --------------------------------------------------------------------------- monitoring
+class MonitoringRule(Strict):
+    """Bayesian continuous monitoring: stop when Pr(rate > limit | data) > cutoff."""
+
+    code: str
+    event: Literal["dlt", "feasibility_failure"]
+    description: str
+    prior_a: float = Field(gt=0)
+    prior_b: float = Field(gt=0)
+    limit: Probability
+    cutoff: Probability
+    min_patients: int = Field(ge=1)
+    per_cohort: bool
+
+
+# --------------------------------------------------------------------------- forms
+class FormField(Strict):
+    """One field of a case report form."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    type: Literal["integer", "decimal", "text", "date", "datetime", "boolean", "choice"]
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] = Field(default_factory=list)
+    required: bool = False
+    required_if: list[Condition] = Field(default_factory=list)
+    help: str | None = None
+    soft_min: float | None = None
+    soft_max: float | None = None
+
+    @model_validator(mode="after")
+    def _choices_for_choice(self) -> FormField:
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a 'choice' field needs 'choices'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min exceeds max")
+        return self
+
+
+class FormDefinition(Strict):
+    """A versioned case report form; an amendment adds a new version, old records keep theirs."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: int = Field(ge=1)
+    title: str
+    repeating: bool = False
+    fields: list[FormField] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_fields(self) -> FormDefinition:
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError("field names must be unique within a form")
+        return self
+
+
+# --------------------------------------------------------------------------- the protocol
+class Protocol(Strict):
+    """The whole protocol; cross-references between blocks are checked here."""
+
+    schema_version: Literal[1]
+    trial: Trial
+    cohorts: list[Cohort] = Field(min_length=1)
+    eligibility: Eligibility
+    treatment: Treatment
+    schedule: Schedule
+    response_criteria: ResponseCriteria
+    safety: Safety
+    time_to_event: TimeToEvent
+    monitoring: list[MonitoringRule] = Field(default_factory=list)
+    forms: list[FormDefinition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Protocol:
+        codes = [c.code for c in self.cohorts]
+        if len(set(codes)) != len(codes):
+            raise ValueError("cohort codes must be unique")
+        missing_efs = sorted(set(codes) - set(self.time_to_event.efs))
+        if missing_efs:
+            raise ValueError(f"time_to_event.efs lacks cohort(s): {', '.join(missing_efs)}")
+        form_versions = [(f.code, f.version) for f in self.forms]
+        if len(set(form_versions)) != len(form_versions):
+            raise ValueError("each (form code, version) must be unique")
+        if self.forms:
+            known = {f.code for f in self.forms}
+            for visit in self.schedule.visits:
+                unknown = sorted(set(visit.forms) - known)
+                if unknown:
+                    raise ValueError(f"visit {visit.code} names unknown form(s): {unknown}")
+        return self
+
+    def cohort(self, code: str) -> Cohort:
+        """The cohort with this code (KeyError naming the known codes otherwise)."""
+        for c in self.cohorts:
+            if c.code == code:
+                return c
+        raise KeyError(f"unknown cohort {code!r}; known: {', '.join(c.code for c in self.cohorts)}")
+
+    def form(self, code: str, version: int | None = None) -> FormDefinition:
+        """A form definition: the given version, or the latest one."""
+        matches = [f for f in self.forms if f.code == code]
+        if version is not None:
+            matches = [f for f in matches if f.version == version]
+        if not matches:
+            raise KeyError(f"unknown form {code!r}" + (f" version {version}" if version else ""))
+        return max(matches, key=lambda f: f.version)
+
+    def current_forms(self) -> list[FormDefinition]:
+        """The latest version of every form, in file order of first appearance."""
+        seen: dict[str, FormDefinition] = {}
+        for f in self.forms:
+            if f.code not in seen or f.version > seen[f.code].version:
+                seen[f.code] = f
+        return list(seen.values())

@@ -1,0 +1,1 @@
+"""NAKIP report layer (see shared ARCHITECTURE)."""

@@ -1,0 +1,1 @@
+"""NAKIP sim layer (see shared ARCHITECTURE)."""

@@ -1,0 +1,1 @@
+"""NAKIP stats layer (see shared ARCHITECTURE)."""
