@@ -15,8 +15,10 @@ _COMMAND_MODULES = (
     "nakip.cli.protocol_cmd",
     "nakip.cli.design_cmd",
     "nakip.cli.monitor_cmd",
+    "nakip.cli.design_report_cmd",
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",
+    "nakip.cli.demo_cmd",
 )
 for _name in _COMMAND_MODULES:
     try:
