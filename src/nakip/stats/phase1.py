@@ -1,0 +1,486 @@
+"""Phase-I safety run-in rules: the 3+3 design (exact OC) and BOIN (boundaries, simulated OC).
+
+* 3+3 (Storer, Biometrics 1989;45:925; the "A" design as commonly run): 3 patients at a dose;
+  0/3 DLT escalate; 1/3 add 3 more, then 1/6 escalate; >= 2 DLTs stop escalating. The MTD is the
+  highest dose with <= 1/6 DLT: after a stop, the next lower dose is expanded to 6 patients if it
+  had only 3 (de-escalating further while >= 2/6). With `confirm_top=True` the top dose is also
+  expanded to 6 before it can be declared the MTD.
+* BOIN (Liu & Yuan, JRSS-C 2015;64:507; BOIN R package, Yan et al., J Stat Softw 2020;94(13)):
+  escalate if the DLT rate at the current dose <= lambda_e, de-escalate if >= lambda_d, else stay;
+  eliminate the dose and higher doses when Pr(p > target | x, n) > 0.95 under Beta(1, 1), n >= 3;
+  select the MTD by isotonic regression (pool-adjacent-violators) of the observed rates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "BoinDesign",
+    "DoseFindingOC",
+    "ThreePlusThree",
+    "boin_boundaries",
+    "isotonic_rates",
+    "select_mtd_boin",
+]
+
+
+def _check_scenario(rates: Sequence[float]) -> np.ndarray:
+    p = np.asarray(rates, dtype=float)
+    if p.ndim != 1 or p.size == 0 or np.any((p < 0) | (p > 1)):
+        raise ValueError("true DLT rates must be a non-empty list of values in [0, 1]")
+    return p
+
+
+@dataclass(frozen=True)
+class DoseFindingOC:
+    """OC of a dose-finding rule for one scenario of true DLT rates per dose.
+
+    `prob_select[d]`: probability that dose d (0-based) is selected as the MTD; `prob_no_mtd`:
+    probability that no dose is selected; `expected_patients[d]`: mean patients treated at d;
+    `expected_dlts`: mean total number of DLTs; `mcse_*`: Monte Carlo standard errors (None when
+    exact).
+    """
+
+    design: str
+    true_rates: tuple[float, ...]
+    prob_select: tuple[float, ...]
+    prob_no_mtd: float
+    expected_patients: tuple[float, ...]
+    expected_n: float
+    expected_dlts: float
+    n_trials: int | None = None
+    mcse_select: tuple[float, ...] | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per dose: true rate, selection probability, expected patients."""
+        df = pd.DataFrame(
+            {
+                "dose": np.arange(1, len(self.true_rates) + 1),
+                "true_rate": self.true_rates,
+                "prob_select": self.prob_select,
+                "expected_patients": self.expected_patients,
+            }
+        )
+        if self.mcse_select is not None:
+            df["mcse_select"] = self.mcse_select
+        return df.set_index("dose")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        return {
+            "design": self.design,
+            "parameters": dict(self.parameters),
+            "true_rates": list(self.true_rates),
+            "prob_select": list(self.prob_select),
+            "prob_no_mtd": self.prob_no_mtd,
+            "expected_patients": list(self.expected_patients),
+            "expected_n": self.expected_n,
+            "expected_dlts": self.expected_dlts,
+            "n_trials": self.n_trials,
+            "mcse_select": None if self.mcse_select is None else list(self.mcse_select),
+        }
+
+
+# --------------------------------------------------------------------------------------- 3+3
+class ThreePlusThree:
+    """The 3+3 rule with its decision table and exact operating characteristics."""
+
+    @property
+    def decision_table(self) -> pd.DataFrame:
+        """The decision table of the 3+3 rule (Storer 1989; Le Tourneau et al., JNCI 2009)."""
+        return pd.DataFrame(
+            {
+                "patients": [3, 3, 3, 6, 6],
+                "dlts": ["0", "1", ">=2", "<=1", ">=2"],
+                "decision": [
+                    "escalate",
+                    "treat 3 more at this dose",
+                    "stop: MTD exceeded; MTD is the next lower dose (expanded to 6)",
+                    "escalate (this dose is the MTD if the next dose is too toxic)",
+                    "stop: MTD exceeded; MTD is the next lower dose (expanded to 6)",
+                ],
+            }
+        )
+
+    def __init__(self, confirm_top: bool = True) -> None:
+        self.confirm_top = bool(confirm_top)
+
+    def operating_characteristics(self, rates: Sequence[float]) -> DoseFindingOC:
+        """Exact OC by enumerating the escalation tree (outcomes grouped as 0, 1, >= 2 DLTs)."""
+        p = _check_scenario(rates)
+        k = p.size
+        select = np.zeros(k + 1)  # index k = no MTD
+        patients = np.zeros(k)
+        dlts = 0.0
+
+        def deescalate(d: int, prob: float, sizes: list[int]) -> None:
+            """Dose d is too toxic: settle the MTD below it (prob = path probability)."""
+            nonlocal dlts
+            below = d - 1
+            while below >= 0:
+                if sizes[below] >= 6:
+                    select[below] += prob
+                    return
+                # expand dose `below` (0/3 so far) by 3 patients: MTD if <= 1 DLT among them
+                q = p[below]
+                p_le1 = (1 - q) ** 3 + 3 * q * (1 - q) ** 2
+                patients[below] += 3 * prob
+                dlts += 3 * q * prob
+                select[below] += prob * p_le1
+                prob *= 1 - p_le1
+                if prob == 0:
+                    return
+                below -= 1
+            select[k] += prob
+
+        def escalate(d: int, prob: float, sizes: list[int]) -> None:
+            nonlocal dlts
+            if prob == 0:
+                return
+            q = p[d]
+            p0 = (1 - q) ** 3
+            p1 = 3 * q * (1 - q) ** 2
+            p_ge2 = max(0.0, 1 - p0 - p1)
+            patients[d] += 3 * prob
+            dlts += 3 * q * prob  # E[DLTs in the first cohort]
+            # 1/3: expand by 3 (DLT expectation of the new cohort added below)
+            pr1 = prob * p1
+            patients[d] += 3 * pr1
+            dlts += 3 * q * pr1
+            p_y0 = (1 - q) ** 3
+            # stop paths: >= 2/3, or 1/3 then >= 1/3
+            stop_prob = prob * p_ge2 + pr1 * (1 - p_y0)
+            deescalate(d, stop_prob, sizes)
+            # pass paths
+            pass3 = prob * p0
+            pass6 = pr1 * p_y0
+            if d == k - 1:
+                if self.confirm_top:
+                    # expand top dose from 3 to 6 after 0/3: MTD if <= 1 DLT in the extra 3
+                    patients[d] += 3 * pass3
+                    dlts += 3 * q * pass3
+                    p_le1 = p0 + p1
+                    select[d] += pass3 * p_le1 + pass6
+                    deescalate(d, pass3 * (1 - p_le1), sizes)
+                else:
+                    select[d] += pass3 + pass6
+                return
+            # continue escalating; the size of dose d (3 or 6) matters only for de-escalation
+            escalate(d + 1, pass3, [*sizes[:d], 3, *sizes[d + 1 :]])
+            escalate(d + 1, pass6, [*sizes[:d], 6, *sizes[d + 1 :]])
+
+        escalate(0, 1.0, [0] * k)
+        return DoseFindingOC(
+            design="3+3",
+            true_rates=tuple(float(v) for v in p),
+            prob_select=tuple(float(v) for v in select[:k]),
+            prob_no_mtd=float(select[k]),
+            expected_patients=tuple(float(v) for v in patients),
+            expected_n=float(patients.sum()),
+            expected_dlts=float(dlts),
+            parameters={"confirm_top": self.confirm_top},
+        )
+
+    def simulate(
+        self, rates: Sequence[float], n_trials: int = 10_000, seed: int | None = 0
+    ) -> DoseFindingOC:
+        """Simulated OC (one trial at a time; for checking the exact calculation)."""
+        p = _check_scenario(rates)
+        k = p.size
+        rng = np.random.default_rng(seed)
+        select = np.zeros(k + 1)
+        patients = np.zeros(k)
+        dlts = 0.0
+        for _ in range(n_trials):
+            n = np.zeros(k, dtype=int)
+            x = np.zeros(k, dtype=int)
+
+            def treat(d: int, m: int = 3, n: np.ndarray = n, x: np.ndarray = x) -> None:
+                n[d] += m
+                x[d] += rng.binomial(m, p[d])
+
+            d = 0
+            too_toxic: int | None = None
+            while True:
+                treat(d)
+                if x[d] == 1 and n[d] == 3:
+                    treat(d)
+                if x[d] >= 2:
+                    too_toxic = d
+                    break
+                if d == k - 1:
+                    if self.confirm_top and n[d] == 3:
+                        treat(d)
+                        if x[d] >= 2:
+                            too_toxic = d
+                            break
+                    break
+                d += 1
+            mtd: int | None = k - 1
+            if too_toxic is not None:
+                mtd = None
+                b = too_toxic - 1
+                while b >= 0:
+                    if n[b] == 3:
+                        treat(b)
+                    if x[b] <= 1:
+                        mtd = b
+                        break
+                    b -= 1
+            select[k if mtd is None else mtd] += 1
+            patients += n
+            dlts += x.sum()
+        ps = select / n_trials
+        return DoseFindingOC(
+            design="3+3",
+            true_rates=tuple(float(v) for v in p),
+            prob_select=tuple(float(v) for v in ps[:k]),
+            prob_no_mtd=float(ps[k]),
+            expected_patients=tuple(float(v) for v in patients / n_trials),
+            expected_n=float(patients.sum() / n_trials),
+            expected_dlts=float(dlts / n_trials),
+            n_trials=n_trials,
+            mcse_select=tuple(float(v) for v in np.sqrt(ps[:k] * (1 - ps[:k]) / n_trials)),
+            parameters={"confirm_top": self.confirm_top},
+        )
+
+
+# ---------------------------------------------------------------------------------------- BOIN
+def boin_boundaries(
+    target: float, p_saf: float | None = None, p_tox: float | None = None
+) -> tuple[float, float]:
+    """BOIN escalation/de-escalation boundaries (lambda_e, lambda_d), Liu & Yuan 2015 eq. (2)-(3).
+
+    lambda_e = log((1-phi1)/(1-phi)) / log(phi(1-phi1) / (phi1(1-phi))),
+    lambda_d = log((1-phi)/(1-phi2)) / log(phi2(1-phi) / (phi(1-phi2))), phi1 = 0.6 phi,
+    phi2 = 1.4 phi by default.
+    """
+    if not 0 < target < 1:
+        raise ValueError(f"target must lie in (0, 1), got {target}")
+    phi1 = 0.6 * target if p_saf is None else p_saf
+    phi2 = 1.4 * target if p_tox is None else p_tox
+    if not 0 < phi1 < target < phi2 < 1:
+        raise ValueError("need 0 < p_saf < target < p_tox < 1")
+    lam_e = math.log((1 - phi1) / (1 - target)) / math.log(
+        target * (1 - phi1) / (phi1 * (1 - target))
+    )
+    lam_d = math.log((1 - target) / (1 - phi2)) / math.log(
+        phi2 * (1 - target) / (target * (1 - phi2))
+    )
+    return lam_e, lam_d
+
+
+def isotonic_rates(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Pool-adjacent-violators fit of DLT rates, non-decreasing in dose (doses with n > 0).
+
+    As the BOIN package's select.mtd: rates (x + 0.05) / (n + 0.1) weighted by the inverse of
+    their variance (x + 0.05)(n - x + 0.05) / ((n + 0.1)^2 (n + 1.1)).
+    """
+    phat = (x + 0.05) / (n + 0.1)
+    var = (x + 0.05) * (n - x + 0.05) / ((n + 0.1) ** 2 * (n + 1.1))
+    w = 1.0 / var
+    vals: list[float] = []
+    wts: list[float] = []
+    counts: list[int] = []
+    for v, wt in zip(phat, w, strict=True):
+        vals.append(float(v))
+        wts.append(float(wt))
+        counts.append(1)
+        while len(vals) > 1 and vals[-2] > vals[-1]:
+            wsum = wts[-2] + wts[-1]
+            merged = (vals[-2] * wts[-2] + vals[-1] * wts[-1]) / wsum
+            c = counts[-2] + counts[-1]
+            vals[-2:] = [merged]
+            wts[-2:] = [wsum]
+            counts[-2:] = [c]
+    return np.repeat(vals, counts)
+
+
+def select_mtd_boin(
+    x: np.ndarray, n: np.ndarray, target: float, cutoff_eli: float = 0.95
+) -> int | None:
+    """BOIN MTD selection: isotonic estimate closest to the target among safe tried doses.
+
+    Doses at or above the lowest dose with Pr(p > target | data) > cutoff_eli (n >= 3) are
+    excluded; if that is the lowest dose, no MTD. Ties: the higher dose when the tied estimates
+    are below the target, else the lower one (the BOIN package breaks ties that way).
+    """
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
+    elim = (n >= 3) & (stats.beta.sf(target, x + 1, n - x + 1) > cutoff_eli)
+    last = x.size if not elim.any() else int(np.argmax(elim))
+    if last == 0:
+        return None
+    tried = np.nonzero(n[:last] > 0)[0]
+    if tried.size == 0:
+        return None
+    iso = isotonic_rates(x[tried], n[tried])
+    iso = iso + np.arange(tried.size) * 1e-10  # tie-break, as in the BOIN package
+    dist = np.abs(iso - target)
+    best = np.nonzero(np.isclose(dist, dist.min(), rtol=0, atol=1e-12))[0]
+    pick = best[-1] if iso[best[0]] < target else best[0]
+    return int(tried[pick])
+
+
+class BoinDesign:
+    """BOIN design for target DLT rate `target` over `n_doses` doses (Liu & Yuan 2015).
+
+    `.boundaries` is the per-n table of the BOIN package's get.boundary: escalate if DLTs <= e_n,
+    de-escalate if >= d_n, eliminate if >= elim_n (n >= 3).
+    """
+
+    def __init__(
+        self,
+        target: float,
+        n_doses: int,
+        cohort_size: int = 3,
+        n_cohorts: int = 10,
+        cutoff_eli: float = 0.95,
+        p_saf: float | None = None,
+        p_tox: float | None = None,
+        start_dose: int = 0,
+        n_earlystop: int = 100,
+    ) -> None:
+        self.lambda_e, self.lambda_d = boin_boundaries(target, p_saf, p_tox)
+        if n_doses < 1 or cohort_size < 1 or n_cohorts < 1:
+            raise ValueError("n_doses, cohort_size and n_cohorts must be positive")
+        if not 0 < cutoff_eli < 1:
+            raise ValueError("cutoff_eli must lie in (0, 1)")
+        if not 0 <= start_dose < n_doses:
+            raise ValueError("start_dose must be a valid dose index")
+        self.target = float(target)
+        self.n_doses = int(n_doses)
+        self.cohort_size = int(cohort_size)
+        self.n_cohorts = int(n_cohorts)
+        self.cutoff_eli = float(cutoff_eli)
+        self.start_dose = int(start_dose)
+        self.n_earlystop = int(n_earlystop)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The design's parameters, with the computed boundaries."""
+        return {
+            "target": self.target,
+            "n_doses": self.n_doses,
+            "cohort_size": self.cohort_size,
+            "n_cohorts": self.n_cohorts,
+            "cutoff_eli": self.cutoff_eli,
+            "lambda_e": self.lambda_e,
+            "lambda_d": self.lambda_d,
+            "start_dose": self.start_dose,
+            "n_earlystop": self.n_earlystop,
+        }
+
+    @cached_property
+    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For n = 0..N: escalate if x <= esc[n]; de-escalate if x >= deesc[n]; eliminate if
+        x >= elim[n] (n + 1 = never)."""
+        nmax = self.cohort_size * self.n_cohorts
+        ns = np.arange(nmax + 1)
+        esc = np.floor(ns * self.lambda_e + 1e-12).astype(np.int64)
+        deesc = np.ceil(ns * self.lambda_d - 1e-12).astype(np.int64)
+        elim = ns + 1
+        for n in range(3, nmax + 1):
+            xs = np.arange(n + 1)
+            hit = stats.beta.sf(self.target, xs + 1, n - xs + 1) > self.cutoff_eli
+            if hit.any():
+                elim[n] = int(xs[hit][0])
+        esc[0] = -1
+        return esc, deesc, elim
+
+    @property
+    def boundaries(self) -> pd.DataFrame:
+        """Boundary table for n = 1..N (as BOIN's get.boundary; <NA> = no such decision)."""
+        esc, deesc, elim = self._tables
+        ns = np.arange(1, esc.size)
+        return pd.DataFrame(
+            {
+                "n": ns,
+                "escalate_if_at_most": pd.array(
+                    [int(v) if v >= 0 else None for v in esc[1:]], dtype="Int64"
+                ),
+                "deescalate_if_at_least": pd.array(
+                    [int(v) if v <= n else None for v, n in zip(deesc[1:], ns, strict=True)],
+                    dtype="Int64",
+                ),
+                "eliminate_if_at_least": pd.array(
+                    [int(v) if v <= n else None for v, n in zip(elim[1:], ns, strict=True)],
+                    dtype="Int64",
+                ),
+            }
+        ).set_index("n")
+
+    def simulate(
+        self, rates: Sequence[float], n_trials: int = 10_000, seed: int | None = 0
+    ) -> DoseFindingOC:
+        """Simulated OC: all trials advance cohort by cohort together (vectorised numpy)."""
+        p = _check_scenario(rates)
+        if p.size != self.n_doses:
+            raise ValueError(f"the scenario needs {self.n_doses} rates, got {p.size}")
+        if n_trials < 1:
+            raise ValueError("n_trials must be positive")
+        esc, deesc, elim = self._tables
+        rng = np.random.default_rng(seed)
+        k = self.n_doses
+        n = np.zeros((n_trials, k), dtype=np.int64)
+        x = np.zeros((n_trials, k), dtype=np.int64)
+        dose = np.full(n_trials, self.start_dose, dtype=np.int64)
+        active = np.ones(n_trials, dtype=bool)
+        eliminated_from = np.full(n_trials, k, dtype=np.int64)  # lowest eliminated dose
+        no_mtd = np.zeros(n_trials, dtype=bool)
+        rows = np.arange(n_trials)
+        for _ in range(self.n_cohorts):
+            idx = rows[active]
+            if idx.size == 0:
+                break
+            d = dose[idx]
+            new = rng.binomial(self.cohort_size, p[d])
+            n[idx, d] += self.cohort_size
+            x[idx, d] += new
+            nn = n[idx, d]
+            xx = x[idx, d]
+            eli = xx >= elim[nn]
+            eliminated_from[idx] = np.where(
+                eli, np.minimum(eliminated_from[idx], d), eliminated_from[idx]
+            )
+            # an eliminated lowest dose stops the trial with no MTD
+            stop_none = eli & (d == 0)
+            no_mtd[idx[stop_none]] = True
+            active[idx[stop_none]] = False
+            up = (xx <= esc[nn]) & (d + 1 < eliminated_from[idx]) & (d + 1 < k)
+            down = ((xx >= deesc[nn]) | eli) & (d > 0)
+            nxt = np.where(up, d + 1, np.where(down, d - 1, d))
+            dose[idx] = nxt
+            early = n[idx, nxt] >= self.n_earlystop
+            active[idx[early]] = False
+        select = np.zeros(k + 1)
+        for t in range(n_trials):
+            if no_mtd[t]:
+                select[k] += 1
+                continue
+            m = select_mtd_boin(x[t], n[t], self.target, self.cutoff_eli)
+            select[k if m is None else m] += 1
+        ps = select / n_trials
+        return DoseFindingOC(
+            design="BOIN",
+            true_rates=tuple(float(v) for v in p),
+            prob_select=tuple(float(v) for v in ps[:k]),
+            prob_no_mtd=float(ps[k]),
+            expected_patients=tuple(float(v) for v in n.mean(axis=0)),
+            expected_n=float(n.sum(axis=1).mean()),
+            expected_dlts=float(x.sum(axis=1).mean()),
+            n_trials=n_trials,
+            mcse_select=tuple(float(v) for v in np.sqrt(ps[:k] * (1 - ps[:k]) / n_trials)),
+            parameters=self.parameters,
+        )
