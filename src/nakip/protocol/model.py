@@ -399,6 +399,9 @@ class FormField(Strict):
     help: str | None = None
     soft_min: float | None = None
     soft_max: float | None = None
+    not_before: str | None = Field(
+        None, description="name of another date field of the form this date may not precede"
+    )
 
     @model_validator(mode="after")
     def _choices_for_choice(self) -> FormField:
@@ -423,6 +426,13 @@ class FormDefinition(Strict):
         names = [f.name for f in self.fields]
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique within a form")
+        types = {f.name: f.type for f in self.fields}
+        for f in self.fields:
+            if f.not_before is not None and types.get(f.not_before) not in ("date", "datetime"):
+                raise ValueError(f"{f.name}.not_before must name a date field of the form")
+            for cond in f.required_if:
+                if cond.field not in types:
+                    raise ValueError(f"{f.name}.required_if names unknown field {cond.field!r}")
         return self
 
 

@@ -1,0 +1,167 @@
+"""The audit trail: who changed what, when, from which value to which, and why.
+
+Built from django-simple-history rows; JSON `values` are compared key by key so a change of one
+field of a form shows as `values.anc`. Exportable as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, Q
+
+from nakip.edc.models import (
+    FormRecord,
+    Lock,
+    MissedVisit,
+    Query,
+    ScreeningRecord,
+    Signature,
+    Subject,
+)
+
+_SKIP = {"updated_at", "history_id", "history_date", "history_user", "history_type"}
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's old and new value."""
+
+    field: str
+    old: Any
+    new: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One history row: the object, when, who, what kind of change, why and what changed."""
+
+    model: str
+    object_id: int
+    object_label: str
+    when: datetime
+    user: str
+    action: str
+    reason: str
+    changes: tuple[FieldChange, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "object_id": self.object_id,
+            "object": self.object_label,
+            "when": self.when.isoformat(),
+            "user": self.user,
+            "action": self.action,
+            "reason": self.reason,
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+def _field_names(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if f.attname not in _SKIP]
+
+
+def _diff(names: list[str], old: Any, new: Any) -> list[FieldChange]:
+    out = []
+    for name in names:
+        a = getattr(old, name, None) if old is not None else None
+        b = getattr(new, name, None)
+        if name == "values" and isinstance(b, dict):
+            a = a if isinstance(a, dict) else {}
+            for key in sorted(set(a) | set(b)):
+                if a.get(key) != b.get(key):
+                    out.append(FieldChange(f"values.{key}", a.get(key), b.get(key)))
+            continue
+        if a != b and not (old is None and b in (None, "", [], {})):
+            out.append(FieldChange(name, a, b))
+    return out
+
+
+def object_history(obj: Model) -> list[AuditEntry]:
+    """Every change of one object, oldest first, with the field-level differences."""
+    model = type(obj)
+    names = _field_names(model)
+    rows = list(obj.history.all().order_by("history_date", "history_id"))
+    out = []
+    previous = None
+    for row in rows:
+        user = row.history_user.username if row.history_user_id else "system"
+        out.append(
+            AuditEntry(
+                model=model._meta.model_name,
+                object_id=obj.pk,
+                object_label=str(obj),
+                when=row.history_date,
+                user=user,
+                action=_ACTIONS.get(row.history_type, row.history_type),
+                reason=row.history_change_reason or "",
+                changes=tuple(_diff(names, previous, row)),
+            )
+        )
+        previous = row
+    return out
+
+
+def subject_history(subject: Subject) -> list[AuditEntry]:
+    """The whole audit trail of a subject's casebook (screening, records, queries, signatures,
+    locks, missed visits), oldest first."""
+    objects: list[Model] = [subject.screening, subject]
+    objects += list(FormRecord.objects.filter(subject=subject))
+    objects += list(
+        Query.objects.filter(Q(record__subject=subject) | Q(screening=subject.screening))
+    )
+    objects += list(Signature.objects.filter(subject=subject))
+    objects += list(Lock.objects.filter(subject=subject))
+    objects += list(MissedVisit.objects.filter(subject=subject))
+    entries = [e for o in objects for e in object_history(o)]
+    return sorted(entries, key=lambda e: e.when)
+
+
+def screening_history(screening: ScreeningRecord) -> list[AuditEntry]:
+    """Audit trail of a screening record and its queries."""
+    entries = object_history(screening)
+    for q in Query.objects.filter(screening=screening):
+        entries += object_history(q)
+    return sorted(entries, key=lambda e: e.when)
+
+
+CSV_COLUMNS = (
+    "model",
+    "object_id",
+    "object",
+    "when",
+    "user",
+    "action",
+    "reason",
+    "field",
+    "old",
+    "new",
+)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def audit_csv(entries: Iterable[AuditEntry]) -> str:
+    """The entries as CSV text, one line per changed field (a line per entry without changes)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        base = [e.model, e.object_id, e.object_label, e.when.isoformat(), e.user, e.action]
+        if not e.changes:
+            writer.writerow([*base, e.reason, "", "", ""])
+        for c in e.changes:
+            writer.writerow([*base, e.reason, c.field, _cell(c.old), _cell(c.new)])
+    return buf.getvalue()

@@ -1,0 +1,585 @@
+"""Derived values of a subject, computed on demand from its source records (never typed in).
+
+ELN 2022 response per response-assessment visit and best response, MRD log10 change and
+responder, CTCAE grades of blood counts, ASTCT CRS/ICANS grades, DLT flag per adverse event,
+NK-product feasibility, and OS/EFS event or censoring dates. The rules live in
+`nakip.clinical`; this module only gathers their inputs from the EDC records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from nakip.clinical import crs_icans, ctcae, dlt, eln2022, events, mrd
+from nakip.edc.models import FormRecord, Subject
+from nakip.edc.schedule import planned_visits
+from nakip.protocol import Protocol
+
+COUNT_UNIT = "10^9/L"
+HB_UNIT = "g/dL"
+#: haematology field -> (CTCAE term, LLN field, unit)
+LAB_TERMS: dict[str, tuple[str, str, str]] = {
+    "anc": ("neutrophil_count_decreased", "anc_lln", COUNT_UNIT),
+    "platelets": ("platelet_count_decreased", "platelets_lln", COUNT_UNIT),
+    "haemoglobin": ("anemia", "haemoglobin_lln", HB_UNIT),
+    "wbc": ("wbc_decreased", "wbc_lln", COUNT_UNIT),
+    "lymphocytes": ("lymphocyte_count_decreased", "lymphocytes_lln", COUNT_UNIT),
+}
+
+
+def _d(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+@dataclass(frozen=True)
+class VisitResponse:
+    """ELN 2022 response at one response-assessment visit."""
+
+    visit_code: str
+    assessment_date: date | None
+    category: str
+    rule: str
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MRDPoint:
+    """One post-baseline MRD sample against the baseline (ELN-MRD 2021)."""
+
+    visit_code: str
+    record_id: int
+    sample_date: date | None
+    value: float | None
+    log10_change: float | None
+    is_bound: bool
+    responder: bool
+    rule: str
+    query: str | None = None
+    response_assessment: bool = False
+
+
+@dataclass(frozen=True)
+class LabGradeRow:
+    """CTCAE v5.0 grade of one blood-count value of a haematology record."""
+
+    record_id: int
+    visit_code: str
+    sample_date: date | None
+    field: str
+    term: str
+    value: float
+    grade: int | None
+    rule: str
+    baseline_grade: int | None = None
+    worsened: bool | None = None
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """ASTCT grade of a CRS or ICANS record."""
+
+    record_id: int
+    kind: str
+    assessment_date: date | None
+    grade: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class AEDerivation:
+    """DLT verdict of one adverse event (None when the DLT window has not started)."""
+
+    record_id: int
+    term: str
+    ctcae_grade: int
+    onset_date: date | None
+    is_dlt: bool | None
+    in_window: bool | None
+    rule: str
+    serious: bool | None = None
+
+
+@dataclass(frozen=True)
+class SubjectDerivation:
+    """Everything NAKIP derives for one subject; `problems` lists inputs the rules rejected."""
+
+    subject_number: str
+    cohort: str
+    enrolment_date: date
+    responses: tuple[VisitResponse, ...]
+    best_response: str | None
+    best_response_rule: str | None
+    eln_responder: bool | None
+    mrd_baseline: float | None
+    mrd: tuple[MRDPoint, ...]
+    mrd_responder: bool | None
+    mrd_progression_date: date | None
+    responder: bool | None
+    relapse_date: date | None
+    lab_grades: tuple[LabGradeRow, ...]
+    crs: tuple[GradeRow, ...]
+    icans: tuple[GradeRow, ...]
+    adverse_events: tuple[AEDerivation, ...]
+    dlt_window_start: date | None
+    has_dlt: bool
+    feasibility_failure: bool | None
+    death_date: date | None
+    last_known_alive_date: date
+    end_of_study_date: date | None
+    end_of_study_reason: str | None
+    time_to_event: dict[str, Any] | None
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+
+class _Records:
+    """The subject's active records indexed by form and visit."""
+
+    def __init__(self, subject: Subject):
+        self.all = list(FormRecord.objects.filter(subject=subject, withdrawn=False).order_by("id"))
+
+    def of(self, form: str) -> list[FormRecord]:
+        return [r for r in self.all if r.form_code == form]
+
+    def at(self, form: str, visit: str) -> FormRecord | None:
+        for r in self.all:
+            if r.form_code == form and r.visit_code == visit:
+                return r
+        return None
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _assessment(
+    recs: _Records, visit: str, fallback_date: date, baseline: dict[str, Any]
+) -> eln2022.Assessment | None:
+    marrow = recs.at("marrow", visit)
+    haem = recs.at("haematology", visit)
+    emd = recs.at("emd", visit)
+    if marrow is None and haem is None and emd is None:
+        return None
+    m = marrow.values if marrow else {}
+    h = haem.values if haem else {}
+    e = emd.values if emd else {}
+    when = _d(m.get("aspirate_date")) or _d(h.get("sample_date")) or fallback_date
+    return eln2022.Assessment(
+        bm_blasts_pct=_float(m.get("bm_blasts_pct")) if m.get("evaluable", True) else None,
+        pb_blasts_pct=_float(h.get("pb_blasts_pct")),
+        extramedullary_disease=e.get("emd_present"),
+        baseline_extramedullary_disease=baseline.get("emd"),
+        anc_per_nl=_float(h.get("anc")),
+        platelets_per_nl=_float(h.get("platelets")),
+        transfusion_independent=h.get("transfusion_independent"),
+        baseline_bm_blasts_pct=baseline.get("bm_blasts_pct"),
+        auer_rods=m.get("auer_rods"),
+        baseline_anc_per_nl=baseline.get("anc"),
+        baseline_platelets_per_nl=baseline.get("platelets"),
+        assessment_date=when,
+    )
+
+
+def _baseline(recs: _Records, subject: Subject, visit: str) -> dict[str, Any]:
+    """Baseline disease values from the first visit (C1D1); screening marrow as a fallback."""
+    marrow = recs.at("marrow", visit)
+    haem = recs.at("haematology", visit)
+    emd = recs.at("emd", visit)
+    scr = subject.screening.values
+    bm = None
+    if marrow is not None and marrow.values.get("evaluable", True):
+        bm = _float(marrow.values.get("bm_blasts_pct"))
+    if bm is None:
+        bm = _float(scr.get("bm_blasts_pct"))
+    return {
+        "bm_blasts_pct": bm,
+        "emd": emd.values.get("emd_present") if emd else None,
+        "anc": _float(haem.values.get("anc")) if haem else _float(scr.get("anc")),
+        "platelets": _float(haem.values.get("platelets")) if haem else _float(scr.get("platelets")),
+    }
+
+
+def _lab_grades(recs: _Records, baseline_visit: str, problems: list[str]) -> list[LabGradeRow]:
+    rows: list[LabGradeRow] = []
+    base: dict[str, int | None] = {}
+    ordered = sorted(
+        recs.of("haematology"),
+        key=lambda r: (r.visit_code != baseline_visit, r.values.get("sample_date", "")),
+    )
+    for rec in ordered:
+        v = rec.values
+        for name, (term, lln_name, unit) in LAB_TERMS.items():
+            if v.get(name) is None:
+                continue
+            lln = v.get(lln_name)
+            try:
+                g = ctcae.grade_lab(term, float(v[name]), unit, _float(lln) if lln else None)
+            except ValueError as exc:
+                problems.append(f"haematology #{rec.pk} {name}: {exc}")
+                continue
+            if rec.visit_code == baseline_visit:
+                base[name] = g.grade
+            b = base.get(name)
+            worse = None
+            if b is not None and g.grade is not None:
+                worse = ctcae.worsened_from_baseline(b, g.grade)
+            rows.append(
+                LabGradeRow(
+                    rec.pk,
+                    rec.visit_code,
+                    _d(v.get("sample_date")),
+                    name,
+                    g.term,
+                    float(v[name]),
+                    g.grade,
+                    g.rule,
+                    b,
+                    worse,
+                )  # fmt: skip
+            )
+    return rows
+
+
+def _astct(recs: _Records, problems: list[str]) -> tuple[list[GradeRow], list[GradeRow]]:
+    crs_rows: list[GradeRow] = []
+    icans_rows: list[GradeRow] = []
+    for rec in recs.of("crs"):
+        v = rec.values
+        try:
+            g = crs_icans.grade_crs(
+                crs_icans.CRSSigns(
+                    fever_c=_float(v.get("fever_c")),
+                    antipyretics_or_anticytokine_given=bool(
+                        v.get("antipyretics_or_anticytokine_given")
+                    ),
+                    hypotension=v.get("hypotension", "none"),
+                    hypoxia=v.get("hypoxia", "none"),
+                    death_from_crs=bool(v.get("death_from_crs")),
+                )
+            )
+        except ValueError as exc:
+            problems.append(f"crs #{rec.pk}: {exc}")
+            continue
+        crs_rows.append(GradeRow(rec.pk, "crs", _d(v.get("assessment_date")), g.grade, g.rule))
+    for rec in recs.of("icans"):
+        v = rec.values
+        try:
+            g = crs_icans.grade_icans(
+                crs_icans.ICANSSigns(
+                    ice_score=v.get("ice_score"),
+                    unarousable=bool(v.get("unarousable")),
+                    consciousness=v.get("consciousness", "normal"),
+                    seizure=v.get("seizure", "none"),
+                    motor_weakness=bool(v.get("motor_weakness")),
+                    raised_icp=v.get("raised_icp", "none"),
+                )
+            )
+        except ValueError as exc:
+            problems.append(f"icans #{rec.pk}: {exc}")
+            continue
+        icans_rows.append(GradeRow(rec.pk, "icans", _d(v.get("assessment_date")), g.grade, g.rule))
+    return crs_rows, icans_rows
+
+
+def _latest_before(recs: list[FormRecord], date_field: str, when: date) -> FormRecord | None:
+    dated = [(r, _d(r.values.get(date_field))) for r in recs]
+    dated = [(r, d) for r, d in dated if d is not None and d <= when]
+    return max(dated, key=lambda t: t[1])[0] if dated else None
+
+
+def _dlt_window_start(subject: Subject, recs: _Records, proto: Protocol) -> date | None:
+    if proto.safety.dlt.window_start == "first_talazoparib":
+        return subject.enrolment_date
+    given = [
+        _d(r.values.get("infusion_date")) for r in recs.of("nk_infusion") if r.values.get("given")
+    ]
+    given = [d for d in given if d is not None]
+    return min(given) if given else None
+
+
+def _adverse_events(
+    subject: Subject, recs: _Records, proto: Protocol, start: date | None, problems: list[str]
+) -> list[AEDerivation]:
+    out = []
+    haem = recs.of("haematology")
+    marrow = recs.of("marrow")
+    crit = proto.response_criteria.eln2022
+    for rec in recs.of("adverse_event"):
+        v = rec.values
+        onset = _d(v.get("onset_date"))
+        if start is None or onset is None:
+            out.append(
+                AEDerivation(
+                    rec.pk,
+                    v.get("term", ""),
+                    int(v.get("ctcae_grade", 0)),
+                    onset,
+                    None,
+                    None,
+                    "DLT not evaluable: the DLT window has not started (no NK-cell infusion)",
+                    v.get("serious"),
+                )  # fmt: skip
+            )
+            continue
+        extra: dict[str, Any] = {}
+        if v.get("category") == "hematologic":
+            h = _latest_before(haem, "sample_date", onset) if haem else None
+            m = _latest_before(marrow, "aspirate_date", onset) if marrow else None
+            extra["assessment_date"] = onset
+            if h is not None:
+                extra["anc_per_nl"] = _float(h.values.get("anc"))
+                extra["platelets_per_nl"] = _float(h.values.get("platelets"))
+            if m is not None:
+                extra["marrow_cellularity_pct"] = _float(m.values.get("cellularity_pct"))
+                blasts = _float(m.values.get("bm_blasts_pct"))
+                if blasts is not None:
+                    extra["leukaemia_present"] = blasts >= crit.relapse_bm_blasts_min_pct
+        resolution = _d(v.get("resolution_date"))
+        try:
+            ae = dlt.AdverseEventRecord(
+                term=v.get("term", ""),
+                ctcae_grade=int(v.get("ctcae_grade", 0)),
+                onset_date=onset,
+                category=v.get("category", "nonhematologic"),
+                resolution_date=resolution,
+                attribution_talazoparib=v.get("attribution_talazoparib"),
+                attribution_nk=v.get("attribution_nk"),
+                controlled_within_hours=_float(v.get("controlled_within_hours")),
+                hours_to_grade_1_or_less=_float(v.get("hours_to_grade_1_or_less")),
+                disease_related=v.get("disease_related"),
+                **extra,
+            )
+            res = dlt.evaluate_dlt(ae, start, proto.safety.dlt)
+        except ValueError as exc:
+            problems.append(f"adverse_event #{rec.pk}: {exc}")
+            continue
+        out.append(
+            AEDerivation(
+                rec.pk,
+                ae.term,
+                ae.ctcae_grade,
+                onset,
+                res.is_dlt,
+                res.in_window,
+                res.rule,
+                v.get("serious"),
+            )  # fmt: skip
+        )
+    return out
+
+
+def _feasibility(recs: _Records, proto: Protocol) -> bool | None:
+    """Feasibility failure: an NK infusion not given, or below the minimum dose or viability."""
+    infusions = recs.of("nk_infusion")
+    if not infusions:
+        return None
+    plan = proto.treatment.nk_cells
+    for r in infusions:
+        v = r.values
+        if not v.get("given"):
+            return True
+        dose, viab = _float(v.get("cell_dose_per_kg")), _float(v.get("viability_pct"))
+        if dose is not None and dose < plan.min_dose_per_kg:
+            return True
+        if viab is not None and viab < plan.min_viability_pct:
+            return True
+    return False
+
+
+def derive_subject(subject: Subject, protocol: Protocol | None = None) -> SubjectDerivation:
+    """All derived values of one subject from its current (non-withdrawn) records."""
+    from nakip.edc.services import get_protocol
+
+    proto = protocol or get_protocol()
+    recs = _Records(subject)
+    problems: list[str] = []
+    visits = planned_visits(subject.cohort, proto)
+    base_visit = proto.schedule.visits[0].code
+    baseline = _baseline(recs, subject, base_visit)
+    crit = proto.response_criteria.eln2022
+    cohort = proto.cohort(subject.cohort)
+
+    # ELN 2022 response per response-assessment visit, and all dated assessments for relapse.
+    responses: list[VisitResponse] = []
+    results: list[eln2022.ResponseResult] = []
+    series: list[eln2022.Assessment] = []
+    for v in visits:
+        if v.code == base_visit:
+            continue
+        a = _assessment(recs, v.code, v.target_date(subject.enrolment_date), baseline)
+        if a is None:
+            continue
+        series.append(a)
+        if not v.response_assessment:
+            continue
+        try:
+            r = eln2022.classify_response(a, crit)
+        except ValueError as exc:
+            problems.append(f"response at {v.code}: {exc}")
+            continue
+        results.append(r)
+        responses.append(VisitResponse(v.code, a.assessment_date, r.category, r.rule, r.missing))
+    best = eln2022.best_response(results) if results else None
+    eln_responder = None
+    if best is not None and cohort.primary_endpoint.kind == "eln2022_response":
+        eln_responder = eln2022.is_responder(
+            best.category, cohort.primary_endpoint.responder_categories
+        )
+    relapse_date = None
+    try:
+        rel = eln2022.detect_relapse(series, crit) if series else None
+        relapse_date = rel.date if rel and rel.relapsed else None
+    except ValueError as exc:
+        problems.append(f"relapse: {exc}")
+    fu_relapse = [_d(r.values.get("relapse_date")) for r in recs.of("follow_up")]
+    fu_relapse = [d for d in fu_relapse if d is not None]
+    if fu_relapse and (relapse_date is None or min(fu_relapse) < relapse_date):
+        relapse_date = min(fu_relapse)
+
+    # MRD against the baseline sample (C1D1, else the screening's current value).
+    mcrit = proto.response_criteria.mrd
+    base_mrd_rec = recs.at("mrd", base_visit)
+    mrd_base = (
+        _float(base_mrd_rec.values.get("value"))
+        if base_mrd_rec
+        else _float(subject.screening.values.get("mrd_current_value"))
+    )
+    ra_codes = {v.code for v in visits if v.response_assessment}
+    points: list[MRDPoint] = []
+    samples: list[mrd.MRDSample] = []
+    for rec in recs.of("mrd"):
+        v = rec.values
+        sd = _d(v.get("sample_date"))
+        if sd is not None and v.get("value") is not None:
+            samples.append(mrd.MRDSample(sd, float(v["value"])))
+        if rec.visit_code == base_visit:
+            continue
+        marrow = recs.at("marrow", rec.visit_code)
+        emd = recs.at("emd", rec.visit_code)
+        try:
+            res = mrd.mrd_response(
+                mrd_base,
+                _float(v.get("value")),
+                _float(v.get("lod")) or None,
+                mcrit,
+                _float(marrow.values.get("bm_blasts_pct")) if marrow else None,
+                emd.values.get("emd_present") if emd else None,
+            )
+        except ValueError as exc:
+            problems.append(f"mrd #{rec.pk}: {exc}")
+            continue
+        points.append(
+            MRDPoint(
+                rec.visit_code,
+                rec.pk,
+                sd,
+                _float(v.get("value")),
+                res.log10_change,
+                res.is_bound,
+                res.responder,
+                res.rule,
+                res.query,
+                rec.visit_code in ra_codes,
+            )  # fmt: skip
+        )
+    ra_points = [p for p in points if p.response_assessment]
+    mrd_responder = any(p.responder for p in ra_points) if ra_points else None
+    mrd_prog_date = None
+    try:
+        if len(samples) >= 2:
+            prog = mrd.mrd_progression(sorted(samples, key=lambda s: s.sample_date), mcrit)
+            mrd_prog_date = prog.date if prog.progressed and prog.confirmed else None
+    except ValueError as exc:
+        problems.append(f"mrd progression: {exc}")
+
+    responder = eln_responder if cohort.primary_endpoint.kind == "eln2022_response" else None
+    if cohort.primary_endpoint.kind == "mrd_log10_decrease":
+        responder = mrd_responder
+
+    lab_rows = _lab_grades(recs, base_visit, problems)
+    crs_rows, icans_rows = _astct(recs, problems)
+    start = _dlt_window_start(subject, recs, proto)
+    aes = _adverse_events(subject, recs, proto, start, problems)
+
+    # Death, last contact, end of study.
+    from nakip.edc.services import death_date as _death
+
+    died = _death(subject)
+    eos = recs.of("end_of_study")
+    eos_date = _d(eos[0].values.get("end_date")) if eos else None
+    eos_reason = eos[0].values.get("reason") if eos else None
+    alive_dates = [subject.enrolment_date]
+    for rec in recs.all:
+        if rec.form_code == "follow_up" and rec.values.get("vital_status") == "dead":
+            continue
+        if rec.form_code == "end_of_study":
+            d = _d(rec.values.get("last_known_alive_date"))
+            if d:
+                alive_dates.append(d)
+            continue
+        for key, val in rec.values.items():
+            if key in ("death_date",) or not isinstance(val, str):
+                continue
+            d = _d(val) if len(val) == 10 and val[4] == "-" else None
+            if d is not None:
+                alive_dates.append(d)
+    last_alive = max(alive_dates)
+    if died is not None and last_alive > died:
+        last_alive = died
+
+    tte = None
+    try:
+        history = events.SubjectHistory(
+            enrolment_date=subject.enrolment_date,
+            responses=[(r.assessment_date, r.category) for r in responses if r.assessment_date],
+            relapse_date=relapse_date,
+            mrd_progression_date=mrd_prog_date,
+            death_date=died,
+            last_known_alive_date=None if died else last_alive,
+        )
+        tte = events.derive_events(history, subject.cohort, proto).to_dict()
+    except ValueError as exc:
+        problems.append(f"time to event: {exc}")
+
+    return SubjectDerivation(
+        subject_number=subject.subject_number,
+        cohort=subject.cohort,
+        enrolment_date=subject.enrolment_date,
+        responses=tuple(responses),
+        best_response=best.category if best else None,
+        best_response_rule=best.rule if best else None,
+        eln_responder=eln_responder,
+        mrd_baseline=mrd_base,
+        mrd=tuple(points),
+        mrd_responder=mrd_responder,
+        mrd_progression_date=mrd_prog_date,
+        responder=responder,
+        relapse_date=relapse_date,
+        lab_grades=tuple(lab_rows),
+        crs=tuple(crs_rows),
+        icans=tuple(icans_rows),
+        adverse_events=tuple(aes),
+        dlt_window_start=start,
+        has_dlt=any(a.is_dlt for a in aes),
+        feasibility_failure=_feasibility(recs, proto),
+        death_date=died,
+        last_known_alive_date=last_alive,
+        end_of_study_date=eos_date,
+        end_of_study_reason=eos_reason,
+        time_to_event=_plain(tte) if tte else None,
+        problems=tuple(problems),
+    )

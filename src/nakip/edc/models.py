@@ -1,0 +1,336 @@
+"""Database models of the EDC: sites, roles, screening, subjects, form records, queries,
+signatures, locks and missed visits. Every model keeps a full history (django-simple-history);
+nothing is ever deleted (withdrawal marks a record). Write through `nakip.edc.services` only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Role(models.TextChoices):
+    """Roles a user holds at a site (or at every site when the membership has no site)."""
+
+    INVESTIGATOR = "investigator", "Investigator"
+    STUDY_NURSE = "study_nurse", "Study nurse (data entry)"
+    MONITOR = "monitor", "Monitor"
+    DATA_MANAGER = "data_manager", "Data manager"
+    STATISTICIAN = "statistician", "Statistician"
+    DSMB = "dsmb", "DSMB member"
+    ADMIN = "admin", "Administrator"
+
+
+class Site(models.Model):
+    """A trial site; subjects belong to the site that screened them."""
+
+    code = models.CharField(
+        max_length=16,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]{0,15}$", "upper-case letters, digits")],
+    )
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Membership(models.Model):
+    """A user's role at one site; `site` empty means the role applies at every site."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="memberships")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "site", "role"], name="membership_unique_site_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(site__isnull=True),
+                name="membership_unique_trialwide_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} @ {self.site.code if self.site else 'all sites'}"
+
+
+class ScreeningOutcome(models.TextChoices):
+    SCREENING = "screening", "In screening"
+    ENROLLED = "enrolled", "Enrolled"
+    SCREEN_FAILED = "screen_failed", "Screen failure"
+
+
+class EligibilityStatus(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    NOT_ELIGIBLE = "not_eligible", "Not eligible"
+    UNDETERMINED = "undetermined", "Undetermined"
+
+
+class ScreeningRecord(models.Model):
+    """A screened patient: consent, the `screening` form values and the eligibility verdict."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="screenings")
+    screening_number = models.CharField(max_length=32, unique=True)
+    consent_date = models.DateField()
+    form_version = models.PositiveIntegerField()
+    values = models.JSONField(default=dict, blank=True)
+    eligibility_status = models.CharField(
+        max_length=16, choices=EligibilityStatus.choices, default=EligibilityStatus.UNDETERMINED
+    )
+    eligibility_cohort = models.CharField(max_length=16, blank=True, default="")
+    eligibility = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=ScreeningOutcome.choices, default=ScreeningOutcome.SCREENING
+    )
+    outcome_date = models.DateField(null=True, blank=True)
+    screen_failure_reasons = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["screening_number"]
+
+    def __str__(self) -> str:
+        return self.screening_number
+
+
+class SubjectSequence(models.Model):
+    """Last subject sequence number used per cohort (row-locked while numbering a subject)."""
+
+    cohort = models.CharField(max_length=16, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Subject(models.Model):
+    """An enrolled subject; study day 1 is `enrolment_date` (first talazoparib dose)."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="subjects")
+    screening = models.OneToOneField(
+        ScreeningRecord, on_delete=models.PROTECT, related_name="subject"
+    )
+    cohort = models.CharField(max_length=16)
+    sequence = models.PositiveIntegerField()
+    subject_number = models.CharField(max_length=16, unique=True)
+    enrolment_date = models.DateField()
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["subject_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "sequence"], name="subject_unique_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return self.subject_number
+
+    @property
+    def is_locked(self) -> bool:
+        """True while an active lock exists (all writes refused)."""
+        return self.locks.filter(unlocked_at__isnull=True).exists()
+
+
+class RecordStatus(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    SIGNED = "signed", "Signed"
+    LOCKED = "locked", "Locked"
+
+
+class FormRecord(models.Model):
+    """One filled case report form: validated `values` against (form_code, form_version).
+
+    `version` increments on every change (optimistic locking); `visit_code` is "" for forms
+    not tied to a visit (adverse events, end of study, unscheduled CRS/ICANS episodes).
+    """
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="records")
+    visit_code = models.CharField(max_length=16, blank=True, default="")
+    form_code = models.CharField(max_length=32)
+    form_version = models.PositiveIntegerField()
+    values = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        max_length=10, choices=RecordStatus.choices, default=RecordStatus.ENTERED
+    )
+    withdrawn = models.BooleanField(default=False)
+    withdrawn_reason = models.TextField(blank=True, default="")
+    sdv_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    sdv_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["subject_id", "id"]
+        indexes = [
+            models.Index(fields=["subject", "form_code"], name="record_subject_form"),
+            models.Index(fields=["subject", "visit_code"], name="record_subject_visit"),
+        ]
+
+    def __str__(self) -> str:
+        where = f" {self.visit_code}" if self.visit_code else ""
+        return f"{self.subject_id}{where} {self.form_code} v{self.form_version} #{self.pk}"
+
+
+class QueryStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+class Query(models.Model):
+    """A data query on a field of a form record or screening record (open/answered/closed).
+
+    `check_code` is set for queries opened automatically by a soft edit check; such a query is
+    closed automatically when the data no longer trigger the check.
+    """
+
+    record = models.ForeignKey(
+        FormRecord, on_delete=models.PROTECT, related_name="queries", null=True, blank=True
+    )
+    screening = models.ForeignKey(
+        ScreeningRecord, on_delete=models.PROTECT, related_name="queries", null=True, blank=True
+    )
+    field_name = models.CharField(max_length=64, blank=True, default="")
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=QueryStatus.choices, default="open")
+    check_code = models.CharField(max_length=64, blank=True, default="")
+    raised_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(blank=True, default="")
+    answered_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_note = models.TextField(blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "queries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(record__isnull=False) & Q(screening__isnull=True))
+                | (Q(record__isnull=True) & Q(screening__isnull=False)),
+                name="query_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"query {self.pk} ({self.status}) on {self.field_name or 'record'}"
+
+    @property
+    def site_id(self) -> int:
+        """The site whose staff may see and answer this query."""
+        return self.record.subject.site_id if self.record_id else self.screening.site_id
+
+
+class Signature(models.Model):
+    """An investigator's electronic signature of a subject's casebook (password re-entered).
+
+    A later change to the subject's data invalidates it (`invalidated_at`).
+    """
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="signatures")
+    signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+    statement = models.TextField()
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+    invalidated_reason = models.TextField(blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Lock(models.Model):
+    """A data lock on one subject; `cohort` is set when it came from a cohort-wide lock."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="locks")
+    cohort = models.CharField(max_length=16, blank=True, default="")
+    locked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True, default="")
+    unlocked_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlock_reason = models.TextField(blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=Q(unlocked_at__isnull=True),
+                name="lock_one_active_per_subject",
+            )
+        ]
+
+
+class MissedVisit(models.Model):
+    """A scheduled visit a user declared missed, with the reason (the only stored visit state)."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="missed_visits")
+    visit_code = models.CharField(max_length=16)
+    reason = models.TextField()
+    marked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "visit_code"],
+                condition=Q(active=True),
+                name="missed_visit_one_active",
+            )
+        ]

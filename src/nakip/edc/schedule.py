@@ -1,0 +1,149 @@
+"""The visit schedule of a subject, computed from the protocol and the enrolment date.
+
+Visit dates are study days from day 1 = enrolment (first talazoparib dose). Follow-up visits
+FU1, FU2, ... fall every `follow_up.interval_days` after the last treatment visit until
+`duration_days`. Status is computed, not stored: done / missed / expected / due / overdue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from nakip.protocol import Protocol, load_protocol
+
+VisitStatusCode = Literal["expected", "due", "overdue", "done", "missed"]
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """A visit of the schedule: code, study day, window (days before/after) and its forms."""
+
+    code: str
+    name: str
+    day: int
+    window_before: int
+    window_after: int
+    forms: tuple[str, ...]
+    response_assessment: bool
+    follow_up: bool
+
+    def target_date(self, day1: date) -> date:
+        return day1 + timedelta(days=self.day - 1)
+
+    def window(self, day1: date) -> tuple[date, date]:
+        target = self.target_date(day1)
+        return target - timedelta(days=self.window_before), target + timedelta(
+            days=self.window_after
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "day": self.day,
+            "window_before": self.window_before,
+            "window_after": self.window_after,
+            "forms": list(self.forms),
+            "response_assessment": self.response_assessment,
+            "follow_up": self.follow_up,
+        }
+
+
+@dataclass(frozen=True)
+class VisitState:
+    """A subject's visit with its dates and computed status."""
+
+    visit: PlannedVisit
+    target_date: date
+    window_start: date
+    window_end: date
+    status: VisitStatusCode
+    forms_entered: tuple[str, ...]
+    forms_missing: tuple[str, ...]
+    missed_reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.visit.to_dict(),
+            "target_date": self.target_date.isoformat(),
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "status": self.status,
+            "forms_entered": list(self.forms_entered),
+            "forms_missing": list(self.forms_missing),
+            "missed_reason": self.missed_reason,
+        }
+
+
+def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[PlannedVisit]:
+    """Every visit of the cohort's schedule in study-day order, follow-up visits included."""
+    proto = protocol or load_protocol()
+    out = [
+        PlannedVisit(
+            v.code,
+            v.name,
+            v.day,
+            v.window_before,
+            v.window_after,
+            tuple(v.forms),
+            v.response_assessment,
+            False,
+        )
+        for v in proto.schedule.visits
+        if cohort in v.cohorts
+    ]
+    fu = proto.schedule.follow_up
+    last_day = out[-1].day if out else 1
+    k = 1
+    while k * fu.interval_days <= fu.duration_days:
+        out.append(
+            PlannedVisit(
+                f"FU{k}",
+                f"Follow-up {k}",
+                last_day + k * fu.interval_days,
+                fu.window_days,
+                fu.window_days,
+                tuple(fu.forms),
+                False,
+                True,
+            )
+        )
+        k += 1
+    return out
+
+
+def find_visit(cohort: str, code: str, protocol: Protocol | None = None) -> PlannedVisit | None:
+    """The planned visit with this code for the cohort, or None."""
+    for v in planned_visits(cohort, protocol):
+        if v.code == code:
+            return v
+    return None
+
+
+def visit_status(
+    visit: PlannedVisit,
+    day1: date,
+    today: date,
+    forms_entered: Iterable[str],
+    missed: bool = False,
+) -> VisitStatusCode:
+    """Status of one visit on `today`.
+
+    done: every form of the visit has an active record; missed: a user marked it missed;
+    otherwise by date: expected before the window, due inside it (both edges inclusive),
+    overdue after it.
+    """
+    entered = set(forms_entered)
+    if visit.forms and set(visit.forms) <= entered:
+        return "done"
+    if missed:
+        return "missed"
+    start, end = visit.window(day1)
+    if today < start:
+        return "expected"
+    if today <= end:
+        return "due"
+    return "overdue"

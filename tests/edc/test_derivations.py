@@ -1,0 +1,225 @@
+"""Derived values end to end: records entered through the services, categories from the
+published rules (ELN 2022 Table 6; ELN-MRD 2021; CTCAE v5.0; ASTCT 2019), recomputed on change."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from nakip.edc import services
+from nakip.edc.derivations import derive_subject
+
+
+def _visit(user: Any, subject: Any, visit: str, day: str, bm: float, anc: float, plt: float,
+           pb: float = 0, emd: bool = False) -> None:  # fmt: skip
+    services.create_record(
+        user, subject, "marrow",
+        {"aspirate_date": day, "evaluable": True, "bm_blasts_pct": bm}, visit,
+    )  # fmt: skip
+    services.create_record(
+        user, subject, "haematology",
+        {"sample_date": day, "anc": anc, "platelets": plt, "haemoglobin": 10,
+         "pb_blasts_pct": pb}, visit,
+    )  # fmt: skip
+    services.create_record(
+        user, subject, "emd", {"assessment_date": day, "emd_present": emd}, visit
+    )
+
+
+def test_marrow_and_counts_give_cr_then_recomputed(subject, investigator) -> None:
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=2, anc=1.5, plt=150)
+    d = derive_subject(subject)
+    assert [(r.visit_code, r.category) for r in d.responses] == [("C2D1", "CR")]
+    assert d.best_response == "CR" and d.responder is True and d.eln_responder is True
+    # ANC 0.9 < 1.0 but >= 0.5 with platelets >= 50: CRh (ELN 2022)
+    rec = services.records(subject, "haematology", "C2D1").get()
+    services.update_record(investigator, rec, {"anc": 0.9}, "lab re-issued", 1, partial=True)
+    d = derive_subject(subject)
+    assert d.responses[0].category == "CRh" and d.responder is True
+
+
+@pytest.mark.parametrize(
+    ("bm", "anc", "plt", "pb", "category"),
+    [
+        (2, 1.2, 30, 0, "CRi"),  # one lineage at CR level
+        (2, 0.3, 30, 0, "MLFS"),  # no recovery
+        (2, 1.5, 150, 1, "SD"),  # blood blasts: not the CR family; < 5 %: not PR
+        (6, 1.5, 150, 0, "PR"),  # 5-25 %, at most half of 12 %, counts at CR level
+        (7, 1.5, 150, 0, "SD"),  # more than half of the baseline
+        (28, 0.3, 30, 0, "PD"),  # +16 points and > 50 % rise from 12 %
+        (26, 0.3, 30, 0, "SD"),  # +14 points: below the 15-point rule
+    ],
+)
+def test_categories_at_c2d1(subject, investigator, bm, anc, plt, pb, category) -> None:
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=bm, anc=anc, plt=plt, pb=pb)
+    assert derive_subject(subject).responses[0].category == category
+
+
+def test_best_response_over_visits(subject, investigator) -> None:
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=6, anc=1.5, plt=150)
+    _visit(investigator, subject, "C4D1", "2026-04-06", bm=2, anc=1.2, plt=30)
+    d = derive_subject(subject)
+    assert [r.category for r in d.responses] == ["PR", "CRi"]
+    assert d.best_response == "CRi" and d.responder is True
+
+
+def test_withdrawn_record_leaves_the_derivation(subject, investigator) -> None:
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=2, anc=1.5, plt=150)
+    marrow = services.records(subject, "marrow", "C2D1").get()
+    services.withdraw_record(investigator, marrow, "wrong patient")
+    d = derive_subject(subject)
+    assert d.responses[0].category == "NE"
+    assert "bm_blasts_pct" in " ".join(d.responses[0].missing) + d.responses[0].rule
+
+
+def test_lab_grades_ctcae(subject, investigator) -> None:
+    # CTCAE v5.0: ANC 0.8 -> grade 3 (< 1.0 - 0.5); platelets 40 -> 3 (< 50 - 25);
+    # ANC exactly 1.0 -> grade 2; Hb 10 g/dL with LLN 12 -> grade 1 (< LLN - 10.0).
+    services.create_record(
+        investigator, subject, "haematology",
+        {"sample_date": "2026-01-12", "anc": 0.8, "platelets": 40, "haemoglobin": 10,
+         "haemoglobin_lln": 12, "pb_blasts_pct": 0}, "C1D1",
+    )  # fmt: skip
+    services.create_record(
+        investigator, subject, "haematology",
+        {"sample_date": "2026-01-19", "anc": 1.0, "platelets": 20, "haemoglobin": 7.9,
+         "pb_blasts_pct": 0}, "C1D8",
+    )  # fmt: skip
+    grades = {(g.visit_code, g.field): g for g in derive_subject(subject).lab_grades}
+    assert grades[("C1D1", "anc")].grade == 3
+    assert grades[("C1D1", "platelets")].grade == 3
+    assert grades[("C1D1", "haemoglobin")].grade == 1
+    assert grades[("C1D8", "anc")].grade == 2
+    assert grades[("C1D8", "anc")].worsened is False
+    assert grades[("C1D8", "platelets")].grade == 4 and grades[("C1D8", "platelets")].worsened
+    assert grades[("C1D8", "haemoglobin")].grade == 3
+
+
+def _mrd(user: Any, subject: Any, visit: str, day: str, value: float, lod: float | None = None):
+    values = {"sample_date": day, "material": "bone_marrow", "assay": "qPCR",
+              "marker": "NPM1 type A", "value": value, "value_unit": "percent_of_abl1"}  # fmt: skip
+    if lod is not None:
+        values["lod"] = lod
+    services.create_record(user, subject, "mrd", values, visit)
+
+
+def test_mrd_log10_change_and_responder(enrol, investigator) -> None:
+    s = enrol("mrd")
+    _mrd(investigator, s, "C1D1", "2026-01-12", 1.0)
+    _mrd(investigator, s, "C2D1", "2026-02-09", 0.1)  # exactly -1 log10: not a responder
+    d = derive_subject(s)
+    assert d.mrd_baseline == 1.0
+    assert d.mrd[0].log10_change == pytest.approx(-1.0)
+    assert d.mrd_responder is False and d.responder is False
+    _mrd(investigator, s, "C4D1", "2026-04-06", 0.05)  # log10(0.05) = -1.301
+    d = derive_subject(s)
+    assert d.mrd[1].log10_change == pytest.approx(-1.30103, abs=1e-5)
+    assert d.mrd_responder is True and d.responder is True
+
+
+def test_undetectable_mrd_uses_lod_bound(enrol, investigator) -> None:
+    s = enrol("mrd")
+    _mrd(investigator, s, "C1D1", "2026-01-12", 1.0)
+    _mrd(investigator, s, "C2D1", "2026-02-09", 0.0, lod=0.01)
+    p = derive_subject(s).mrd[0]
+    assert p.is_bound and p.log10_change == pytest.approx(-2.0) and p.responder
+
+
+NK = {"infusion_date": "2026-01-19", "infusion_number": 1, "given": True,
+      "cell_dose_per_kg": 1e7, "viability_pct": 90, "infusion_reaction_grade": 0}  # fmt: skip
+
+
+def _ae(onset: str, grade: int, term: str = "Pneumonitis", rel: str = "possible") -> dict:
+    return {"term": term, "ctcae_grade": grade, "onset_date": onset, "serious": True,
+            "attribution_talazoparib": rel, "attribution_nk": "unlikely",
+            "category": "nonhematologic", "outcome": "recovering"}  # fmt: skip
+
+
+def test_dlt_flag_per_adverse_event(subject, investigator) -> None:
+    early = services.create_record(investigator, subject, "adverse_event", _ae("2026-01-15", 3))
+    d = derive_subject(subject)
+    assert d.adverse_events[0].is_dlt is None  # no NK infusion yet: window not started
+    services.create_record(investigator, subject, "nk_infusion", NK, "C1D8")
+    in_window = services.create_record(
+        investigator, subject, "adverse_event", _ae("2026-02-15", 3)
+    )  # day 28 counting the infusion day as day 1
+    late = services.create_record(investigator, subject, "adverse_event", _ae("2026-02-16", 3))
+    minor = services.create_record(investigator, subject, "adverse_event", _ae("2026-01-25", 2))
+    unrelated = services.create_record(
+        investigator, subject, "adverse_event", _ae("2026-01-25", 3, rel="unrelated")
+    )
+    d = derive_subject(subject)
+    flags = {a.record_id: (a.is_dlt, a.in_window) for a in d.adverse_events}
+    assert flags[early.record.pk] == (False, False)
+    assert flags[in_window.record.pk] == (True, True)
+    assert flags[late.record.pk] == (False, False)
+    assert flags[minor.record.pk] == (False, True)
+    assert flags[unrelated.record.pk] == (False, True)
+    assert d.has_dlt and d.dlt_window_start == date(2026, 1, 19)
+    assert d.feasibility_failure is False
+
+
+def test_astct_grades_from_signs(subject, investigator) -> None:
+    services.create_record(
+        investigator,
+        subject,
+        "crs",
+        {
+            "onset_date": "2026-01-20",
+            "assessment_date": "2026-01-21",
+            "fever_c": 38.6,
+            "antipyretics_or_anticytokine_given": False,
+            "hypotension": "one_vasopressor",
+            "hypoxia": "low_flow",
+            "death_from_crs": False,
+        },
+    )  # fmt: skip  (ASTCT: worse of hypotension grade 3 and hypoxia grade 2 -> 3)
+    services.create_record(
+        investigator,
+        subject,
+        "icans",
+        {
+            "assessment_date": "2026-01-21",
+            "ice_score": 5,
+            "unarousable": False,
+            "consciousness": "wakes_to_voice",
+            "seizure": "none",
+            "motor_weakness": False,
+            "raised_icp": "none",
+        },
+    )  # fmt: skip  (ICE 3-6 -> 2; wakes to voice -> 2)
+    d = derive_subject(subject)
+    assert [g.grade for g in d.crs] == [3]
+    assert [g.grade for g in d.icans] == [2]
+
+
+def test_os_event_from_follow_up_death(subject, investigator) -> None:
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=2, anc=1.5, plt=150)
+    services.create_record(
+        investigator, subject, "follow_up",
+        {"contact_date": "2026-09-01", "vital_status": "dead", "death_date": "2026-08-20",
+         "death_cause": "leukaemia"}, "FU1",
+    )  # fmt: skip
+    d = derive_subject(subject)
+    assert d.death_date == date(2026, 8, 20)
+    tte = d.time_to_event
+    assert tte is not None and tte["os_event"] is True
+    assert tte["os_date"] == "2026-08-20"
+    assert tte["os_days"] == (date(2026, 8, 20) - date(2026, 1, 12)).days
+    assert d.to_dict()["death_date"] == "2026-08-20"
+
+
+def test_os_censored_at_last_known_alive(subject, investigator) -> None:
+    services.create_record(
+        investigator, subject, "follow_up",
+        {"contact_date": "2026-08-01", "vital_status": "alive"}, "FU1",
+    )  # fmt: skip
+    tte = derive_subject(subject).time_to_event
+    assert tte is not None and tte["os_event"] is False and tte["os_date"] == "2026-08-01"
