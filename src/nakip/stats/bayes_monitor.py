@@ -239,15 +239,18 @@ class BayesianToxicityMonitor:
         )
 
 
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(400)
-_U_NODES = 0.5 * (_GL_NODES + 1.0)
-_U_WEIGHTS = 0.5 * _GL_WEIGHTS
+@lru_cache(maxsize=1)
+def _unit_quadrature() -> tuple[np.ndarray, np.ndarray]:
+    """400-node Gauss-Legendre nodes and weights on (0, 1), built on first use, not at import
+    (the eigenvalue solve takes seconds and most callers never integrate)."""
+    nodes, weights = np.polynomial.legendre.leggauss(400)
+    return 0.5 * (nodes + 1.0), 0.5 * weights
 
 
 @lru_cache(maxsize=64)
 def _standard_quantiles(a: float, b: float) -> np.ndarray:
     """Quantiles of Beta(a, b) at the Gauss-Legendre nodes (cached: ppf is the slow part)."""
-    out = stats.beta.ppf(_U_NODES, a, b)
+    out = stats.beta.ppf(_unit_quadrature()[0], a, b)
     out.setflags(write=False)
     return out
 
@@ -273,7 +276,7 @@ def tse_probability(
         thresh[None, :], experimental_a + x[:, None], experimental_b + (n - x)[:, None]
     )
     tail = np.where(thresh[None, :] >= 1.0, 0.0, np.where(thresh[None, :] <= 0.0, 1.0, tail))
-    return tail @ _U_WEIGHTS
+    return tail @ _unit_quadrature()[1]
 
 
 class ThallSimonEsteyMonitor:
