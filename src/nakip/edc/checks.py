@@ -75,7 +75,10 @@ def coerce(f: FormField, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError("expected a number")
         if isinstance(value, int | float):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer too large for a float, e.g. 10**400
+                raise ValueError("expected a finite number") from None
         elif isinstance(value, str | Decimal):
             try:
                 number = float(Decimal(str(value).strip().replace(",", ".")))
