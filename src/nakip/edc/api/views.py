@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from nakip.edc import audit, permissions, services
 from nakip.edc.api import serializers as s
 from nakip.edc.api.base import CSVCapableView, EDCAPIView
-from nakip.edc.api.datasets import DATASETS, build_dataset
 from nakip.edc.api.lookups import (
     query_for,
     query_queryset,
@@ -25,6 +24,7 @@ from nakip.edc.api.lookups import (
     screening_for,
     subject_for,
 )
+from nakip.edc.datasets import DATASETS, build_dataset
 from nakip.edc.derivations import derive_subject
 from nakip.edc.exceptions import FormValidationError, NotFoundError
 from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site
