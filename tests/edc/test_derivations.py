@@ -223,3 +223,15 @@ def test_os_censored_at_last_known_alive(subject, investigator) -> None:
     )  # fmt: skip
     tte = derive_subject(subject).time_to_event
     assert tte is not None and tte["os_event"] is False and tte["os_date"] == "2026-08-01"
+
+
+def test_text_that_looks_like_a_date_is_not_a_contact_date(enrol, investigator) -> None:
+    """Only fields the form defines as dates count for last-known-alive: an MRD marker such as
+    'CBFB-MYH11' (10 characters, '-' at position 5) once crashed the derivation."""
+    s = enrol("mrd")
+    values = {"sample_date": "2026-01-12", "material": "bone_marrow", "assay": "qPCR",
+              "marker": "CBFB-MYH11", "value": 1.0, "value_unit": "percent_of_abl1"}  # fmt: skip
+    services.create_record(investigator, s, "mrd", values, "C1D1")
+    d = derive_subject(s)
+    assert d.time_to_event is not None
+    assert d.time_to_event["os_date"] == "2026-01-12"

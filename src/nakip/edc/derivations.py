@@ -523,6 +523,7 @@ def derive_subject(subject: Subject, protocol: Protocol | None = None) -> Subjec
     eos_date = _d(eos[0].values.get("end_date")) if eos else None
     eos_reason = eos[0].values.get("reason") if eos else None
     alive_dates = [subject.enrolment_date]
+    date_fields: dict[tuple[str, int], set[str]] = {}
     for rec in recs.all:
         if rec.form_code == "follow_up" and rec.values.get("vital_status") == "dead":
             continue
@@ -531,10 +532,12 @@ def derive_subject(subject: Subject, protocol: Protocol | None = None) -> Subjec
             if d:
                 alive_dates.append(d)
             continue
-        for key, val in rec.values.items():
-            if key in ("death_date",) or not isinstance(val, str):
-                continue
-            d = _d(val) if len(val) == 10 and val[4] == "-" else None
+        form_key = (rec.form_code, rec.form_version)
+        if form_key not in date_fields:  # only fields the form defines as dates are dates
+            form = proto.form(rec.form_code, rec.form_version)
+            date_fields[form_key] = {f.name for f in form.fields if f.type == "date"}
+        for key in date_fields[form_key] - {"death_date"}:
+            d = _d(rec.values.get(key))
             if d is not None:
                 alive_dates.append(d)
     last_alive = max(alive_dates)
