@@ -46,6 +46,9 @@ def test_done_needs_every_form_and_beats_missed() -> None:
     late = DAY1 + timedelta(days=30)
     assert visit_status(v, DAY1, late, ["haematology"]) == "overdue"
     assert visit_status(v, DAY1, late, list(v.forms)) == "done"
+    # CRS and ICANS are event forms: a visit without CRS is complete with its routine forms
+    assert v.expected_forms == ("haematology", "nk_infusion")
+    assert visit_status(v, DAY1, late, ["haematology", "nk_infusion"]) == "done"
     assert visit_status(v, DAY1, late, [], missed=True) == "missed"
 
 

@@ -19,7 +19,11 @@ VisitStatusCode = Literal["expected", "due", "overdue", "done", "missed"]
 
 @dataclass(frozen=True)
 class PlannedVisit:
-    """A visit of the schedule: code, study day, window (days before/after) and its forms."""
+    """A visit of the schedule: code, study day, window (days before/after) and its forms.
+
+    `expected_forms` are the forms every visit must have; the visit's repeating (event) forms,
+    such as CRS or ICANS assessments, are entered only when the event occurs.
+    """
 
     code: str
     name: str
@@ -29,6 +33,7 @@ class PlannedVisit:
     forms: tuple[str, ...]
     response_assessment: bool
     follow_up: bool
+    expected_forms: tuple[str, ...] = ()
 
     def target_date(self, day1: date) -> date:
         return day1 + timedelta(days=self.day - 1)
@@ -49,6 +54,7 @@ class PlannedVisit:
             "forms": list(self.forms),
             "response_assessment": self.response_assessment,
             "follow_up": self.follow_up,
+            "expected_forms": list(self.expected_forms),
         }
 
 
@@ -81,6 +87,10 @@ class VisitState:
 def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[PlannedVisit]:
     """Every visit of the cohort's schedule in study-day order, follow-up visits included."""
     proto = protocol or load_protocol()
+
+    def expected(forms: list[str]) -> tuple[str, ...]:
+        return tuple(f for f in forms if not proto.form(f).repeating)
+
     out = [
         PlannedVisit(
             v.code,
@@ -91,6 +101,7 @@ def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[Planne
             tuple(v.forms),
             v.response_assessment,
             False,
+            expected(v.forms),
         )
         for v in proto.schedule.visits
         if cohort in v.cohorts
@@ -109,6 +120,7 @@ def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[Planne
                 tuple(fu.forms),
                 False,
                 True,
+                expected(fu.forms),
             )
         )
         k += 1
@@ -132,12 +144,13 @@ def visit_status(
 ) -> VisitStatusCode:
     """Status of one visit on `today`.
 
-    done: every form of the visit has an active record; missed: a user marked it missed;
+    done: every expected (non-event) form of the visit has an active record; missed: a user
+    marked it missed;
     otherwise by date: expected before the window, due inside it (both edges inclusive),
     overdue after it.
     """
     entered = set(forms_entered)
-    if visit.forms and set(visit.forms) <= entered:
+    if visit.expected_forms and set(visit.expected_forms) <= entered:
         return "done"
     if missed:
         return "missed"

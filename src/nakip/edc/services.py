@@ -645,7 +645,7 @@ def subject_visits(subject: Subject, today: date | None = None) -> list[VisitSta
                 window_end=end,
                 status=visit_status(v, subject.enrolment_date, today, have, v.code in missed),
                 forms_entered=tuple(f for f in v.forms if f in have),
-                forms_missing=tuple(f for f in v.forms if f not in have),
+                forms_missing=tuple(f for f in v.expected_forms if f not in have),
                 missed_reason=missed.get(v.code, ""),
             )
         )
