@@ -1,0 +1,448 @@
+"""`nakip demo`: the NAKIP-AML protocol, its designs and a whole virtual trial run through the EDC.
+
+Steps: validate and summarise the protocol; Simon designs and monitoring boundaries; a fresh
+SQLite EDC database under --data-dir; seeded virtual patients entered through the EDC services
+(audit trail, edit checks, derivations); per-cohort results; how to open it in the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nakip.cli.apps import app
+from nakip.cli.errors import fail
+from nakip.protocol import Protocol, ProtocolError, default_protocol_path, load_protocol_file
+
+_out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
+SITE_CODE = "VS01"
+SITE_NAME = "Virtual site (NAKIP demo)"
+MARKER = ".nakip-demo.json"
+DB_FILE = "nakip.sqlite3"  # the name nakip.edc.settings gives the SQLite file in NAKIP_DATA_DIR
+MAX_PATIENTS = 200
+
+
+# =========================================================================== protocol and designs
+def _load_protocol() -> tuple[Path, Protocol]:
+    """The protocol the EDC runs (NAKIP_PROTOCOL_FILE or the packaged one), validated."""
+    path = Path(os.environ.get("NAKIP_PROTOCOL_FILE") or default_protocol_path())
+    try:
+        return path, load_protocol_file(path)
+    except ProtocolError as exc:
+        err = Console(stderr=True, highlight=False)
+        err.print(f"[bold red]{path}: {len(exc.issues)} error(s)[/]")
+        for issue in exc.issues:
+            err.print(f"  {issue}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _planned_n(proto: Protocol) -> dict[str, int]:
+    return {
+        c.code: c.design.planned.n if c.design.planned else c.design.nmax for c in proto.cohorts
+    }
+
+
+def _designs(proto: Protocol) -> list[dict[str, Any]]:
+    """Simon optimal and minimax designs of each cohort's parameters vs the planned design."""
+    from nakip.stats import simon
+
+    out = []
+    for c in proto.cohorts:
+        d = c.design
+        found = simon.search(d.p0, d.p1, d.alpha, d.power, d.nmax)
+        chosen = found.minimax if d.type == "simon_minimax" else found.optimal
+        planned = d.planned.model_dump() if d.planned else None
+        match = planned is not None and planned == {
+            "r1": chosen.r1,
+            "n1": chosen.n1,
+            "r": chosen.r,
+            "n": chosen.n,
+        }
+        out.append(
+            {
+                "cohort": c.code,
+                "type": d.type,
+                "p0": d.p0,
+                "p1": d.p1,
+                "alpha": d.alpha,
+                "power": d.power,
+                "planned": planned,
+                "optimal": found.optimal.to_dict(),
+                "minimax": found.minimax.to_dict(),
+                "planned_matches_search": match,
+            }
+        )
+    return out
+
+
+def _boundaries(proto: Protocol) -> list[dict[str, Any]]:
+    """Each monitoring rule's stop boundary as ranges of n sharing the same stop count."""
+    from nakip.stats.bayes_monitor import BayesianToxicityMonitor
+
+    sizes = _planned_n(proto)
+    out = []
+    for rule in proto.monitoring:
+        nmax = max(sizes.values()) if rule.per_cohort else sum(sizes.values())
+        mon = BayesianToxicityMonitor(
+            rule.prior_a, rule.prior_b, rule.limit, rule.cutoff, nmax, rule.min_patients
+        )
+        ranges: list[dict[str, int]] = []
+        for n, b in enumerate((int(x) for x in mon.stop_counts), start=1):
+            if b > n:
+                continue
+            if ranges and ranges[-1]["stop_if_at_least"] == b and ranges[-1]["n_to"] == n - 1:
+                ranges[-1]["n_to"] = n
+            else:
+                ranges.append({"n_from": n, "n_to": n, "stop_if_at_least": b})
+        out.append(
+            {
+                "code": rule.code,
+                "event": rule.event,
+                "scope": "per cohort" if rule.per_cohort else "trial-wide",
+                "limit": rule.limit,
+                "cutoff": rule.cutoff,
+                "prior": [rule.prior_a, rule.prior_b],
+                "nmax": nmax,
+                "boundary": ranges,
+            }
+        )
+    return out
+
+
+def _print_protocol(path: Path, proto: Protocol) -> None:
+    t = proto.trial
+    _out.rule(f"[bold]{t.acronym}[/] virtual trial — protocol {t.protocol_version}")
+    _out.print(f"[green]valid[/]: {path}")
+    _out.print(f"{t.registry_id} · {t.study_id} · {t.sponsor} · phase {t.phase}")
+    table = Table(title="Cohorts (analysed independently)")
+    for col in ("cohort", "primary endpoint", "design", "planned"):
+        table.add_column(col)
+    for c in proto.cohorts:
+        d = c.design
+        pl = d.planned
+        table.add_row(
+            f"{c.code}: {c.name}",
+            c.primary_endpoint.description,
+            f"{d.type}, p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}",
+            f"stop if <= {pl.r1}/{pl.n1}; efficacy if > {pl.r}/{pl.n}" if pl else "-",
+        )
+    _out.print(table)
+    rules = "; ".join(
+        f"{m.code}: stop if Pr({m.event} rate > {m.limit:g}) > {m.cutoff:g}"
+        f" ({'per cohort' if m.per_cohort else 'trial-wide'})"
+        for m in proto.monitoring
+    )
+    _out.print(f"Monitoring: {rules}")
+
+
+def _print_designs(designs: list[dict[str, Any]], bounds: list[dict[str, Any]]) -> None:
+    table = Table(title="Simon two-stage designs (nakip.stats.simon, exact)")
+    for col in ("cohort", "design", "r1/n1", "r/n", "EN0", "PET0", "alpha", "power"):
+        table.add_column(col, justify="right" if col not in ("cohort", "design") else "left")
+    for d in designs:
+        for kind in ("optimal", "minimax"):
+            x = d[kind]
+            table.add_row(
+                d["cohort"],
+                kind,
+                f"{x['r1']}/{x['n1']}",
+                f"{x['r']}/{x['n']}",
+                f"{x['en0']:.2f}",
+                f"{x['pet0']:.3f}",
+                f"{x['alpha']:.4f}",
+                f"{x['power']:.4f}",
+            )
+    _out.print(table)
+    for d in designs:
+        pl = d["planned"]
+        verdict = "matches" if d["planned_matches_search"] else "[yellow]differs from[/]"
+        if pl:
+            _out.print(
+                f"{d['cohort']}: planned {pl['r1']}/{pl['n1']}, {pl['r']}/{pl['n']} "
+                f"{verdict} the {d['type'].replace('simon_', '')} design"
+            )
+    for b in bounds:
+        cells = ", ".join(
+            (f"n {r['n_from']}" if r["n_from"] == r["n_to"] else f"n {r['n_from']}-{r['n_to']}")
+            + f": >= {r['stop_if_at_least']}"
+            for r in b["boundary"]
+        )
+        _out.print(
+            f"[bold]{b['code']}[/] boundary ({b['scope']}, stop if >= b events among the first "
+            f"n; Beta({b['prior'][0]:g}, {b['prior'][1]:g}) prior): {cells}",
+            soft_wrap=False,
+        )
+
+
+# =========================================================================== database
+def _database(data_dir: Path, fresh: bool) -> tuple[Path, bool]:
+    """Point the EDC settings at `data_dir`, reset a previous demo database when `fresh`, set
+    Django up and migrate. Returns (database file, whether demo data already exist)."""
+    if data_dir.exists() and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir} is a file, not a folder")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--data-dir {data_dir}: cannot create ({exc.strerror})")
+    db = data_dir / DB_FILE
+    marker = data_dir / MARKER
+    if "django.conf" in sys.modules:
+        from django.conf import settings
+
+        if settings.configured:
+            name = Path(str(settings.DATABASES["default"]["NAME"]))
+            if name != db:
+                fail("Django is already configured for another database in this process")
+    os.environ["NAKIP_DATA_DIR"] = str(data_dir)
+    os.environ.pop("NAKIP_DATABASE_URL", None)  # the demo always uses its own SQLite file
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nakip.edc.settings")
+    os.environ.setdefault("NAKIP_DEBUG", "false")  # no SQL logging while replaying the trial
+    if fresh and db.exists():
+        if not marker.exists() and _holds_data(db):
+            fail(
+                f"--data-dir {data_dir} holds an EDC database the demo did not create; "
+                "use an empty folder (or --keep to add the demo to it)"
+            )
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if Path(str(settings.DATABASES["default"]["NAME"])) != db:
+        fail(f"the EDC settings do not place the database in --data-dir ({db})")
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    from nakip.edc.models import Site
+
+    return db, Site.objects.filter(code=SITE_CODE).exists()
+
+
+def _holds_data(db: Path) -> bool:
+    """Whether an SQLite file holds EDC data (any site or screening); unreadable counts as yes."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            return any(
+                con.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None  # noqa: S608
+                for t in ("edc_site", "edc_screeningrecord", "auth_user")
+                if t in tables
+            )
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True
+
+
+# =========================================================================== output
+def _print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
+    _out.rule("[bold]Results at the data cut[/] " + res.data_cut.isoformat())
+    _out.print(
+        f"Screened {res.screened} · screen failures {res.screen_failed} · "
+        f"in screening {res.in_screening} · enrolled {res.enrolled}"
+    )
+    if res.failure_reasons:
+        reasons = Table(title="Screen-failure reasons (CONSORT)", show_header=True)
+        reasons.add_column("reason")
+        reasons.add_column("n", justify="right")
+        for reason, n in res.failure_reasons:
+            reasons.add_row(reason, str(n))
+        _out.print(reasons)
+    table = Table(title="Per cohort (derived by the EDC from the entered data)", show_lines=True)
+    table.add_column("")
+    for c in res.cohorts:
+        table.add_column(f"{c.cohort}: {c.name}")
+    rows: list[tuple[str, list[str]]] = [
+        ("screened / failed", [f"{c.screened} / {c.screen_failures}" for c in res.cohorts]),
+        ("enrolled", [str(c.enrolled) for c in res.cohorts]),
+        (
+            "responders / evaluable",
+            [f"{c.responders} / {c.evaluable}" for c in res.cohorts],
+        ),
+        (
+            "best response",
+            [
+                ", ".join(f"{k} {v}" for k, v in c.response_distribution.items() if v)
+                for c in res.cohorts
+            ],
+        ),
+        ("Simon stage 1", [c.simon.stage1_text for c in res.cohorts]),
+        ("Simon final", [c.simon.final_text for c in res.cohorts]),
+        (
+            "DLT patients / evaluable",
+            [f"{c.dlt_patients} / {c.dlt_evaluable} ({c.dlt_events} events)" for c in res.cohorts],
+        ),
+        (
+            "NK product failures",
+            [f"{c.feasibility_failures} / {c.feasibility_evaluable}" for c in res.cohorts],
+        ),
+        ("relapses / deaths", [f"{c.relapses} / {c.deaths}" for c in res.cohorts]),
+        (
+            "monitoring",
+            ["\n".join(f"{m.code}: {m.text}" for m in c.monitoring) for c in res.cohorts],
+        ),
+    ]
+    for label, cells in rows:
+        table.add_row(label, *cells)
+    _out.print(table)
+    for m in res.monitoring:
+        _out.print(f"Trial-wide {m.code} monitoring: {m.text}")
+    if report is not None:
+        _out.print(
+            f"EDC activity: {report.records} records at {report.visits} visits, "
+            f"{report.corrections} corrections with reasons, {report.manual_queries} monitor "
+            f"queries and {report.automatic_queries} edit-check queries (all closed), "
+            f"{report.missed_visits} missed visits, {report.source_verified} records "
+            f"source-verified, {report.signatures} casebooks signed, {report.locks} locked."
+        )
+    _out.rule("[bold]Look at it in the browser[/]")
+    env = "" if data_dir == (Path.cwd() / "nakip-data").resolve() else f"NAKIP_DATA_DIR={data_dir} "
+    _out.print(f"Database: {db}")
+    _out.print(f"Run   [bold]{env}nakip serve[/]   and open http://127.0.0.1:8000/")
+    if report is not None:
+        users = Table(title="Demo users (passwords shown once, stored nowhere)")
+        for col in ("username", "role", "password"):
+            users.add_column(col)
+        for u in report.users:
+            users.add_row(u.username, u.role, u.password)
+        _out.print(users)
+    else:
+        _out.print(
+            "The demo users' passwords were shown when the data were created; "
+            "run `nakip demo` again (fresh) for new ones."
+        )
+
+
+# =========================================================================== the command
+@app.command("demo")
+def demo(
+    patients_per_cohort: Annotated[
+        int, typer.Option("--patients-per-cohort", help="Patients enrolled in each cohort.")
+    ] = 12,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the virtual patients (same seed, same trial).")
+    ] = 2026,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Folder of the demo's SQLite EDC database.")
+    ] = Path("nakip-data"),
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh/--keep",
+            help="Start from an empty demo database (default), or keep the existing one.",
+        ),
+    ] = True,
+    data_cut: Annotated[
+        str | None,
+        typer.Option("--data-cut", help="Data-cut date YYYY-MM-DD (default: today)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Run a seeded virtual NAKIP-AML trial through the EDC and summarise it per cohort."""
+    if not 1 <= patients_per_cohort <= MAX_PATIENTS:
+        fail(
+            f"--patients-per-cohort must be between 1 and {MAX_PATIENTS}, got {patients_per_cohort}"
+        )
+    if seed < 0:
+        fail(f"--seed must be >= 0, got {seed}")
+    cut = date.today()
+    if data_cut:
+        try:
+            cut = date.fromisoformat(data_cut)
+        except ValueError:
+            fail(f"--data-cut: expected a date YYYY-MM-DD, got {data_cut!r}")
+    path, proto = _load_protocol()
+    designs = _designs(proto)
+    bounds = _boundaries(proto)
+    if not as_json:
+        _print_protocol(path, proto)
+        _print_designs(designs, bounds)
+    folder = data_dir.expanduser().resolve()
+    db, existing = _database(folder, fresh)
+
+    from nakip.sim.patients import Scenario, generate_trial
+    from nakip.sim.results import summarize
+
+    scenario = Scenario(patients_per_cohort=patients_per_cohort, seed=seed)
+    report = None
+    if existing:
+        if not as_json:
+            _out.print(f"[yellow]keeping the demo data already in {db}[/]")
+        marker = _read_marker(folder)
+        cut = date.fromisoformat(marker["data_cut"]) if marker.get("data_cut") else cut
+    else:
+        trial = generate_trial(scenario, cut, proto)
+        report = _drive(trial, as_json)
+        cut = trial.data_cut
+        (folder / MARKER).write_text(
+            json.dumps(
+                {
+                    "seed": seed,
+                    "patients_per_cohort": patients_per_cohort,
+                    "data_cut": cut.isoformat(),
+                    "site": SITE_CODE,
+                }
+            ),  # fmt: skip
+            encoding="utf-8",
+        )
+    results = summarize(proto, cut, SITE_CODE)
+    if as_json:
+        payload = {
+            "protocol": {"path": str(path), "valid": True, "trial": proto.trial.acronym},
+            "scenario": scenario.to_dict() if report else _read_marker(folder),
+            "designs": designs,
+            "monitoring_boundaries": bounds,
+            "database": str(db),
+            "edc": report.to_dict() if report else None,
+            "users": [u.to_dict() for u in report.users] if report else [],
+            "results": results.to_dict(),
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str))
+        return
+    _print_results(results, report, db, folder)
+
+
+def _read_marker(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _drive(trial: Any, quiet: bool) -> Any:
+    from nakip.sim.driver import run_trial
+
+    total = len(trial.screenings)
+    if quiet:
+        return run_trial(trial, site_code=SITE_CODE, site_name=SITE_NAME)
+    with Progress(
+        TextColumn("[bold]virtual trial[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=_out,
+    ) as bar:
+        task = bar.add_task("trial", total=total, counts="creating site and users")
+
+        def progress(done: int, total: int, counts: Any) -> None:
+            bar.update(
+                task,
+                completed=done,
+                counts=f"screened {counts['screened']} · enrolled {counts['enrolled']} · "
+                f"visits {counts['visits']} · records {counts['records']}",
+            )
+
+        return run_trial(trial, site_code=SITE_CODE, site_name=SITE_NAME, progress=progress)

@@ -1,0 +1,86 @@
+"""`nakip demo`: bad input fails in one line (exit 2); a small virtual trial in an empty folder
+exits 0 with the per-cohort summary, `--json` is parseable and never shows passwords, and a
+database the demo did not create is never wiped."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nakip.cli.main import app
+
+NAKIP = str(Path(sys.executable).with_name("nakip"))
+runner = CliRunner()
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NAKIP_", "DJANGO_"))}
+    env["COLUMNS"] = "140"
+    return env
+
+
+def _demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NAKIP, "demo", *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--patients-per-cohort", "0"], "--patients-per-cohort must be between 1 and"),
+        (["--data-cut", "yesterday"], "--data-cut: expected a date YYYY-MM-DD"),
+        (["--seed", "-1"], "--seed must be >= 0"),
+    ],
+)
+def test_bad_input_fails_in_one_line(args: list[str], message: str) -> None:
+    res = runner.invoke(app, ["demo", *args])
+    assert res.exit_code == 2
+    assert message in " ".join(res.output.split())
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.slow
+def test_demo_in_an_empty_folder_json_then_keep(tmp_path: Path) -> None:
+    res = _demo(tmp_path, "--patients-per-cohort", "1", "--data-cut", "2026-11-25", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert (tmp_path / "nakip-data" / "nakip.sqlite3").exists()
+    assert out["protocol"]["valid"] is True
+    assert all(d["planned_matches_search"] for d in out["designs"])
+    assert {u["role"] for u in out["users"]} == {
+        "investigator",
+        "study_nurse",
+        "monitor",
+        "data_manager",
+    }
+    assert "password" not in res.stdout.lower()
+    results = out["results"]
+    assert results["enrolled"] == 2
+    assert [c["enrolled"] for c in results["cohorts"]] == [1, 1]
+    assert out["edc"]["records"] > 20 and out["edc"]["signatures"] == 2
+    # --keep summarises the same database again, for people (no new passwords)
+    res = _demo(tmp_path, "--keep")
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "Results at the data cut 2026-11-25" in text
+    assert "Simon" in text and "nakip serve" in text
+    assert "keeping the demo data" in text
+    assert "Nk-" not in res.stdout
+
+
+@pytest.mark.slow
+def test_a_database_the_demo_did_not_create_is_not_wiped(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "nakip.sqlite3").write_bytes(b"not a database")
+    res = _demo(tmp_path, "--data-dir", str(data), "--patients-per-cohort", "1")
+    assert res.returncode == 2
+    assert "holds an EDC database the demo did not create" in " ".join(res.stderr.split())
+    assert (data / "nakip.sqlite3").exists()
