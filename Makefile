@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint format bench clean help
 
 help:
-	@echo "make demo   - install, then validate and summarise the NAKIP-AML protocol and its designs"
+	@echo "make demo   - install, then run the virtual NAKIP-AML trial end to end (nakip demo, SQLite)"
 	@echo "make test   - install, then lint and run the whole test suite (SQLite, PostgreSQL, browser)"
 	@echo "make bench  - run the benchmarks in bench/ (ratios against a peer measured in the same run)"
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/demo.sh
+	$(BIN)/nakip demo
 
 test: $(STAMP)
 	bash scripts/run-tests.sh
