@@ -30,7 +30,7 @@ _BASE = {
     "creatinine_clearance_ml_min": 80,
     "worst_liver_x_uln_exceeds": False,
     "active_cns_disease": False,
-    "breastfeeding": False,
+    "pregnant_or_breastfeeding": False,
     "systemic_immunosuppression": False,
     "uncontrolled_infection": False,
     "unsafe_condition": False,

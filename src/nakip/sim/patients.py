@@ -282,7 +282,7 @@ def _base_screening(d: _Draw, consent: date, protocol: Protocol) -> dict[str, An
         "active_gvhd_grade": 0,
         "ecog": d.weighted({"0": 0.3, "1": 0.5, "2": 0.2}),
         "childbearing_potential": cbp,
-        "breastfeeding": False,
+        "pregnant_or_breastfeeding": False,
         "creatinine_clearance_ml_min": d.u(45, 125),
         "worst_liver_x_uln_exceeds": False,
         "active_cns_disease": False,
