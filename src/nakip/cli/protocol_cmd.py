@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from nakip.cli.apps import protocol_app
-from nakip.cli.errors import fail
 from nakip.protocol import Protocol, ProtocolError, default_protocol_path, load_protocol_file
 
 _out = Console(highlight=False)

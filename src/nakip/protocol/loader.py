@@ -70,8 +70,15 @@ def _positions(node: yaml.Node, loc: Loc, out: dict[Loc, tuple[int, int]]) -> An
             if key in result:
                 line = key_node.start_mark.line + 1
                 raise ProtocolError(
-                    [ProtocolIssue("", line, key_node.start_mark.column + 1, str(key),
-                                   f"duplicate key {key!r}")]
+                    [
+                        ProtocolIssue(
+                            "",
+                            line,
+                            key_node.start_mark.column + 1,
+                            str(key),
+                            f"duplicate key {key!r}",
+                        )
+                    ]
                 )
             out[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _positions(value_node, (*loc, key), out)
@@ -97,7 +104,9 @@ def parse_protocol(text: str, path: str = "<protocol>") -> Protocol:
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ProtocolError([ProtocolIssue(path, line, col, "", f"YAML syntax: {problem}")]) from None
+        raise ProtocolError(
+            [ProtocolIssue(path, line, col, "", f"YAML syntax: {problem}")]
+        ) from None
     if node is None:
         raise ProtocolError([ProtocolIssue(path, None, None, "", "the file is empty")])
     positions: dict[Loc, tuple[int, int]] = {}
@@ -127,7 +136,9 @@ def load_protocol_file(path: str | Path) -> Protocol:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ProtocolError([ProtocolIssue(str(p), None, None, "", exc.strerror or str(exc))])
+        raise ProtocolError(
+            [ProtocolIssue(str(p), None, None, "", exc.strerror or str(exc))]
+        ) from None
     except UnicodeDecodeError:
         raise ProtocolError([ProtocolIssue(str(p), None, None, "", "not UTF-8 text")]) from None
     return parse_protocol(text, str(p))
