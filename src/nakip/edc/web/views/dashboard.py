@@ -1,0 +1,110 @@
+"""Log-in page and the site dashboard (subjects by cohort and status, overdue visits, open
+queries, recent adverse events and screening counts for the user's sites).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from nakip.edc import permissions, services
+from nakip.edc.models import EligibilityStatus, FormRecord, Lock, QueryStatus, ScreeningOutcome
+from nakip.edc.web.views.common import cohort_names, sites_for, subject_state
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, saying how many failures lock the account (django-axes)."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """Adds the axes failure limit and cool-off minutes for the page text."""
+        ctx = super().get_context_data(**kwargs)
+        hours = getattr(settings, "AXES_COOLOFF_TIME", None)
+        ctx["lock_limit"] = getattr(settings, "AXES_FAILURE_LIMIT", None)
+        ctx["lock_minutes"] = round(float(hours) * 60) if isinstance(hours, int | float) else None
+        return ctx
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Site dashboard: subjects by cohort and status, overdue visits, queries, AEs, screening."""
+    user = request.user
+    subjects = list(
+        permissions.visible_subjects(user).select_related("site").order_by("subject_number")
+    )
+    ids = [s.pk for s in subjects]
+    locked = set(
+        Lock.objects.filter(subject_id__in=ids, unlocked_at__isnull=True).values_list(
+            "subject_id", flat=True
+        )
+    )
+    ended = set(
+        FormRecord.objects.filter(
+            subject_id__in=ids, form_code="end_of_study", withdrawn=False
+        ).values_list("subject_id", flat=True)
+    )
+    names = cohort_names()
+    states = ("on study", "off study", "locked")
+    table: dict[str, Counter[str]] = {code: Counter() for code in names}
+    overdue: list[dict[str, Any]] = []
+    today = timezone.localdate()
+    for s in subjects:
+        state = subject_state(s, locked, ended)
+        table.setdefault(s.cohort, Counter())[state] += 1
+        if state == "on study":
+            for v in services.subject_visits(s, today):
+                if v.status == "overdue":
+                    overdue.append({"subject": s, "visit": v, "days": (today - v.window_end).days})
+    cohort_rows = [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "counts": [table[code][st] for st in states],
+            "total": sum(table[code].values()),
+        }
+        for code in table
+    ]
+    queries = permissions.visible_queries(user)
+    open_queries = (
+        queries.filter(status=QueryStatus.OPEN)
+        .select_related("record", "record__subject", "screening")
+        .order_by("-raised_at")
+    )
+    aes = (
+        permissions.visible_records(user)
+        .filter(form_code="adverse_event", withdrawn=False)
+        .select_related("subject")
+        .order_by("-created_at")[:8]
+    )
+    scr = permissions.visible_screenings(user)
+    screening = {
+        "total": scr.count(),
+        "eligible": scr.filter(eligibility_status=EligibilityStatus.ELIGIBLE).count(),
+        "not_eligible": scr.filter(eligibility_status=EligibilityStatus.NOT_ELIGIBLE).count(),
+        "undetermined": scr.filter(eligibility_status=EligibilityStatus.UNDETERMINED).count(),
+        "enrolled": scr.filter(outcome=ScreeningOutcome.ENROLLED).count(),
+        "screen_failed": scr.filter(outcome=ScreeningOutcome.SCREEN_FAILED).count(),
+        "in_screening": scr.filter(outcome=ScreeningOutcome.SCREENING).count(),
+    }
+    ctx = {
+        "can_view": permissions.can(user, "view_subject"),
+        "sites": sites_for(user, "view_subject"),
+        "states": states,
+        "cohort_rows": cohort_rows,
+        "subjects": [(s, subject_state(s, locked, ended)) for s in subjects],
+        "overdue": sorted(overdue, key=lambda o: -o["days"]),
+        "open_query_count": open_queries.count(),
+        "answered_query_count": queries.filter(status=QueryStatus.ANSWERED).count(),
+        "open_queries": open_queries[:6],
+        "aes": aes,
+        "screening": screening,
+    }
+    return render(request, "edc/dashboard.html", ctx)

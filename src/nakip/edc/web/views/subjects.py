@@ -1,0 +1,190 @@
+"""Subject pages: the list and the casebook (visits, derived values, adverse events,
+signature and lock) with its actions (sign, lock/unlock, visit missed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from nakip.edc import permissions, services
+from nakip.edc.derivations import derive_subject
+from nakip.edc.models import FormRecord, Lock, QueryStatus
+from nakip.edc.web.forms import ReasonForm, SignForm
+from nakip.edc.web.views.common import (
+    cohort_names,
+    forms_by_code,
+    need,
+    run_action,
+    subject_or_404,
+    subject_state,
+)
+
+
+@login_required
+def subject_list(request: HttpRequest) -> HttpResponse:
+    """Subjects of the user's sites with study state and unresolved queries."""
+    need(request.user, "view_subject")
+    subjects = list(
+        permissions.visible_subjects(request.user)
+        .select_related("site")
+        .annotate(
+            n_queries=Count(
+                "records__queries",
+                filter=~Q(records__queries__status=QueryStatus.CLOSED),
+                distinct=True,
+            )
+        )
+        .order_by("subject_number")
+    )
+    ids = [s.pk for s in subjects]
+    locked = set(
+        Lock.objects.filter(subject_id__in=ids, unlocked_at__isnull=True).values_list(
+            "subject_id", flat=True
+        )
+    )
+    ended = set(
+        FormRecord.objects.filter(
+            subject_id__in=ids, form_code="end_of_study", withdrawn=False
+        ).values_list("subject_id", flat=True)
+    )
+    names = cohort_names()
+    rows = [
+        {"s": s, "state": subject_state(s, locked, ended), "cohort": names.get(s.cohort, s.cohort)}
+        for s in subjects
+    ]
+    return render(request, "edc/subject_list.html", {"rows": rows})
+
+
+@login_required
+def casebook(request: HttpRequest, number: str) -> HttpResponse:
+    """A subject's casebook: visits, records, derived values, AEs, signature and lock."""
+    subject = subject_or_404(request, number)
+    user = request.user
+    forms = forms_by_code()
+    recs = list(services.records(subject).select_related("created_by"))
+    at: dict[tuple[str, str], list[FormRecord]] = defaultdict(list)
+    for r in recs:
+        at[(r.visit_code, r.form_code)].append(r)
+    locked = subject.is_locked
+    can_enter = permissions.can(user, "enter_data", subject) and not locked
+    visits = []
+    for v in services.subject_visits(subject):
+        cells = [
+            {
+                "code": code,
+                "title": forms[code].title if code in forms else code,
+                "records": at.get((v.visit.code, code), []),
+                "repeating": forms[code].repeating if code in forms else False,
+            }
+            for code in v.visit.forms
+        ]
+        visits.append({"state": v, "forms": cells})
+    in_visits = {code for v in visits for code in v["state"].visit.forms}
+    other_forms = [
+        {"definition": f, "records": at.get(("", f.code), [])}
+        for code, f in forms.items()
+        if code != services.SCREENING_FORM and (f.repeating or code not in in_visits)
+    ]
+    try:
+        derived = derive_subject(subject)
+        derive_error = ""
+    except ValueError as exc:  # bad source data must not hide the casebook
+        derived, derive_error = None, str(exc)
+    lock = subject.locks.filter(unlocked_at__isnull=True).select_related("locked_by").first()
+    ae_records = {r.pk: r for r in recs if r.form_code == "adverse_event"}
+    unresolved = services.unresolved_queries(subject)
+    endpoint = services.get_protocol().cohort(subject.cohort).primary_endpoint
+    ctx = {
+        "subject": subject,
+        "cohort_name": cohort_names().get(subject.cohort, subject.cohort),
+        "good_categories": list(endpoint.responder_categories or ("CR", "CRh", "CRi")),
+        "visits": visits,
+        "response_visits": [
+            v["state"].visit.code for v in visits if v["state"].visit.response_assessment
+        ],
+        "other_forms": other_forms,
+        "derived": derived,
+        "derive_error": derive_error,
+        "ae_records": ae_records,
+        "signature": services.current_signature(subject),
+        "lock": lock,
+        "locked": locked,
+        "unresolved_count": unresolved.count(),
+        "can_enter": can_enter,
+        "can_sign": permissions.can(user, "sign", subject) and not locked,
+        "can_lock": permissions.can(user, "lock", subject),
+        "can_export": permissions.can(user, "export_dataset", subject),
+        "sign_form": SignForm(),
+        "statement": services.SIGNATURE_STATEMENT,
+        "lock_form": ReasonForm(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "edc/casebook.html", ctx)
+
+
+@login_required
+@require_POST
+def subject_sign(request: HttpRequest, number: str) -> HttpResponse:
+    """The investigator signs the casebook (password re-entered)."""
+    subject = subject_or_404(request, number)
+    password = request.POST.get("password", "")
+
+    def run() -> str:
+        services.sign_casebook(request.user, subject, password)
+        return f"Casebook {subject.subject_number} signed."
+
+    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+
+
+@login_required
+@require_POST
+def subject_lock(request: HttpRequest, number: str) -> HttpResponse:
+    """Lock a subject's data (data manager); refused while queries are unresolved."""
+    subject = subject_or_404(request, number)
+    reason = request.POST.get("reason", "")
+
+    def run() -> str:
+        services.lock_subject(request.user, subject, reason)
+        return f"Subject {subject.subject_number} locked."
+
+    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+
+
+@login_required
+@require_POST
+def subject_unlock(request: HttpRequest, number: str) -> HttpResponse:
+    """Lift a subject's lock (data manager; reason required)."""
+    subject = subject_or_404(request, number)
+    reason = request.POST.get("reason", "")
+
+    def run() -> str:
+        services.unlock_subject(request.user, subject, reason)
+        return f"Subject {subject.subject_number} unlocked."
+
+    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+
+
+@login_required
+@require_POST
+def visit_missed(request: HttpRequest, number: str, visit_code: str) -> HttpResponse:
+    """Declare a visit missed (reason required) or, with `undo`, revoke that mark."""
+    subject = subject_or_404(request, number)
+    reason = request.POST.get("reason", "")
+    undo = request.POST.get("undo") == "1"
+
+    def run() -> str:
+        if undo:
+            services.unmark_visit_missed(request.user, subject, visit_code, reason)
+            return f"Visit {visit_code} is no longer marked missed."
+        services.mark_visit_missed(request.user, subject, visit_code, reason)
+        return f"Visit {visit_code} marked missed."
+
+    return run_action(request, reverse("edc-web:casebook", args=[number]) + "#visits", run)
