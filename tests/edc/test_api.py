@@ -408,6 +408,26 @@ def test_lock_refused_with_open_queries_then_read_only(
     assert r.status_code == 200 and r.json()["locked"] is False
 
 
+def test_cohort_lock_is_all_or_nothing(enrol: Any, investigator: Any, staff: dict) -> None:
+    first, second = enrol("overt"), enrol("overt")
+    enrol("mrd")
+    rec = services.create_record(investigator, second, "haematology", HAEM, "C1D15").record
+    q = services.raise_query(staff["monitor"], rec, "anc", "check")
+    dm = api(staff["data_manager"])
+    r = dm.post("/api/cohorts/overt/lock/", {"reason": "interim"}, format="json")
+    assert r.status_code == 409 and second.subject_number in r.json()["error"]
+    first.refresh_from_db()
+    assert not first.is_locked  # nothing was locked: the whole cohort or none of it
+    services.close_query(staff["monitor"], q, "fine")
+    r = dm.post("/api/cohorts/overt/lock/", {"reason": "interim"}, format="json")
+    assert r.status_code == 200 and r.json()["locked"] == ["A-001", "A-002"]
+    assert api(investigator).get("/api/subjects/B-001/").json()["locked"] is False
+    assert api(investigator).post("/api/cohorts/overt/lock/", {}, format="json").status_code == 403
+    assert dm.post("/api/cohorts/nope/lock/", {}, format="json").status_code == 404
+    r = dm.post("/api/cohorts/overt/unlock/", {"reason": "late data"}, format="json")
+    assert r.status_code == 200 and r.json()["unlocked"] == ["A-001", "A-002"]
+
+
 # =========================================================================== datasets
 @pytest.fixture
 def responder(subject: Subject, investigator: Any) -> Subject:
@@ -551,6 +571,8 @@ ALL_PATHS = [
     "/api/subjects/{subject_number}/sign/",
     "/api/subjects/{subject_number}/lock/",
     "/api/subjects/{subject_number}/unlock/",
+    "/api/cohorts/{cohort}/lock/",
+    "/api/cohorts/{cohort}/unlock/",
     "/api/datasets/{name}/",
     "/api/forms/",
     "/api/forms/{code}/",

@@ -191,6 +191,8 @@ WRITES = [
     ("post", "/api/subjects/{subject}/sign/"),
     ("post", "/api/subjects/{subject}/lock/"),
     ("post", "/api/subjects/{subject}/unlock/"),
+    ("post", "/api/cohorts/overt/lock/"),
+    ("post", "/api/cohorts/overt/unlock/"),
 ]
 
 

@@ -168,6 +168,12 @@ class UnlockIn(serializers.Serializer):
     reason = Text()
 
 
+class CohortLockOut(serializers.Serializer):
+    cohort = serializers.CharField()
+    locked = serializers.ListField(child=serializers.CharField(), required=False)
+    unlocked = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 # --------------------------------------------------------------------------- output
 def _username(user: Any) -> str | None:
     return getattr(user, "username", None) if user is not None else None

@@ -45,6 +45,12 @@ urlpatterns = [
     path(S + "sign/", views.SignView.as_view(), name="api-sign"),
     path(S + "lock/", views.LockView.as_view(), name="api-lock"),
     path(S + "unlock/", views.UnlockView.as_view(), name="api-unlock"),
+    path("cohorts/<slug:cohort>/lock/", views.CohortLockView.as_view(), name="api-cohort-lock"),
+    path(
+        "cohorts/<slug:cohort>/unlock/",
+        views.CohortUnlockView.as_view(),
+        name="api-cohort-unlock",
+    ),
     path("records/<int:pk>/", views.RecordDetailView.as_view(), name="api-record"),
     path("records/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="api-withdraw"),
     path("queries/", views.QueryListView.as_view(), name="api-queries"),

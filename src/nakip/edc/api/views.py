@@ -532,6 +532,34 @@ class UnlockView(EDCAPIView):
         return Response(s.SubjectOut(subject_for(request.user, subject_number)).data)
 
 
+class CohortLockView(EDCAPIView):
+    """POST: lock every subject of a cohort at the user's sites (all or nothing)."""
+
+    @extend_schema(
+        summary="Lock a cohort (data manager; refused while any subject has unresolved queries)",
+        request=s.LockIn,
+        responses={200: s.CohortLockOut, **ERRORS},
+    )
+    def post(self, request: Request, cohort: str) -> Response:
+        data = _valid(s.LockIn, request)
+        locks = services.lock_cohort(request.user, cohort, data["reason"])
+        return Response({"cohort": cohort, "locked": [lk.subject.subject_number for lk in locks]})
+
+
+class CohortUnlockView(EDCAPIView):
+    """POST: unlock every locked subject of a cohort at the user's sites."""
+
+    @extend_schema(
+        summary="Unlock a cohort (data manager; reason required)",
+        request=s.UnlockIn,
+        responses={200: s.CohortLockOut, **ERRORS},
+    )
+    def post(self, request: Request, cohort: str) -> Response:
+        data = _valid(s.UnlockIn, request)
+        locks = services.unlock_cohort(request.user, cohort, data["reason"])
+        return Response({"cohort": cohort, "unlocked": [lk.subject.subject_number for lk in locks]})
+
+
 # =========================================================================== datasets, forms
 class DatasetView(CSVCapableView):
     """GET: an analysis dataset as JSON, or CSV with ?format=csv."""
