@@ -584,8 +584,7 @@ def test_dashboard_counts(staff: dict[str, Any], site_a: Any, subject: Subject) 
     assert "overdue visits" in tiles
 
 
-def test_login_is_throttled_after_five_failures(investigator: Any, settings: Any) -> None:
-    settings.AXES_LOCKOUT_TEMPLATE = "edc/lockout.html"
+def test_login_is_throttled_after_five_failures(investigator: Any) -> None:
     c = Client()
     page = c.get("/login/").content.decode()
     assert "After 5 failed attempts the account is blocked for 15 minutes" in page

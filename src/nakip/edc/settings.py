@@ -130,6 +130,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("NAKIP_AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "edc/lockout.html"  # a page that says why and for how long
 AXES_ENABLED = _flag("NAKIP_AXES_ENABLED", default=True)
 
 # Sessions: 30 minutes of inactivity, gone when the browser closes.
