@@ -12,9 +12,9 @@ echo "== lint (ruff)"
 $BIN/ruff check src tests bench
 $BIN/ruff format --check src tests bench
 
-echo "== tests on SQLite"
+echo "== tests on SQLite (PostgreSQL-only tests run in the next step)"
 unset NAKIP_DATABASE_URL
-$BIN/pytest
+$BIN/pytest -m "not postgres"
 
 echo "== EDC tests on PostgreSQL ($PG_URL)"
 if $BIN/python - "$PG_URL" <<'PY'
