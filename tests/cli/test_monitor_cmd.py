@@ -125,6 +125,18 @@ def test_simulate_bad_file_content(tmp_path: Path) -> None:
     assert "r1" in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [("bad.yaml", "- design: {type: simon\n", "YAML syntax"), ("bad.json", "[{", "--scenarios")],
+)
+def test_simulate_unparsable_file(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["design", "simulate", "--scenarios", str(f)])
+    assert result.exit_code == 2
+    assert expected in result.output and "Traceback" not in result.output
+
+
 def test_monitor_rule_from_protocol() -> None:
     import yaml
 

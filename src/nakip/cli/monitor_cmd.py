@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -465,10 +466,12 @@ def simulate(
         fail(f"--scenarios: no such file {scenarios}")
     try:
         scs = load_scenarios(scenarios)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
         fail(f"--scenarios {scenarios}: {exc}")
-    except Exception as exc:  # YAML/JSON syntax errors
-        fail(f"--scenarios {scenarios}: cannot parse ({type(exc).__name__})")
+    except yaml.YAMLError as exc:
+        fail(f"--scenarios {scenarios}: YAML syntax: {getattr(exc, 'problem', None) or exc}")
+    except OSError as exc:
+        fail(f"--scenarios {scenarios}: {exc.strerror or exc}")
     if scheduler is not None and "://" not in scheduler:
         fail(f"--scheduler: expected an address like tcp://HOST:PORT, got {scheduler!r}")
     backend = "dask" if (scheduler or dask) else "local"
