@@ -428,6 +428,27 @@ def test_cohort_lock_is_all_or_nothing(enrol: Any, investigator: Any, staff: dic
     assert r.status_code == 200 and r.json()["unlocked"] == ["A-001", "A-002"]
 
 
+def test_sdv_and_missed_visits(subject: Subject, investigator: Any, staff: dict) -> None:
+    rec = services.create_record(investigator, subject, "haematology", HAEM, "C1D15").record
+    assert api(investigator).post(f"/api/records/{rec.pk}/sdv/").status_code == 403
+    r = api(staff["monitor"]).post(f"/api/records/{rec.pk}/sdv/")
+    assert r.status_code == 200
+    rec.refresh_from_db()
+    assert rec.sdv_by == staff["monitor"] and rec.sdv_at is not None
+    url = "/api/subjects/A-001/visits/C3D1/missed/"
+    inv = api(investigator)
+    r = inv.post(url, {}, format="json")
+    assert r.status_code == 400 and list(r.json()["fields"]) == ["reason"]
+    r = inv.post(url, {"reason": "patient in hospital"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "missed"
+    assert r.json()["missed_reason"] == "patient in hospital"
+    r = inv.delete(url, {"reason": "visit took place after all"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] != "missed"
+    r = inv.post("/api/subjects/A-001/visits/XX9/missed/", {"reason": "x"}, format="json")
+    assert r.status_code == 404 and "XX9" in r.json()["error"]
+    assert api(staff["monitor"]).post(url, {"reason": "x"}, format="json").status_code == 403
+
+
 # =========================================================================== datasets
 @pytest.fixture
 def responder(subject: Subject, investigator: Any) -> Subject:
@@ -558,11 +579,13 @@ ALL_PATHS = [
     "/api/subjects/",
     "/api/subjects/{subject_number}/",
     "/api/subjects/{subject_number}/visits/",
+    "/api/subjects/{subject_number}/visits/{visit_code}/missed/",
     "/api/subjects/{subject_number}/derived/",
     "/api/subjects/{subject_number}/audit/",
     "/api/subjects/{subject_number}/records/",
     "/api/records/{id}/",
     "/api/records/{id}/withdraw/",
+    "/api/records/{id}/sdv/",
     "/api/subjects/{subject_number}/adverse-events/",
     "/api/queries/",
     "/api/queries/{id}/answer/",

@@ -192,6 +192,9 @@ WRITES = [
     ("post", "/api/subjects/{subject}/lock/"),
     ("post", "/api/subjects/{subject}/unlock/"),
     ("post", "/api/cohorts/overt/lock/"),
+    ("post", "/api/records/{record}/sdv/"),
+    ("post", "/api/subjects/{subject}/visits/C3D1/missed/"),
+    ("delete", "/api/subjects/{subject}/visits/C3D1/missed/"),
     ("post", "/api/cohorts/overt/unlock/"),
 ]
 

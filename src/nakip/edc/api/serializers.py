@@ -168,6 +168,14 @@ class UnlockIn(serializers.Serializer):
     reason = Text()
 
 
+class ReasonIn(serializers.Serializer):
+    reason = Text()
+
+
+class NoBodyIn(serializers.Serializer):
+    """An action without arguments: the body, if any, must still be a well-formed JSON object."""
+
+
 class CohortLockOut(serializers.Serializer):
     cohort = serializers.CharField()
     locked = serializers.ListField(child=serializers.CharField(), required=False)

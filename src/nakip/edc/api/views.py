@@ -237,6 +237,40 @@ class SubjectVisitsView(EDCAPIView):
         return Response([v.to_dict() for v in services.subject_visits(subject)])
 
 
+class MissedVisitView(EDCAPIView):
+    """POST: declare a visit missed; DELETE: revoke the mark. A reason is required for both."""
+
+    def _visit(self, request: Request, subject_number: str, visit_code: str) -> Any:
+        if not re.fullmatch(r"[A-Z0-9_]{2,12}", visit_code):
+            raise NotFoundError(f"unknown visit {visit_code!r}")
+        return subject_for(request.user, subject_number), _valid(s.ReasonIn, request)
+
+    @extend_schema(
+        summary="Declare a scheduled visit missed (site staff; reason required)",
+        request=s.ReasonIn,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def post(self, request: Request, subject_number: str, visit_code: str) -> Response:
+        subject, data = self._visit(request, subject_number, visit_code)
+        services.mark_visit_missed(request.user, subject, visit_code, data["reason"])
+        return self._state(subject, visit_code)
+
+    @extend_schema(
+        summary="Revoke a visit's 'missed' mark (site staff; reason required)",
+        request=s.ReasonIn,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def delete(self, request: Request, subject_number: str, visit_code: str) -> Response:
+        subject, data = self._visit(request, subject_number, visit_code)
+        services.unmark_visit_missed(request.user, subject, visit_code, data["reason"])
+        return self._state(subject, visit_code)
+
+    @staticmethod
+    def _state(subject: Any, visit_code: str) -> Response:
+        states = [v for v in services.subject_visits(subject) if v.visit.code == visit_code]
+        return Response(states[0].to_dict())
+
+
 class SubjectDerivedView(EDCAPIView):
     """GET: every value NAKIP derives for the subject."""
 
@@ -338,6 +372,21 @@ class WithdrawView(EDCAPIView):
         rec = record_for(request.user, pk)
         data = _valid(s.WithdrawIn, request)
         services.withdraw_record(request.user, rec, data["reason"], data.get("version"))
+        return Response(s.RecordOut(record_for(request.user, pk)).data)
+
+
+class SDVView(EDCAPIView):
+    """POST: record source-data verification of a record."""
+
+    @extend_schema(
+        summary="Source-data verification of a record (monitor); a later change clears it",
+        request=None,
+        responses={200: s.RecordOut, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        rec = record_for(request.user, pk)
+        _valid(s.NoBodyIn, request)
+        services.mark_sdv(request.user, rec)
         return Response(s.RecordOut(record_for(request.user, pk)).data)
 
 
