@@ -5,6 +5,7 @@ signature and lock) with its actions (sign, lock/unlock, visit missed).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from nakip.edc import permissions, services
 from nakip.edc.derivations import derive_subject
-from nakip.edc.models import FormRecord, Lock, QueryStatus
+from nakip.edc.models import FormRecord, Lock, QueryStatus, Subject
 from nakip.edc.web.forms import ReasonForm, SignForm
 from nakip.edc.web.views.common import (
     cohort_names,
@@ -130,46 +131,56 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "edc/casebook.html", ctx)
 
 
+def _casebook_action(
+    request: HttpRequest, number: str, act: Callable[[Subject], object], done: str
+) -> HttpResponse:
+    """Run one service call on a visible subject and return to its casebook with a message."""
+    subject = subject_or_404(request, number)
+
+    def run() -> str:
+        act(subject)
+        return done.format(number=subject.subject_number)
+
+    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+
+
 @login_required
 @require_POST
 def subject_sign(request: HttpRequest, number: str) -> HttpResponse:
     """The investigator signs the casebook (password re-entered)."""
-    subject = subject_or_404(request, number)
     password = request.POST.get("password", "")
-
-    def run() -> str:
-        services.sign_casebook(request.user, subject, password)
-        return f"Casebook {subject.subject_number} signed."
-
-    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+    return _casebook_action(
+        request,
+        number,
+        lambda s: services.sign_casebook(request.user, s, password),
+        "Casebook {number} signed.",
+    )
 
 
 @login_required
 @require_POST
 def subject_lock(request: HttpRequest, number: str) -> HttpResponse:
     """Lock a subject's data (data manager); refused while queries are unresolved."""
-    subject = subject_or_404(request, number)
     reason = request.POST.get("reason", "")
-
-    def run() -> str:
-        services.lock_subject(request.user, subject, reason)
-        return f"Subject {subject.subject_number} locked."
-
-    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+    return _casebook_action(
+        request,
+        number,
+        lambda s: services.lock_subject(request.user, s, reason),
+        "Subject {number} locked.",
+    )
 
 
 @login_required
 @require_POST
 def subject_unlock(request: HttpRequest, number: str) -> HttpResponse:
     """Lift a subject's lock (data manager; reason required)."""
-    subject = subject_or_404(request, number)
     reason = request.POST.get("reason", "")
-
-    def run() -> str:
-        services.unlock_subject(request.user, subject, reason)
-        return f"Subject {subject.subject_number} unlocked."
-
-    return run_action(request, reverse("edc-web:casebook", args=[number]), run)
+    return _casebook_action(
+        request,
+        number,
+        lambda s: services.unlock_subject(request.user, s, reason),
+        "Subject {number} unlocked.",
+    )
 
 
 @login_required
