@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,19 +16,12 @@ from rich.table import Table
 
 from nakip.cli.apps import design_app
 from nakip.cli.errors import fail
-from nakip.stats.binomial import (
-    NoSingleStageDesignError,
-    single_stage_design,
-    single_stage_reject_prob,
-)
-from nakip.stats.simon import (
-    NoDesignError,
-    SimonDesign,
-    TwoStageInference,
-    TwoStageRule,
-    operating_characteristics,
-    search,
-)
+
+if TYPE_CHECKING:
+    from nakip.stats.simon import SimonDesign
+
+# The statistics modules (scipy, pandas) are imported inside each command, so that every other
+# `nakip` command starts without paying for them.
 
 _out = Console(highlight=False)
 
@@ -74,6 +67,8 @@ def simon_cmd(
     as_json: JSON = False,
 ) -> None:
     """Simon (1989) optimal and minimax two-stage designs, and all admissible designs."""
+    from nakip.stats.simon import NoDesignError, search
+
     try:
         result = search(p0, p1, alpha, power, nmax)
     except NoDesignError as exc:
@@ -116,6 +111,8 @@ def single_cmd(
     as_json: JSON = False,
 ) -> None:
     """Smallest exact single-stage design: reject H0 if at least r of n respond."""
+    from nakip.stats.binomial import NoSingleStageDesignError, single_stage_design
+
     try:
         d = single_stage_design(p0, p1, alpha, power, nmax)
     except NoSingleStageDesignError as exc:
@@ -161,6 +158,9 @@ def oc_cmd(
 
     simon: stop if X1 <= r1 of n1, efficacy if X > r of n. single: efficacy if X >= r of n.
     """
+    from nakip.stats.binomial import single_stage_reject_prob
+    from nakip.stats.simon import TwoStageRule, operating_characteristics
+
     rates = _parse_rates(p)
     if r is None or n is None:
         fail("--r and --n are required")
@@ -219,6 +219,8 @@ def infer_cmd(
     as_json: JSON = False,
 ) -> None:
     """Exact inference after a two-stage trial (stage-wise ordering, Koyama & Chen 2008)."""
+    from nakip.stats.simon import TwoStageInference, TwoStageRule
+
     try:
         rule = TwoStageRule(r1, n1, r, n)
         fitted = TwoStageInference(rule, p0=p0, conf_level=conf_level).fit(x1, x2)

@@ -10,9 +10,8 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 import yaml
 from rich.console import Console
@@ -20,6 +19,9 @@ from rich.table import Table
 
 from nakip.cli.apps import design_app
 from nakip.cli.errors import fail
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Wide tables: when stdout is not a terminal (pipes, files) do not squeeze them to 80 columns.
 _out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -67,6 +69,8 @@ def _positive(value: float, option: str) -> None:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame (index included) to JSON-ready rows, <NA>/NaN as null."""
+    import pandas as pd  # imported here: `nakip` starts without pandas
+
     flat = df.reset_index()
     rows = []
     for rec in flat.to_dict(orient="records"):
@@ -75,6 +79,8 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _table(title: str, df: pd.DataFrame, digits: int = 4) -> Table:
+    import pandas as pd
+
     flat = df.reset_index()
     table = Table(title=title)
     for col in flat.columns:
