@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -241,3 +242,18 @@ def test_tse_incremental_boundary_equals_full_search(
             hit = (prob > cutoff) & (n >= min_patients)
             expected = int(xs[hit][0]) if hit.any() else n + 1
         assert mon.stop_counts[n - 1] == expected
+
+
+def test_predictive_futility_boundary_matches_ph2bayes_example() -> None:
+    """R ph2bayes 0.0.2, documented example `stopbound_pred(0.05, "futility", 40, 0.6, 1.4, 0.3,
+    0.85)` (Lee & Liu 2008 criterion; output shown on its rdrr.io help page): the futility bound
+    (stop if responses <= bound) first reaches each value at these n."""
+    mon = PredictiveProbabilityMonitor(
+        prior_a=0.6, prior_b=1.4, p0=0.3, theta_t=0.85, theta_l=0.05, nmax=40
+    )
+    bounds = mon.boundaries["stop_if_at_most"]
+    assert all(pd.isna(bounds.loc[n]) for n in (1, 2, 3))
+    published_first_n = {0: 4, 1: 8, 2: 11, 3: 14, 4: 17, 5: 20, 6: 22, 7: 25, 8: 27, 9: 29}
+    for bound, first_n in published_first_n.items():
+        assert bounds.loc[first_n] == bound
+        assert pd.isna(bounds.loc[first_n - 1]) or bounds.loc[first_n - 1] == bound - 1
