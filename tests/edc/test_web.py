@@ -556,6 +556,20 @@ def test_lock_and_unlock(staff: dict[str, Any], subject: Subject, record: FormRe
     assert not subject.is_locked
 
 
+def test_cohort_lock_from_the_dashboard(staff: dict[str, Any], subject: Subject) -> None:
+    dm = _client(staff["data_manager"])
+    assert "Lock cohort overt" in dm.get("/").content.decode()
+    assert "Lock cohort overt" not in _client(staff["study_nurse"]).get("/").content.decode()
+    r = _client(staff["study_nurse"]).post("/cohorts/overt/lock/", {"reason": "x"})
+    assert r.status_code in (302, 403) and not subject.is_locked
+    r = dm.post("/cohorts/overt/lock/", {"reason": "interim analysis"}, follow=True)
+    assert b"1 subject(s) locked" in r.content and subject.is_locked
+    r = dm.post("/cohorts/overt/unlock/", {"reason": ""}, follow=True)
+    assert b"reason for change is required" in r.content and subject.is_locked
+    dm.post("/cohorts/overt/unlock/", {"reason": "late data"})
+    assert not subject.is_locked
+
+
 # --------------------------------------------------------------------------- audit export
 def test_audit_csv_needs_export_right(
     staff: dict[str, Any], subject: Subject, record: FormRecord
@@ -699,7 +713,13 @@ def test_every_route_needs_login() -> None:
 
     from nakip.edc.web import urls
 
-    samples = {"number": "A-001", "pk": 1, "form_code": "haematology", "visit_code": "C1D1"}
+    samples = {
+        "number": "A-001",
+        "pk": 1,
+        "form_code": "haematology",
+        "visit_code": "C1D1",
+        "cohort": "overt",
+    }
     c = Client()
     checked = 0
     for pattern in urls.urlpatterns:

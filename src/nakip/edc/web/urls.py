@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", dashboard.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="edc-web:login"), name="logout"),
     path("", dashboard.dashboard, name="dashboard"),
+    path("cohorts/<slug:cohort>/lock/", dashboard.cohort_lock, name="cohort-lock"),
+    path("cohorts/<slug:cohort>/unlock/", dashboard.cohort_unlock, name="cohort-unlock"),
     # screening and enrolment
     path("screening/", screening.screening_list, name="screening-list"),
     path("screening/new/", screening.screening_new, name="screening-new"),

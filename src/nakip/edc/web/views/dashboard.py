@@ -12,11 +12,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from nakip.edc import permissions, services
 from nakip.edc.models import EligibilityStatus, FormRecord, Lock, QueryStatus, ScreeningOutcome
-from nakip.edc.web.views.common import cohort_names, sites_for, subject_state
+from nakip.edc.web.views.common import cohort_names, run_action, sites_for, subject_state
 
 
 class LoginView(auth_views.LoginView):
@@ -106,5 +108,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "open_queries": open_queries[:6],
         "aes": aes,
         "screening": screening,
+        "can_lock": permissions.can(user, "lock"),
     }
     return render(request, "edc/dashboard.html", ctx)
+
+
+@login_required
+@require_POST
+def cohort_lock(request: HttpRequest, cohort: str) -> HttpResponse:
+    """Lock every subject of a cohort at the user's sites (data manager), all or nothing."""
+    reason = request.POST.get("reason", "")
+
+    def run() -> str:
+        locks = services.lock_cohort(request.user, cohort, reason)
+        return f"Cohort {cohort}: {len(locks)} subject(s) locked."
+
+    return run_action(request, reverse("edc-web:dashboard"), run)
+
+
+@login_required
+@require_POST
+def cohort_unlock(request: HttpRequest, cohort: str) -> HttpResponse:
+    """Unlock every locked subject of a cohort at the user's sites (reason required)."""
+    reason = request.POST.get("reason", "")
+
+    def run() -> str:
+        locks = services.unlock_cohort(request.user, cohort, reason)
+        return f"Cohort {cohort}: {len(locks)} subject(s) unlocked."
+
+    return run_action(request, reverse("edc-web:dashboard"), run)
