@@ -67,6 +67,15 @@ def _positive(value: float, option: str) -> None:
         fail(f"{option} must be > 0, got {value}")
 
 
+def _sizes(nmax: int, min_patients: int, smallest_nmax: int = 1) -> None:
+    """--nmax at least `smallest_nmax`, and the first look --min-patients within [1, --nmax]."""
+    if nmax < smallest_nmax:
+        kind = "a positive integer" if smallest_nmax == 1 else f"an integer >= {smallest_nmax}"
+        fail(f"--nmax must be {kind}, got {nmax}")
+    if not 1 <= min_patients <= nmax:
+        fail(f"--min-patients must lie in [1, --nmax], got {min_patients}")
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame (index included) to JSON-ready rows, <NA>/NaN as null."""
     import pandas as pd  # imported here: `nakip` starts without pandas
@@ -181,10 +190,7 @@ def monitor(
     _positive(b, "--prior-b")
     _unit(lim, "--limit")
     _unit(cut, "--cutoff")
-    if n_max < 1:
-        fail(f"--nmax must be a positive integer, got {n_max}")
-    if not 1 <= n_min <= n_max:
-        fail(f"--min-patients must lie in [1, --nmax], got {n_min}")
+    _sizes(n_max, n_min)
     rate_list = _floats(rates, "--rates")
     mon = BayesianToxicityMonitor(a, b, lim, cut, n_max, n_min)
     oc = mon.operating_characteristics(rate_list)
@@ -236,10 +242,7 @@ def tse(
         fail(f"--delta must lie in (-1, 1), got {delta}")
     if direction not in ("efficacy", "toxicity"):
         fail(f"--direction must be 'efficacy' or 'toxicity', got {direction!r}")
-    if nmax < 1:
-        fail(f"--nmax must be a positive integer, got {nmax}")
-    if not 1 <= min_patients <= nmax:
-        fail(f"--min-patients must lie in [1, --nmax], got {min_patients}")
+    _sizes(nmax, min_patients)
     rate_list = _floats(rates, "--rates")
     mon = ThallSimonEsteyMonitor(
         standard_a,
@@ -279,10 +282,7 @@ def predictive(
     _unit(p0, "--p0")
     _unit(theta_t, "--theta-t")
     _unit(theta_l, "--theta-l")
-    if nmax < 2:
-        fail(f"--nmax must be an integer >= 2, got {nmax}")
-    if not 1 <= min_patients <= nmax:
-        fail(f"--min-patients must lie in [1, --nmax], got {min_patients}")
+    _sizes(nmax, min_patients, smallest_nmax=2)
     rate_list = _floats(rates, "--rates")
     mon = PredictiveProbabilityMonitor(
         prior_a, prior_b, p0, theta_t, theta_l, nmax, min_patients=min_patients
