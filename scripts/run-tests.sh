@@ -12,9 +12,12 @@ echo "== lint (ruff)"
 $BIN/ruff check src tests bench
 $BIN/ruff format --check src tests bench
 
-echo "== tests on SQLite (PostgreSQL-only tests run in the next step)"
+echo "== tests on SQLite, two workers (PostgreSQL-only tests run in the last step)"
 unset NAKIP_DATABASE_URL
-$BIN/pytest -m "not postgres"
+$BIN/pytest -n "${NAKIP_TEST_WORKERS:-2}" -m "not postgres and not browser"
+
+echo "== browser tests in Chromium (one live server, run serially)"
+$BIN/pytest -m "browser and not postgres"
 
 echo "== EDC tests on PostgreSQL ($PG_URL)"
 if $BIN/python - "$PG_URL" <<'PY'
@@ -27,7 +30,7 @@ except psycopg.Error as exc:
     sys.exit(1)
 PY
 then
-  NAKIP_DATABASE_URL="$PG_URL" $BIN/pytest tests/edc -m "not browser"
+  NAKIP_DATABASE_URL="$PG_URL" $BIN/pytest -n "${NAKIP_TEST_WORKERS:-2}" tests/edc -m "not browser"
 elif [ "${NAKIP_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "FAIL: PostgreSQL is required here (NAKIP_REQUIRE_POSTGRES=1) but $PG_URL is not reachable" >&2
   exit 1
