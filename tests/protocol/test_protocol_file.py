@@ -37,7 +37,7 @@ def test_registered_numbers() -> None:
     assert overt.overt_entry is not None
     assert overt.overt_entry.bm_blasts_below_pct == 20
     assert overt.overt_entry.pb_blasts_below_pct == 20
-    assert overt.primary_endpoint.responder_categories == ["CR", "CRh", "CRi"]
+    assert overt.primary_endpoint.responder_definition == "cr_cri_registered"
     mrd = proto.cohort("mrd")
     assert mrd.mrd_entry is not None and mrd.mrd_entry.rise_fold_above == 3
     assert proto.response_criteria.mrd.responder_log10_decrease_above == 1.0
