@@ -3,8 +3,9 @@
 Implements docs/clinical-rules.md "MRD cohort", after Heuser et al., "2021 update on MRD in
 acute myeloid leukemia: a consensus document from the ELN MRD Working Party", Blood
 2021;138:2753 (sections "MRD response", "MRD relapse", flow and qPCR technical
-recommendations) [recalled: verify the wording against the paper before release]. Thresholds come from the protocol (`MRDCriteria`,
-`MRDEntry`); every comparison rounds both sides to `rounding_decimals` first.
+recommendations) [recalled: verify the wording against the paper before release].
+Thresholds come from the protocol (`MRDCriteria`, `MRDEntry`); every comparison rounds both
+sides to `rounding_decimals` first.
 """
 
 from __future__ import annotations
