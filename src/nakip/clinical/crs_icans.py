@@ -161,6 +161,13 @@ def hypotension_level(hypotension: bool, vasopressors: int = 0) -> Hypotension:
     return "one_vasopressor" if vasopressors == 1 else "multiple_vasopressors"
 
 
+def is_fever(temperature_c: float | None) -> bool:
+    """Fever in the ASTCT sense: temperature >= 38.0 C (Lee 2019, Table 4 footnote), compared
+    after rounding; None (not recorded) is not fever."""
+    t = check_number("fever_c", temperature_c, minimum=25.0, maximum=45.0)
+    return t is not None and rounded(t, DECIMALS) >= FEVER_MIN_C
+
+
 def grade_crs(signs: CRSSigns) -> ASTCTGrade:
     """ASTCT CRS grade (Lee 2019, Table 4 and its footnotes [seen]; docs/clinical-rules.md).
 
@@ -182,7 +189,7 @@ def grade_crs(signs: CRSSigns) -> ASTCTGrade:
     missing = ("fever_c",) if fever is None else ()
     if death:
         return ASTCTGrade(5, "ASTCT 2019 CRS grade 5: death due to CRS", missing)
-    febrile = fever is not None and rounded(fever, DECIMALS) >= FEVER_MIN_C
+    febrile = is_fever(fever)
     waived = not febrile and bool(established) and bool(treated)
     if not febrile and not waived:
         if fever is None:
