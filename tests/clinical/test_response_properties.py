@@ -181,7 +181,7 @@ def test_fewer_marrow_blasts_keep_cr_family(a: Assessment, crit: object, factor:
 @settings(max_examples=150, deadline=None)
 @given(assessments(any_pct, any_count), criteria_variants, st.floats(0, 1, allow_nan=False))
 def test_fewer_marrow_blasts_never_create_pd(a: Assessment, crit: object, factor: float) -> None:
-    """ELN 2017 Table 4: PD by blast rise is monotone in the marrow blasts; new EMD does not
+    """ELN 2017 Table 6: PD by blast rise is monotone in the marrow blasts; new EMD does not
     depend on them. So lowering the marrow blasts never turns a non-PD into PD."""
     if a.bm_blasts_pct is None or classify_response(a, crit).category == "PD":  # type: ignore[arg-type]
         return

@@ -3,8 +3,9 @@
 Implements docs/clinical-rules.md ("Overt cohort") in its order: NE, PD, CR family
 (CR/CRh/CRi/MLFS), PR, SD. Sources: Döhner et al., Blood 2022;140:1345, Table 6 "Response
 criteria in AML" [seen] (CR, CRh, CRi, MLFS, PR, relapse, treatment failure); the SD/PD split of
-"no response" follows ELN 2017 (Döhner et al., Blood 2017;129:424, Table 6) [recalled: verify
-against the paper before release]. The registered responder (CR/CRi) and its two sensitivity
+"no response" follows ELN 2017 (Döhner et al., Blood 2017;129:424, Table 6 "Response criteria in
+AML" [seen: table and its CR/CRi/MLFS/PR rows]; its PD/SD rows [recalled: verify before
+release]). The registered responder (CR/CRi) and its two sensitivity
 definitions are `responder_flags`. Thresholds come from the protocol (`ELN2022Criteria`); every
 comparison rounds both sides first.
 """
@@ -380,8 +381,9 @@ MLFS_CELLULARITY_QUERY = (
 def _aplastic_check(
     a: Assessment, c: ELN2022Criteria, rule: str
 ) -> tuple[Category, str, tuple[str, ...], str | None]:
-    """MLFS needs a marrow that is not merely aplastic (ELN 2022 Table 6 [recalled footnote]:
-    cellularity >= 10 % or >= 200 cells): recorded cellularity < 10 % gives NE "aplastic
+    """MLFS needs a marrow that is not merely aplastic (ELN 2022 Table 6 and ELN 2017 Table 6,
+    MLFS comment [seen]: >= 200 cells enumerated or cellularity >= 10 %): recorded cellularity
+    < 10 % gives NE "aplastic
     marrow, repeat"; missing cellularity keeps MLFS with a data query."""
     cell = a.bm_cellularity_pct
     limit = _g(c.mlfs_min_cellularity_pct)
@@ -639,7 +641,7 @@ def detect_relapse(
 
 def landmark_date(start_date: date, criteria: ELN2022Criteria | None = None) -> date:
     """The response landmark: `response_landmark_days` days after the start of therapy
-    (ELN 2022 "e.g. 180 days after commencing less-intensive therapy" [recalled])."""
+    (ELN 2022 Table 9 [seen]: "e.g. ... 180 d for non-intensive therapy")."""
     c = criteria if criteria is not None else _default_criteria()
     return start_date + timedelta(days=c.response_landmark_days)
 
@@ -650,7 +652,8 @@ def is_refractory(
     criteria: ELN2022Criteria | None = None,
     as_of: date | None = None,
 ) -> bool:
-    """Refractory / treatment failure (ELN 2022 Table 6 [recalled]): no CR, CRh or CRi on or
+    """Refractory / treatment failure (ELN 2022 Table 9 and response table, "no response" row
+    [seen]): no CR, CRh or CRi on or
     before the response landmark. False while the landmark lies after `as_of` (not yet known);
     `as_of=None` means follow-up has passed the landmark. Undated results raise ValueError."""
     c = criteria if criteria is not None else _default_criteria()

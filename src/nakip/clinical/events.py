@@ -1,7 +1,8 @@
 """Event and censoring dates of OS, EFS, RFS, CIR and CID for one subject.
 
-Source: ELN 2022 (Döhner et al., Blood 2022;140:1345, Table 9 "outcome measures": OS, EFS, RFS,
-CIR [seen]; CIR's competing-risk convention and CID [recalled]) as set out in
+Source: ELN 2022 (Döhner et al., Blood 2022;140:1345, Table 9 "Outcome measures for clinical
+trials in AML": OS, EFS with its landmark and day-1 rules, RFS [seen]); CIR with death without
+relapse as a competing cause, and reporting CID beside it: ELN 2017 Table 7 [seen]; as set out in
 docs/clinical-rules.md "Time to event", and the protocol's `time_to_event` block (`TimeToEvent`,
 `EFSDefinition`) with the response landmark `response_criteria.eln2022.response_landmark_days`.
 

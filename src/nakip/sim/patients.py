@@ -24,7 +24,7 @@ from typing import Any
 from nakip.protocol import Protocol, load_protocol
 from nakip.protocol.model import Cohort, Visit
 
-#: ELN 2022 categories from best to worst (clinical-reference §2, "best response").
+#: ELN 2022 categories from best to worst (docs/clinical-rules.md, "best response").
 ELN_ORDER = ("CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD")
 #: Categories whose marrow is clear (< 5 % blasts, no blood blasts, no EMD).
 CR_FAMILY = ("CR", "CRh", "CRi", "MLFS")
@@ -913,7 +913,7 @@ class _PatientBuilder:
         died: date | None,
         crs_events: list[tuple[date, str]],
     ) -> bool:
-        """Typical AEs of talazoparib + NK cells, and a DLT (clinical-reference §6) with the
+        """Typical AEs of talazoparib + NK cells, and a DLT (docs/clinical-rules.md "DLT") with the
         scenario's probability once the DLT window has started; returns whether one occurred.
         Look-alikes that are *not* DLTs are included on purpose (exemptions of §6)."""
         d = self.d
