@@ -7,17 +7,22 @@ X1 <= r1; otherwise treat n - n1 more and declare efficacy (reject H0: p <= p0) 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
 
 from nakip.stats._binom_tables import BinomialTables, stacked_tables
 from nakip.stats.binomial import check_count, check_probability, check_rates
+from nakip.stats.binomial_probabilities import pmf_rows, prob_at_most, prob_greater
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# No scipy or pandas at import: `nakip design simon` must start as fast as Rscript (pandas is
+# imported by TwoStageInference.summary alone).
 
 __all__ = [
     "NoDesignError",
@@ -42,6 +47,10 @@ _FIRST_TABLE_SIZE = 64
 # Totals n evaluated together in one tensor: first batch, then doubling up to the maximum.
 _FIRST_CHUNK = 4
 _MAX_CHUNK = 16
+# Weights q closer than this count as equal when deciding admissibility (EN0 is exact to ~1e-13).
+_TIE_Q = 1e-9
+# clinfun's rule of thumb: an optimal design with n > nmax - 10 may be cut off by nmax.
+NEAR_NMAX = 10
 
 
 # =========================================================================== designs
@@ -196,13 +205,37 @@ class SimonSearchResult:
     minimax: SimonDesign
     admissible: tuple[SimonDesign, ...]
     frontier: tuple[SimonDesign, ...] = field(default=(), repr=False)
+    optimal_beyond_nmax: SimonDesign | None = None
+
+    @property
+    def nmax_warning(self) -> str | None:
+        """A warning when nmax cut the search off: the optimal design over every n says which
+        nmax is needed. Like clinfun (optimal n > nmax - 10), but the search beyond nmax is
+        exact: it goes up until no larger n can have a smaller EN0."""
+        better = self.optimal_beyond_nmax
+        if better is None:
+            return None
+        return (
+            f"the optimal design sits at n={self.optimal.n}, near nmax={self.nmax}, and a "
+            f"larger n does better: {better.r1}/{better.n1}, {better.r}/{better.n} "
+            f"(EN0 {better.en0:.2f} against {self.optimal.en0:.2f}); rerun with "
+            f"--nmax {better.n} or more"
+            if self.optimal.n > self.nmax - NEAR_NMAX
+            else f"nmax={self.nmax} cut the search off: {better.r1}/{better.n1}, "
+            f"{better.r}/{better.n} has EN0 {better.en0:.2f} against {self.optimal.en0:.2f}; "
+            f"rerun with --nmax {better.n} or more"
+        )
 
     def to_dict(self) -> dict[str, object]:
-        """`{"optimal": D, "minimax": D, "admissible": [D, ...]}`, D = SimonDesign.to_dict()."""
+        """Optimal, minimax and admissible designs (SimonDesign.to_dict()) and the nmax warning."""
         return {
             "optimal": self.optimal.to_dict(),
             "minimax": self.minimax.to_dict(),
             "admissible": [d.to_dict() for d in self.admissible],
+            "optimal_beyond_nmax": (
+                None if self.optimal_beyond_nmax is None else self.optimal_beyond_nmax.to_dict()
+            ),
+            "nmax_warning": self.nmax_warning,
         }
 
     def table(self) -> str:
@@ -263,10 +296,10 @@ def operating_characteristics(design: _HasBoundaries, p: ArrayLike) -> TwoStageO
     if np.any(~((parr >= 0) & (parr <= 1))):
         raise ValueError("p must lie in [0, 1]")
     flat = parr.reshape(-1, 1)
-    x1 = np.arange(rule.r1 + 1, rule.n1 + 1)[None, :]
-    cont = stats.binom.pmf(x1, rule.n1, flat) * stats.binom.sf(rule.r - x1, rule.n2, flat)
+    x1 = np.arange(rule.r1 + 1, rule.n1 + 1)
+    cont = pmf_rows(rule.n1, flat)[:, x1] * prob_greater(rule.r - x1, rule.n2, flat)
     reject = cont.sum(axis=1)
-    pet = stats.binom.cdf(rule.r1, rule.n1, flat[:, 0])
+    pet = prob_at_most(rule.r1, rule.n1, flat)[:, 0]
     en = rule.n1 + (1.0 - pet) * rule.n2
 
     def shape(a: NDArray[np.float64]) -> float | NDArray[np.float64]:
@@ -462,15 +495,17 @@ def _scan(
     n_to: int,
     *,
     first_only: bool,
-) -> list[_Found]:
+    best_en: float = math.inf,
+) -> tuple[list[_Found], bool]:
     """Designs with n in [n_from, n_to] that improve the least EN0 of every smaller n.
 
     The first entry is the minimax design; the last has the least EN0 (the optimal design).
     Pruning: n below the UMP bound are skipped; (n1, r1) whose EN0 cannot beat the best so
-    far are dropped; the scan stops once no larger n can beat the best EN0.
+    far (`best_en` to start with) are dropped; the scan stops once no larger n can beat it.
+    The flag says whether it stopped so (no n beyond n_to can beat the last design either).
     """
     found: list[_Found] = []
-    best_en = math.inf
+    bounded = False
     n_next = max(n_from, 2)
     # Tables grow by doubling: most searches end far below nmax, so small tables suffice.
     size = min(n_to, max(_FIRST_TABLE_SIZE, n_next + 32))
@@ -490,8 +525,8 @@ def _scan(
             batch = possible[i : i + chunk]
             i += batch.size
             chunk = min(2 * chunk, _MAX_CHUNK)
-            if found and lower_bounds[batch[0]] > best_en + 1e-9:
-                stopped = True
+            if best_en < math.inf and lower_bounds[batch[0]] > best_en + 1e-9:
+                stopped = bounded = True
                 break
             per_n = _best_designs(batch, tabs, alpha, power, r1max, best_en)
             for n in sorted(per_n):
@@ -503,7 +538,9 @@ def _scan(
                         stopped = True
                         break
         if stopped or size >= n_to:
-            return found
+            # lower_bounds[size] bounds every n >= size, so also those beyond n_to.
+            bounded = bounded or bool(lower_bounds[size] > best_en + 1e-9)
+            return found, bounded
         n_next, size = size + 1, min(n_to, 2 * size)
 
 
@@ -511,7 +548,10 @@ def _admissible_ranges(points: Sequence[tuple[int, float]]) -> list[tuple[int, f
     """Indices and weight ranges [q_low, q_high] of points minimising q*n + (1-q)*EN0.
 
     Each design's loss is linear in q, so the set of q where it is no worse than every other
-    design is an interval; designs whose interval has positive length are admissible.
+    design is an interval. Jung, Lee, Kim & George (2004) call a design admissible when it
+    minimises the loss for some q, so a design optimal at a single q (on the segment between two
+    others, as 16/33, 43/76 at q = 1/3 for p0 0.5, p1 0.65, alpha 0.1, power 0.9) is listed too,
+    with the degenerate interval [q, q]; clinfun's twostage.admissible lists it the same way.
     """
     ns = np.array([p[0] for p in points], dtype=float)
     es = np.array([p[1] for p in points], dtype=float)
@@ -530,8 +570,11 @@ def _admissible_ranges(points: Sequence[tuple[int, float]]) -> list[tuple[int, f
                 lo = max(lo, -a / b)
             elif a > 0:
                 lo, hi = 1.0, 0.0
-        if hi - lo > 1e-12:
-            out.append((i, max(lo, 0.0), min(hi, 1.0)))
+        if hi - lo > -_TIE_Q:  # a tie within rounding is a degenerate interval, not a gap
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+            if hi < lo:
+                lo = hi = 0.5 * (lo + hi)
+            out.append((i, lo, hi))
     return out
 
 
@@ -552,7 +595,7 @@ def smallest_feasible_n(
 ) -> int | None:
     """Least total n >= start of any feasible design (the minimax n); None beyond the limit."""
     p0, p1, alpha, power, _ = _validate_search(p0, p1, alpha, power, 2)
-    found = _scan(p0, p1, alpha, power, start, SEARCH_LIMIT, first_only=True)
+    found, _ = _scan(p0, p1, alpha, power, start, SEARCH_LIMIT, first_only=True)
     return found[0].n if found else None
 
 
@@ -562,12 +605,14 @@ def search(
     """Optimal, minimax and admissible Simon two-stage designs with n <= nmax.
 
     Optimal: least EN0 (Simon 1989); minimax: least n, ties by EN0; admissible: Jung, Lee, Kim &
-    George (2004, JSPI 119:205). Constraints exact: alpha <= nominal, power >= nominal.
+    George (2004, JSPI 119:205). Constraints exact: alpha <= nominal, power >= nominal. The
+    search also looks beyond nmax (up to SEARCH_LIMIT, stopping when no larger n can do
+    better) and keeps the optimal design there, if any, for the `nmax_warning`.
     """
     p0, p1, alpha, power, nmax = _validate_search(p0, p1, alpha, power, nmax)
-    found = _scan(p0, p1, alpha, power, 2, nmax, first_only=False)
+    found, bounded = _scan(p0, p1, alpha, power, 2, nmax, first_only=False)
     if not found:
-        more = _scan(p0, p1, alpha, power, nmax + 1, SEARCH_LIMIT, first_only=True)
+        more, _ = _scan(p0, p1, alpha, power, nmax + 1, SEARCH_LIMIT, first_only=True)
         raise NoDesignError(nmax, more[0].n if more else None)
 
     def as_design(f: _Found, q: tuple[float, float] | None = None) -> SimonDesign:
@@ -586,6 +631,11 @@ def search(
             q_high=None if q is None else q[1],
         )
 
+    beyond = []
+    if not bounded and nmax < SEARCH_LIMIT:
+        beyond, _ = _scan(
+            p0, p1, alpha, power, nmax + 1, SEARCH_LIMIT, first_only=False, best_en=found[-1].en0
+        )
     ranges = _admissible_ranges([(f.n, f.en0) for f in found])
     admissible = tuple(as_design(found[i], (lo, hi)) for i, lo, hi in ranges)
     admissible = tuple(sorted(admissible, key=lambda d: d.n))
@@ -599,6 +649,7 @@ def search(
         minimax=admissible[0],
         admissible=admissible,
         frontier=tuple(as_design(f) for f in found),
+        optimal_beyond_nmax=as_design(beyond[-1]) if beyond else None,
     )
 
 
@@ -656,29 +707,25 @@ class TwoStageInference:
         """P_p(T >= (stage, x)) in the stage-wise ordering."""
         rule = self.rule
         if stage == 1:
-            return float(stats.binom.sf(x - 1, rule.n1, p))
+            return float(prob_greater(x - 1, rule.n1, p)[0, 0])
         x1 = np.arange(rule.r1 + 1, rule.n1 + 1)
-        return float(
-            np.sum(stats.binom.pmf(x1, rule.n1, p) * stats.binom.sf(x - x1 - 1, rule.n2, p))
-        )
+        return float(np.sum(pmf_rows(rule.n1, p)[0, x1] * prob_greater(x - x1 - 1, rule.n2, p)[0]))
 
     def _le(self, stage: int, x: int, p: float) -> float:
         """P_p(T <= (stage, x)) in the stage-wise ordering."""
         rule = self.rule
         if stage == 1:
-            return float(stats.binom.cdf(x, rule.n1, p))
+            return float(prob_at_most(x, rule.n1, p)[0, 0])
         x1 = np.arange(rule.r1 + 1, rule.n1 + 1)
-        stop = float(stats.binom.cdf(rule.r1, rule.n1, p))
+        stop = float(prob_at_most(rule.r1, rule.n1, p)[0, 0])
         return stop + float(
-            np.sum(stats.binom.pmf(x1, rule.n1, p) * stats.binom.cdf(x - x1, rule.n2, p))
+            np.sum(pmf_rows(rule.n1, p)[0, x1] * prob_at_most(x - x1, rule.n2, p)[0])
         )
 
     def _solve(self, func: str, stage: int, x: int, target: float) -> float:
         """The p in (0, 1) where the (monotone) tail probability equals target."""
         f = self._ge if func == "ge" else self._le
-        return float(
-            optimize.brentq(lambda p: f(stage, x, p) - target, 0.0, 1.0, xtol=1e-14, rtol=1e-15)
-        )
+        return _root_of_monotone(lambda p: f(stage, x, p) - target)
 
     def fit(self, x1: int, x2: int | None = None, *, x_total: int | None = None) -> Self:
         """Analyse stage-1 count x1 and, if the trial continued, stage-2 count x2 (or x_total).
@@ -777,6 +824,8 @@ class TwoStageInference:
     @property
     def summary(self) -> pd.DataFrame:
         """One-row table of the estimates, CI and p-value."""
+        import pandas as pd
+
         r = self._fitted()
         pct = f"{100 * r.conf_level:g}%"
         return pd.DataFrame(
@@ -794,6 +843,43 @@ class TwoStageInference:
                 }
             ]
         )
+
+
+def _root_of_monotone(f: Callable[[float], float], tol: float = 1e-15) -> float:
+    """The root in [0, 1] of a continuous monotone f whose sign differs at 0 and 1.
+
+    Regula falsi with the Illinois modification, ended by the bracket width (1e-15): as sure as
+    bisection, a few times fewer evaluations; scipy's brentq would cost scipy's import.
+    """
+    a, b = 0.0, 1.0
+    fa, fb = f(a), f(b)
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    if (fa > 0) == (fb > 0):
+        raise ValueError("no sign change on [0, 1]")
+    side = 0
+    for _ in range(200):
+        c = (a * fb - b * fa) / (fb - fa)
+        if not a < c < b:
+            c = 0.5 * (a + b)
+        fc = f(c)
+        if fc == 0.0 or b - a < tol:
+            return c
+        if (fc > 0) == (fb > 0):
+            b, fb = c, fc
+            if side == -1:
+                fa /= 2
+            side = -1
+        else:
+            a, fa = c, fc
+            if side == 1:
+                fb /= 2
+            side = 1
+        if b - a < tol:
+            break
+    return 0.5 * (a + b)
 
 
 def _umvue(rule: TwoStageRule, stage: int, total: int) -> float:
