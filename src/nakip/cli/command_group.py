@@ -26,6 +26,7 @@ from typer._click.utils import echo
 from typer.core import TyperGroup
 
 from nakip.cli.errors import USAGE_ERROR, print_error, usage_error_line
+from nakip.cli.option_coercion import install_plain_converters
 
 _modules: list[str] = []
 _loaded: set[str] = set()
@@ -49,9 +50,11 @@ def _source(module: str) -> str:
 
 def _declares(module: str, command: str) -> bool:
     """True when the module's source declares `command` (by name or by function name)."""
+    text = _source(module)
+    if command.replace("-", "_") not in text and command not in text:
+        return False
     by_name = rf"""\.(?:command|add_typer)\((?:[^)]*name\s*=\s*)?\s*["']{re.escape(command)}["']"""
     by_function = rf"\bdef {re.escape(command.replace('-', '_'))}(?:_cmd)?\s*\("
-    text = _source(module)
     return re.search(by_name, text) is not None or re.search(by_function, text) is not None
 
 
@@ -85,15 +88,26 @@ class NakipRootGroup(TyperGroup):
     """Root group of `nakip`: lazy command modules and one-line usage errors (exit code 2)."""
 
     def _refresh(self, modules: Sequence[str]) -> None:
-        if _import(modules):
-            from nakip.cli.apps import app
+        """Import `modules`; rebuild only the groups that gained commands (a build costs ms)."""
+        if not _import(modules):
+            return
+        from nakip.cli.apps import app
 
+        groups = {info.name: info.typer_instance for info in app.registered_groups}
+        if len(self.commands) != len(app.registered_commands) + len(groups):
             self.commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+            return
+        for name, sub_app in groups.items():
+            built = self.commands.get(name or "")
+            wanted = len(sub_app.registered_commands) + len(sub_app.registered_groups)
+            if isinstance(built, TyperGroup) and len(built.commands) != wanted:
+                self.commands[name] = typer.main.get_group(sub_app)  # type: ignore[index]
 
     def _load_for(self, words: Sequence[str]) -> None:
         """Import what the command path in `words` needs; everything if that does not find it."""
         if words:
-            self._refresh([m for m in _modules if any(_declares(m, w) for w in words)])
+            names = [w for w in words if not isinstance(self.commands.get(w), TyperGroup)]
+            self._refresh([m for m in _modules if any(_declares(m, w) for w in names)])
             if self._resolves(words):
                 return
         self._refresh(_modules)
@@ -108,10 +122,15 @@ class NakipRootGroup(TyperGroup):
                 return False
         return not isinstance(cmd, TyperGroup)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        install_plain_converters(self, ctx)
+        return super().parse_args(ctx, args)
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         self._load_for(_command_words(args))
+        install_plain_converters(self, ctx)
         return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

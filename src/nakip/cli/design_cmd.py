@@ -5,8 +5,8 @@ people, plain when piped, `--json` for scripts). Bad input exits with code 2 and
 Every rule is Simon's: r (or r1) is the largest responder count that does not reject (continue).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Typer would evaluate every option's annotation
+# string again each time it builds the command tree, a few ms of each command's start.
 import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -43,7 +43,7 @@ def _print_json(payload: object) -> None:
     typer.echo(json.dumps(payload, indent=2))
 
 
-def _design_row(label: str, d: SimonDesign) -> list[str]:
+def _design_row(label: str, d: "SimonDesign") -> list[str]:
     q = "" if d.q_low is None else f"{d.q_low:.3f}-{d.q_high:.3f}"
     return [
         label,
