@@ -2,10 +2,10 @@
 
 Typer 0.29 converts every option through a pydantic TypeAdapter, and importing pydantic costs a
 command-line start about 0.1 s of CPU: more than the Simon search itself and enough to make
-`nakip design simon` slower than `Rscript -e 'clinfun::ph2simon(...)'`. For options whose type is
-a plain int, float, str, bool or enum, this module gives Typer's parameter a converter of its own with
-the same meaning (Python's int() and float(), enum values); anything else (paths, lists, ranges,
-custom parsers) keeps Typer's pydantic conversion. It relies on Typer's lazy per-parameter
+`nakip design simon` slower than `Rscript -e 'clinfun::ph2simon(...)'`. For options of a plain
+int, float, str, bool or enum type, this module gives Typer's parameter a converter of its own
+with the same meaning (Python's int() and float(), enum values); anything else (paths, lists,
+ranges, custom parsers) keeps Typer's pydantic conversion. It relies on Typer's lazy per-parameter
 converter (`_runtime_param`); if a Typer release drops that hook, nothing is replaced and the
 commands merely start slower.
 """
