@@ -7,7 +7,6 @@ Every rule is Simon's: r (or r1) is the largest responder count that does not re
 
 # No `from __future__ import annotations` here: Typer would evaluate every option's annotation
 # string again each time it builds the command tree, a few ms of each command's start.
-import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +39,8 @@ class DesignKind(StrEnum):
 
 
 def _print_json(payload: object) -> None:
+    import json
+
     typer.echo(json.dumps(payload, indent=2))
 
 
