@@ -233,3 +233,23 @@ def test_boin_oc_matches_r_get_oc_within_monte_carlo_error(
     assert np.all(
         np.abs(np.array(oc.expected_patients) - npts) < 4 * (n_max / 2) * np.sqrt(2 / trials)
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "cutoff"), [(0.3, 0.95), (0.25, 0.95), (0.2, 0.9), (0.33, 0.99)]
+)
+def test_elimination_counts_equal_the_beta_posterior_rule(target: float, cutoff: float) -> None:
+    # BOIN's rule is 1 - pbeta(target, x + 1, n - x + 1) > cutoff.eli; NAKIP reads it off the
+    # binomial cdf (Pr(Beta(x+1, n-x+1) > t) = Pr(Bin(n+1, t) <= x)). Checked against scipy at
+    # the threshold count and the count below it, for every n.
+    from scipy import stats
+
+    from nakip.stats.phase1 import elimination_counts
+
+    elim = elimination_counts(target, cutoff, 60)
+    for n in range(61):
+        x = int(elim[n])
+        if x <= n:
+            assert stats.beta.sf(target, x + 1, n - x + 1) > cutoff
+        if x >= 1:
+            assert stats.beta.sf(target, x, n - x + 2) <= cutoff
