@@ -19,8 +19,9 @@ from nakip.cli.table_output import print_table
 if TYPE_CHECKING:
     from nakip.stats.simon import SimonDesign
 
-# The statistics modules (numpy) are imported inside each command, so that every other `nakip`
-# command starts without paying for them; none of these four commands imports scipy or pandas.
+# The statistics modules are imported inside each command, so that every other `nakip` command
+# starts without paying for them; single, oc and infer need only the standard library, simon
+# numpy; none of them imports scipy or pandas.
 
 SINGLE_RULE_HELP = "Reject H0 if more than r of n respond (X > r), as in Simon (1989)."
 
@@ -185,17 +186,17 @@ def oc_cmd(
             rule = TwoStageRule(r1, n1, r, n)
         except ValueError as exc:
             fail(str(exc))
-        oc = operating_characteristics(rule, rates)
+        ocs = [operating_characteristics(rule, rate) for rate in rates]  # floats: no numpy
         rows = [
-            {"p": pp, "prob_reject": float(a), "pet": float(b), "en": float(c)}
-            for pp, a, b, c in zip(rates, oc.prob_reject, oc.pet, oc.en, strict=True)
+            {"p": pp, "prob_reject": oc.prob_reject, "pet": oc.pet, "en": oc.en}
+            for pp, oc in zip(rates, ocs, strict=True)
         ]
         title = f"Simon two-stage {rule}"
     else:
         if r1 is not None or n1 is not None:
             fail("--r1/--n1 apply only to --design simon")
         try:
-            reject = single_stage_reject_prob(r, n, rates)
+            reject = [single_stage_reject_prob(r, n, rate) for rate in rates]
         except ValueError as exc:
             fail(str(exc))
         rows = [

@@ -7,21 +7,19 @@ The test, the intervals and the single-stage design all work from the exact bino
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from nakip.stats.binomial_probabilities import at_most, greater, pmf_list, upper_tail_list
 
-from nakip.stats.binomial_probabilities import (
-    pmf_rows,
-    prob_at_most,
-    prob_greater,
-    upper_tail_rows,
-)
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
 
-# scipy is imported only by the intervals that need beta or normal quantiles: the exact test and
-# the single-stage design run on nakip.stats.binomial_probabilities, so a command starts fast.
+# Neither scipy nor numpy at import: the exact test and the single-stage design run in pure
+# Python (nakip.stats.binomial_probabilities), so `nakip design single` starts fast; scipy is
+# imported by the beta-quantile intervals alone, numpy only when an array comes in.
 
 Alternative = Literal["two-sided", "greater", "less"]
 IntervalMethod = Literal["clopper-pearson", "wilson", "jeffreys"]
@@ -47,7 +45,7 @@ def check_probability(name: str, value: float) -> float:
 
 def check_count(name: str, value: int, *, minimum: int = 0) -> int:
     """Return `value` as int if it is an integer >= minimum, else raise ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
@@ -112,13 +110,13 @@ def binom_test(
             f"alternative must be one of {', '.join(_ALTERNATIVES)}; got {alternative!r}"
         )
     if alternative == "greater":
-        pval = float(prob_greater(x - 1, n, p0)[0, 0])
+        pval = greater(x - 1, n, p0)
     elif alternative == "less":
-        pval = float(prob_at_most(x, n, p0)[0, 0])
+        pval = at_most(x, n, p0)
     else:
-        pmf = pmf_rows(n, p0)[0]
+        pmf = pmf_list(n, p0)
         d = pmf[x]
-        pval = float(pmf[pmf <= d * _TIE_TOLERANCE].sum())
+        pval = math.fsum(v for v in pmf if v <= d * _TIE_TOLERANCE)
     return BinomialTestResult(
         x=x, n=n, p0=p0, alternative=alternative, p_value=min(1.0, pval), estimate=x / n
     )
@@ -215,10 +213,16 @@ def single_stage_reject_prob(r: int, n: int, p: ArrayLike) -> float | NDArray[np
     r = check_count("r", r)
     if r > n:
         raise ValueError(f"r must not exceed n (got r={r}, n={n})")
+    if isinstance(p, numbers.Real):
+        if not 0.0 <= float(p) <= 1.0:
+            raise ValueError("p must lie in [0, 1]")
+        return greater(r, n, float(p))
+    import numpy as np
+
     parr = np.asarray(p, dtype=float)
     if np.any(~((parr >= 0) & (parr <= 1))):
         raise ValueError("p must lie in [0, 1]")
-    out = prob_greater(r, n, parr.ravel())[:, 0]
+    out = np.array([greater(r, n, float(v)) for v in parr.ravel()])
     return float(out[0]) if parr.ndim == 0 else out.reshape(parr.shape)
 
 
@@ -265,18 +269,12 @@ def single_stage_design(
     power = check_probability("power", power)
     nmax = check_count("nmax", nmax, minimum=1)
     for n in range(1, nmax + 1):
-        tails = upper_tail_rows(n, (p0, p1))  # P(X >= j), j = 0..n+1
-        # least r with P(X > r | p0) = tails[0, r + 1] <= alpha (r = n always qualifies)
-        r = int(np.argmax(tails[0, 1:] <= alpha))
-        if tails[1, r + 1] >= power:
-            return SingleStageDesign(
-                r=r,
-                n=n,
-                p0=p0,
-                p1=p1,
-                alpha=float(tails[0, r + 1]),
-                power=float(tails[1, r + 1]),
-            )
+        tail0 = upper_tail_list(n, p0)  # P(X >= j | p0), j = 0..n+1
+        # least r with P(X > r | p0) = tail0[r + 1] <= alpha (r = n always qualifies)
+        r = next(r for r in range(n + 1) if tail0[r + 1] <= alpha)
+        att_power = upper_tail_list(n, p1)[r + 1]
+        if att_power >= power:
+            return SingleStageDesign(r=r, n=n, p0=p0, p1=p1, alpha=tail0[r + 1], power=att_power)
     raise NoSingleStageDesignError(
         f"no single-stage design with n <= nmax={nmax} meets alpha <= {alpha} and "
         f"power >= {power}; increase nmax"
