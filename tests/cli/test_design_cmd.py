@@ -314,3 +314,45 @@ def test_piped_table_is_plain_and_whole() -> None:
         "q",
         "range",
     ]
+
+
+# ------------------------------------------------------------------ issue 13, start-up
+_PROBE = """
+import io, sys, contextlib
+from nakip.cli.main import app
+sys.argv = ["nakip", *sys.argv[1:]]
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        app()
+    except SystemExit as exc:
+        assert exc.code in (0, None), exc.code
+heavy = ("numpy", "scipy", "pandas", "pydantic", "rich", "django", "yaml")
+print(" ".join(m for m in heavy if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "allowed"),
+    [
+        (["design", "simon", "--p0", "0.35", "--p1", "0.6"], {"numpy"}),
+        (["design", "single", "--p0", "0.35", "--p1", "0.6"], set()),
+        (
+            ["design", "oc", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27", "--p", "0.35"],
+            set(),
+        ),
+        (
+            ["design", "infer", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27", "--x1", "2"],
+            set(),
+        ),
+    ],
+)
+def test_design_commands_import_only_what_they_need(args: list[str], allowed: set[str]) -> None:
+    # What a process start costs is measured in bench/bench_simon.py against Rscript + clinfun;
+    # this guards its cause: no scipy, pandas, pydantic (Typer's option conversion) or Rich.
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, check=True
+    )
+    assert set(out.stdout.split()) == allowed, out.stdout + out.stderr
