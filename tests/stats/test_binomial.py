@@ -151,6 +151,12 @@ def test_numpy_binomial_tails_match_scipy(n: int, p: float) -> None:
     assert np.allclose(pmf_rows(n, p)[0], stats.binom.pmf(np.arange(n + 1), n, p), 1e-10, 1e-300)
     assert np.allclose(prob_greater(k, n, p)[0], stats.binom.sf(k, n, p), 1e-9, 1e-250)
     assert np.allclose(prob_at_most(k, n, p)[0], stats.binom.cdf(k, n, p), 1e-9, 1e-250)
+    # the pure-Python versions (design commands without numpy)
+    from nakip.stats.binomial_probabilities import at_most, greater, pmf_list
+
+    assert np.allclose(pmf_list(n, p), stats.binom.pmf(np.arange(n + 1), n, p), 1e-10, 1e-300)
+    assert np.allclose([greater(int(j), n, p) for j in k], stats.binom.sf(k, n, p), 1e-9, 1e-250)
+    assert np.allclose([at_most(int(j), n, p) for j in k], stats.binom.cdf(k, n, p), 1e-9, 1e-250)
 
 
 def test_single_stage_nmax_too_small() -> None:
