@@ -1,133 +1,113 @@
-"""Benchmark: nakip.stats.simon.search against an exhaustive reference search, same run.
+"""Benchmark: NAKIP's Simon search against R clinfun's ph2simon, both measured in this run.
 
-Run: .venv/bin/python bench/bench_simon.py [--runs 7] [--peer-nmax 60,100]
-The peer is a plain exhaustive search in the style of clinfun's ph2simon (loops over n, n1, r1,
-vectorised only over r, scipy binomial, no pruning). Ratios printed are peer_time / nakip_time.
-R clinfun itself is not installed here, so its published timings are shown as quoted figures.
+Run: .venv/bin/python bench/bench_simon.py [--runs 7] [--process-runs 7]
+1. In process: nakip.stats.simon.search (median of cold runs, CPU and wall) against
+   clinfun::ph2simon timed by R's own system.time over repeated calls; same designs checked.
+2. Whole command as a process: `nakip design simon|single|oc|infer|monitor` against
+   `Rscript -e 'library(clinfun); ph2simon(0.35, 0.6, 0.05, 0.2, nmax = 100)'`, run in turn.
+Ratios are NAKIP / R: below 1 means NAKIP is faster. Without R and clinfun it says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import time
-from collections.abc import Callable
-from functools import partial
 
-import numpy as np
-from scipy import stats
+from process_timing import NAKIP, PEER_MISSING, compare, r_has, r_seconds
 
 from nakip.stats import _binom_tables
 from nakip.stats.simon import search
 
-CASES = [(0.35, 0.60, 0.05, 0.80), (0.10, 0.30, 0.05, 0.80)]
-NMAX = [100, 150, 200]
-# R clinfun::ph2simon timings on this 2-core machine kind, quoted in the task brief (not measured).
-CLINFUN_QUOTED_MS = {100: 9.0, 150: 35.0}
-
-Design = tuple[int, int, int, int, float]
-
-
-def exhaustive_search(
-    p0: float, p1: float, alpha: float, power: float, nmax: int
-) -> tuple[Design, Design]:
-    """(optimal, minimax) by checking every (n, n1, r1, r); ties resolved in clinfun's order.
-
-    Python loops over n, n1 and r1; for each r1 every r is checked at once with numpy.
-    """
-    best_per_n: list[Design] = []
-    for n in range(2, nmax + 1):
-        best: Design | None = None
-        best_en = float(n)
-        for n1 in range(1, n):
-            n2 = n - n1
-            x1 = np.arange(n1 + 1)[:, None]
-            r = np.arange(n)[None, :]
-            pmf0 = stats.binom.pmf(x1, n1, p0)
-            cont0 = pmf0 * stats.binom.sf(r - x1, n2, p0)
-            cont1 = stats.binom.pmf(x1, n1, p1) * stats.binom.sf(r - x1, n2, p1)
-            pet0 = np.cumsum(pmf0[:, 0])
-            for r1 in range(n1 - 1, -1, -1):
-                a = cont0[r1 + 1 :].sum(axis=0)
-                pw = cont1[r1 + 1 :].sum(axis=0)
-                ok = np.flatnonzero((a[r1:] <= alpha) & (pw[r1:] >= power))
-                if ok.size == 0:
-                    continue
-                en0 = n1 + (1.0 - pet0[r1]) * n2
-                if en0 < best_en:  # largest valid r, as clinfun's descending loop finds first
-                    best_en, best = en0, (r1, n1, r1 + int(ok[-1]), n, en0)
-        if best is not None:
-            best_per_n.append(best)
-    if not best_per_n:
-        raise RuntimeError("no design")
-    optimal = min(best_per_n, key=lambda d: d[4])
-    return optimal, best_per_n[0]
+# (p0, p1, alpha, power, nmax): the NAKIP-AML rates over nmax, Simon's Table 1 row, the case of
+# the nmax warning (issue 13) and the admissible-on-a-line case.
+CASES = [
+    (0.35, 0.60, 0.05, 0.80, 60),
+    (0.35, 0.60, 0.05, 0.80, 100),
+    (0.35, 0.60, 0.05, 0.80, 200),
+    (0.35, 0.60, 0.05, 0.80, 300),
+    (0.10, 0.30, 0.05, 0.80, 100),
+    (0.50, 0.65, 0.10, 0.90, 100),
+    (0.30, 0.40, 0.05, 0.80, 150),
+]
+R_PROCESS = ["Rscript", "-e", "library(clinfun); ph2simon(0.35, 0.6, 0.05, 0.2, nmax = 100)"]
+NAKIP_PROCESSES = {
+    "design simon": ["design", "simon", "--p0", "0.35", "--p1", "0.6", "--nmax", "100"],
+    "design single": ["design", "single", "--p0", "0.35", "--p1", "0.6"],
+    "design oc": ["design", "oc", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27", "--p",
+                  "0.35,0.6"],
+    "design infer": ["design", "infer", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27",
+                     "--x1", "5", "--x2", "10", "--p0", "0.35"],
+    "design monitor": ["design", "monitor"],
+}  # fmt: skip
 
 
-def median_time(func: Callable[[], object], runs: int) -> tuple[float, float, object]:
-    """Median wall-clock and median CPU seconds of `runs` calls, and the last result."""
-    wall, cpu = [], []
-    result: object = None
+def nakip_search(case: tuple[float, float, float, float, int], runs: int) -> tuple[float, float]:
+    """Median (cpu, wall) seconds of a search with the binomial-table cache emptied first."""
+    cpu, wall = [], []
     for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
-        result = func()
-        wall.append(time.perf_counter() - t)
+        _binom_tables.stacked_tables.cache_clear()
+        c, w = time.process_time(), time.perf_counter()
+        search(*case)
         cpu.append(time.process_time() - c)
-    return statistics.median(wall), statistics.median(cpu), result
+        wall.append(time.perf_counter() - w)
+    return statistics.median(cpu), statistics.median(wall)
 
 
-def nakip_cold(p0: float, p1: float, alpha: float, power: float, nmax: int) -> object:
-    """One search with the binomial-table cache emptied first (no warm-cache advantage)."""
-    _binom_tables.stacked_tables.cache_clear()
-    return search(p0, p1, alpha, power, nmax)
+def clinfun_designs(case: tuple[float, float, float, float, int]) -> tuple[str, str]:
+    """clinfun's (minimax, optimal) as 'r1/n1 r/n' strings, read from twostage.admissible."""
+    p0, p1, alpha, power, nmax = case
+    code = (
+        "suppressMessages(library(clinfun)); "
+        f"x <- twostage.admissible(ph2simon({p0}, {p1}, {alpha}, {1 - power}, nmax = {nmax})); "
+        "k <- nrow(x); cat(sprintf('%d/%d %d/%d', x[c(1, k), 1], x[c(1, k), 2], "
+        "x[c(1, k), 3], x[c(1, k), 4]), sep = ';')"
+    )
+    out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=True)
+    minimax, optimal = out.stdout.split(";")
+    return minimax, optimal
 
 
 def main() -> None:
-    """Time both implementations and print ratios."""
+    """Print the in-process and the whole-process tables."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7, help="runs per NAKIP timing (median)")
-    parser.add_argument("--peer-runs", type=int, default=1, help="runs per peer timing")
-    parser.add_argument("--peer-nmax", default="60,100", help="nmax values timed for the peer")
+    parser.add_argument("--runs", type=int, default=7, help="NAKIP in-process runs (median)")
+    parser.add_argument("--process-runs", type=int, default=7, help="process runs per command")
     args = parser.parse_args()
-    peer_nmax = [int(v) for v in args.peer_nmax.split(",") if v]
-    nakip_cold(*CASES[0], 100)  # import / JIT-free warm-up of numpy and scipy code paths
+    have_r = r_has("clinfun")
+    search(*CASES[0])  # warm-up: numpy code paths
 
-    print("Simon two-stage search: NAKIP (pruned, vectorised) vs exhaustive reference (peer)")
-    print(f"NAKIP: median of {args.runs} cold runs; peer: median of {args.peer_runs} run(s)")
-    print("wall = wall-clock ms, cpu = process CPU ms (less sensitive to other load)\n")
-    print(
-        f"{'p0':>5} {'p1':>5} {'nmax':>5} {'nakip wall':>10} {'cpu':>7} {'peer wall':>10} "
-        f"{'cpu':>9} {'peer/nakip':>10}  same designs"
-    )
-    for p0, p1, alpha, power in CASES:
-        for nmax in sorted(set(NMAX) | set(peer_nmax)):
-            w_nakip, c_nakip, res = median_time(
-                partial(nakip_cold, p0, p1, alpha, power, nmax), args.runs
-            )
-            line = f"{p0:5.2f} {p1:5.2f} {nmax:5d} {1e3 * w_nakip:10.2f} {1e3 * c_nakip:7.2f}"
-            if nmax in peer_nmax:
-                w_peer, c_peer, peer = median_time(
-                    partial(exhaustive_search, p0, p1, alpha, power, nmax), args.peer_runs
-                )
-                opt, mm = peer  # type: ignore[misc]
-                ours_opt = (res.optimal.r1, res.optimal.n1, res.optimal.r, res.optimal.n)
-                ours_mm = (res.minimax.r1, res.minimax.n1, res.minimax.r, res.minimax.n)
-                same = opt[:4] == ours_opt and mm[:4] == ours_mm
-                line += (
-                    f" {1e3 * w_peer:10.1f} {1e3 * c_peer:9.1f} {w_peer / w_nakip:10.0f}"
-                    f"  {'yes' if same else 'NO'}"
-                )
-                if not same:
-                    line += f" (peer opt {opt[:4]} mm {mm[:4]})"
-            else:
-                line += f" {'-':>10} {'-':>9} {'-':>10}  -"
-            print(line)
-            if nmax in CLINFUN_QUOTED_MS:
-                q = CLINFUN_QUOTED_MS[nmax]
-                print(
-                    f"{'':18}R clinfun ph2simon {q:.0f} ms (quoted, not measured): "
-                    f"quoted / nakip wall = {q / (1e3 * w_nakip):.1f}"
-                )
+    print("1. Simon search in process: NAKIP search() vs clinfun ph2simon (R system.time)")
+    print(f"{'p0':>5} {'p1':>5} {'alpha':>5} {'pow':>4} {'nmax':>4} {'NAKIP cpu ms':>12} "
+          f"{'R cpu ms':>9} {'NAKIP/R':>8}  same designs")  # fmt: skip
+    for case in CASES:
+        cpu, _ = nakip_search(case, args.runs)
+        line = (
+            f"{case[0]:5.2f} {case[1]:5.2f} {case[2]:5.2f} {case[3]:4.2f} {case[4]:4d} "
+            f"{1e3 * cpu:12.2f}"
+        )
+        if have_r:
+            p0, p1, alpha, power, nmax = case
+            expr = f"ph2simon({p0}, {p1}, {alpha}, {1 - power}, nmax = {nmax})"
+            r_cpu, _ = r_seconds("library(clinfun)", expr, 3 if nmax >= 200 else 10)
+            res = search(*case)
+            ours = tuple(f"{d.r1}/{d.n1} {d.r}/{d.n}" for d in (res.minimax, res.optimal))
+            same = ours == clinfun_designs(case)
+            line += f" {1e3 * r_cpu:9.2f} {cpu / r_cpu:8.3f}  {'yes' if same else 'NO'}"
+        print(line)
+    if not have_r:
+        print(PEER_MISSING)
+
+    print("\n2. Whole process, run in turn with " + " ".join(R_PROCESS[:2]) + " '...'")
+    if not have_r:
+        print(PEER_MISSING)
+        return
+    print(f"{'command':<16} {'NAKIP cpu s':>11} {'wall s':>7} {'R cpu s':>8} {'wall s':>7} "
+          f"{'NAKIP/R cpu':>11}")  # fmt: skip
+    for label, argv in NAKIP_PROCESSES.items():
+        a, b, ratio = compare([NAKIP, *argv], R_PROCESS, args.process_runs)
+        print(f"{label:<16} {a.cpu:11.3f} {a.wall:7.3f} {b.cpu:8.3f} {b.wall:7.3f} {ratio:11.2f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -100,11 +101,11 @@ def test_binom_test_bad_input_names_argument(kwargs: dict[str, object], word: st
 
 
 def _brute_single_stage(p0: float, p1: float, alpha: float, power: float) -> tuple[int, int]:
-    """Independent search: first n, then first r, with P(X>=r|p0)<=alpha and P(X>=r|p1)>=power."""
+    """Independent search: first n, then first r, with P(X>r|p0)<=alpha and P(X>r|p1)>=power."""
     for n in range(1, 400):
         for r in range(n + 1):
-            if stats.binom.sf(r - 1, n, p0) <= alpha:
-                if stats.binom.sf(r - 1, n, p1) >= power:
+            if stats.binom.sf(r, n, p0) <= alpha:
+                if stats.binom.sf(r, n, p1) >= power:
                     return r, n
                 break  # larger r only lowers power
     raise AssertionError("no design")
@@ -128,15 +129,34 @@ def test_single_stage_design_matches_brute_force(
     # Thresholds: the constraints hold, and r - 1 would break alpha.
     assert d.alpha <= alpha
     assert d.power >= power
-    assert stats.binom.sf(d.r - 2, d.n, p0) > alpha
+    assert stats.binom.sf(d.r - 1, d.n, p0) > alpha
     assert single_stage_reject_prob(d.r, d.n, p0) == pytest.approx(d.alpha, rel=1e-12)
 
 
 def test_single_stage_nakip_design() -> None:
-    # NAKIP-AML rates; independently: P(X>=14 | 26, 0.35) = 0.0377, P(X>=14 | 26, 0.60) = 0.8007.
+    # NAKIP-AML rates; independently: P(X>13 | 26, 0.35) = 0.0377, P(X>13 | 26, 0.60) = 0.8007.
+    # Simon's convention: r = 13 is the largest count that does not reject.
     d = single_stage_design(0.35, 0.60, 0.05, 0.80)
-    assert (d.r, d.n) == (14, 26)
+    assert (d.r, d.n) == (13, 26)
     assert d.alpha == pytest.approx(stats.binom.sf(13, 26, 0.35), rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 7, 27, 150, 1000])
+@pytest.mark.parametrize("p", [0.0, 1e-9, 0.05, 0.35, 0.6, 0.999, 1.0])
+def test_numpy_binomial_tails_match_scipy(n: int, p: float) -> None:
+    # nakip.stats.binomial_probabilities replaces scipy.stats.binom on the design paths.
+    from nakip.stats.binomial_probabilities import pmf_rows, prob_at_most, prob_greater
+
+    k = np.arange(-2, n + 3)
+    assert np.allclose(pmf_rows(n, p)[0], stats.binom.pmf(np.arange(n + 1), n, p), 1e-10, 1e-300)
+    assert np.allclose(prob_greater(k, n, p)[0], stats.binom.sf(k, n, p), 1e-9, 1e-250)
+    assert np.allclose(prob_at_most(k, n, p)[0], stats.binom.cdf(k, n, p), 1e-9, 1e-250)
+    # the pure-Python versions (design commands without numpy)
+    from nakip.stats.binomial_probabilities import at_most, greater, pmf_list
+
+    assert np.allclose(pmf_list(n, p), stats.binom.pmf(np.arange(n + 1), n, p), 1e-10, 1e-300)
+    assert np.allclose([greater(int(j), n, p) for j in k], stats.binom.sf(k, n, p), 1e-9, 1e-250)
+    assert np.allclose([at_most(int(j), n, p) for j in k], stats.binom.cdf(k, n, p), 1e-9, 1e-250)
 
 
 def test_single_stage_nmax_too_small() -> None:

@@ -136,3 +136,120 @@ def test_bad_inputs_raise() -> None:
         ThreePlusThree().operating_characteristics([0.2, 1.5])
     with pytest.raises(ValueError):
         BoinDesign(0.3, 3).simulate([0.1, 0.2], n_trials=10)
+
+
+# ----------------------------------------------- BOIN against the R package (BOIN 2.7.2), issue 13
+# Values typed from R: b <- BOIN::get.boundary(target, ncohort, cohortsize, cutoff.eli = ...);
+# b$lambda_e, b$lambda_d and b$full_boundary_tab (b$boundary_tab for cohortsize = 1).
+_NA = -1
+_GET_BOUNDARY = {
+    # (target, cohortsize, ncohort, cutoff.eli): (lambda_e, lambda_d, escalate, deesc, eliminate)
+    (0.3, 3, 10, 0.95): (
+        0.236491,
+        0.358519,
+        "0 0 0 0 1 1 1 1 2 2 2 2 3 3 3 3 4 4 4 4 4 5 5 5 5 6 6 6 6 7",
+        "1 1 2 2 2 3 3 3 4 4 4 5 5 6 6 6 7 7 7 8 8 8 9 9 9 10 10 11 11 11",
+        "-1 -1 3 3 4 4 5 5 5 6 6 7 7 8 8 8 9 9 9 10 10 11 11 11 12 12 12 13 13 14",
+    ),
+    (0.25, 3, 10, 0.95): (
+        0.196801,
+        0.298392,
+        "0 0 0 0 0 1 1 1 1 1 2 2 2 2 2 3 3 3 3 3 4 4 4 4 4 5 5 5 5 5",
+        "1 1 1 2 2 2 3 3 3 3 4 4 4 5 5 5 6 6 6 6 7 7 7 8 8 8 9 9 9 9",
+        "-1 -1 3 3 3 4 4 4 5 5 6 6 6 7 7 7 8 8 8 9 9 9 10 10 10 11 11 11 12 12",
+    ),
+    (0.2, 1, 12, 0.95): (
+        0.157242,
+        0.238462,
+        "0 0 0 0 0 0 1 1 1 1 1 1",
+        "1 1 1 1 2 2 2 2 3 3 3 3",
+        "-1 -1 2 3 3 3 4 4 4 5 5 5",
+    ),
+    (0.33, 2, 8, 0.9): (
+        0.260377,
+        0.394716,
+        "0 0 0 1 1 1 1 2 2 2 2 3 3 3 3 4",
+        "1 1 2 2 2 3 3 4 4 4 5 5 6 6 6 7",
+        "-1 -1 3 3 3 4 4 5 5 6 6 6 7 7 8 8",
+    ),
+    (0.3, 3, 10, 0.99): (
+        0.236491,
+        0.358519,
+        "0 0 0 0 1 1 1 1 2 2 2 2 3 3 3 3 4 4 4 4 4 5 5 5 5 6 6 6 6 7",
+        "1 1 2 2 2 3 3 3 4 4 4 5 5 6 6 6 7 7 7 8 8 8 9 9 9 10 10 11 11 11",
+        "-1 -1 3 4 5 5 6 6 7 7 7 8 8 9 9 10 10 11 11 11 12 12 13 13 13 14 14 15 15 15",
+    ),
+}
+
+
+@pytest.mark.parametrize("setting", list(_GET_BOUNDARY))
+def test_boin_boundaries_match_r_get_boundary(setting: tuple[float, int, int, float]) -> None:
+    target, cohort_size, n_cohorts, cutoff_eli = setting
+    lam_e, lam_d, esc, deesc, elim = _GET_BOUNDARY[setting]
+    design = BoinDesign(target, 3, cohort_size, n_cohorts, cutoff_eli=cutoff_eli)
+    assert design.lambda_e == pytest.approx(lam_e, abs=5e-7)
+    assert design.lambda_d == pytest.approx(lam_d, abs=5e-7)
+    table = design.boundaries.fillna(_NA).astype(int)
+    assert table["escalate_if_at_most"].tolist() == [int(v) for v in esc.split()]
+    assert table["deescalate_if_at_least"].tolist() == [int(v) for v in deesc.split()]
+    assert table["eliminate_if_at_least"].tolist() == [int(v) for v in elim.split()]
+
+
+# R: o <- BOIN::get.oc(target, p.true, ncohort, cohortsize, ntrial = 10000, seed = 6);
+# o$selpercent, o$npatients, o$percentstop (percentages and mean patients per dose).
+_GET_OC = [
+    (0.3, (0.05, 0.15, 0.3, 0.45, 0.6), 3, 10, (1.08, 23.52, 54.96, 19.03, 1.39),
+     (4.152, 9.197, 11.150, 4.732, 0.764), 0.02),
+    (0.25, (0.1, 0.25, 0.4, 0.55), 3, 12, (18.50, 66.24, 14.32, 0.64),
+     (12.436, 16.397, 6.045, 1.031), 0.30),
+    (0.3, (0.45, 0.55, 0.65), 3, 10, (30.19, 1.52, 0.03), (15.449, 2.051, 0.203), 68.26),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("target", "rates", "cohort_size", "n_cohorts", "sel", "npts", "stop"), _GET_OC
+)
+def test_boin_oc_matches_r_get_oc_within_monte_carlo_error(
+    target: float,
+    rates: tuple[float, ...],
+    cohort_size: int,
+    n_cohorts: int,
+    sel: tuple[float, ...],
+    npts: tuple[float, ...],
+    stop: float,
+) -> None:
+    trials = 10_000
+    oc = BoinDesign(target, len(rates), cohort_size, n_cohorts).simulate(rates, trials, seed=11)
+    r_sel = np.array(sel) / 100
+    # Both sides are Monte Carlo estimates from 10,000 trials: 4 standard errors of a difference.
+    pooled = np.maximum((np.array(oc.prob_select) + r_sel) / 2, 1 / trials)
+    assert np.all(
+        np.abs(np.array(oc.prob_select) - r_sel) < 4 * np.sqrt(2 * pooled * (1 - pooled) / trials)
+    )
+    p_stop = max((oc.prob_no_mtd + stop / 100) / 2, 1 / trials)
+    assert abs(oc.prob_no_mtd - stop / 100) < 4 * np.sqrt(2 * p_stop * (1 - p_stop) / trials)
+    # Patients at a dose lie in [0, N], so their SD is at most N/2.
+    n_max = cohort_size * n_cohorts
+    assert np.all(
+        np.abs(np.array(oc.expected_patients) - npts) < 4 * (n_max / 2) * np.sqrt(2 / trials)
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "cutoff"), [(0.3, 0.95), (0.25, 0.95), (0.2, 0.9), (0.33, 0.99)]
+)
+def test_elimination_counts_equal_the_beta_posterior_rule(target: float, cutoff: float) -> None:
+    # BOIN's rule is 1 - pbeta(target, x + 1, n - x + 1) > cutoff.eli; NAKIP reads it off the
+    # binomial cdf (Pr(Beta(x+1, n-x+1) > t) = Pr(Bin(n+1, t) <= x)). Checked against scipy at
+    # the threshold count and the count below it, for every n.
+    from scipy import stats
+
+    from nakip.stats.phase1 import elimination_counts
+
+    elim = elimination_counts(target, cutoff, 60)
+    for n in range(61):
+        x = int(elim[n])
+        if x <= n:
+            assert stats.beta.sf(target, x + 1, n - x + 1) > cutoff
+        if x >= 1:
+            assert stats.beta.sf(target, x, n - x + 2) <= cutoff

@@ -379,3 +379,63 @@ def test_fit_bad_input(x1: int, x2: int | None, word: str) -> None:
 def test_fit_before_use() -> None:
     with pytest.raises(RuntimeError):
         _ = TwoStageInference(NAKIP).p_value
+
+
+# ------------------------------------------------------------------------------ issue 13
+def test_admissible_design_optimal_at_a_single_weight_is_listed() -> None:
+    # R clinfun 1.1.5: print(ph2simon(0.5, 0.65, 0.1, 0.1)) (twostage.admissible) lists
+    #   Minimax    19 40 41 72  58.01  0.4373 0.556 1.000
+    #   Admissible 18 37 42 74  55.50  0.5000 0.333 0.556
+    #   Admissible 16 33 43 76  54.50  0.5000 0.333 0.333
+    #   Admissible 14 29 44 78  53.50  0.5000 0.073 0.333
+    #   Optimal    18 35 47 84  53.03  0.6321 0.000 0.073
+    # 16/33, 43/76 lies on the segment between its neighbours: optimal at q = 1/3 only
+    # (Jung, Lee, Kim & George 2004 call it admissible all the same).
+    res = search(0.5, 0.65, 0.1, 0.9, 100)
+    clinfun = [
+        (19, 40, 41, 72, 58.01, 0.556, 1.000),
+        (18, 37, 42, 74, 55.50, 0.333, 0.556),
+        (16, 33, 43, 76, 54.50, 0.333, 0.333),
+        (14, 29, 44, 78, 53.50, 0.073, 0.333),
+        (18, 35, 47, 84, 53.03, 0.000, 0.073),
+    ]
+    assert len(res.admissible) == len(clinfun)
+    for d, (r1, n1, r, n, en0, q_lo, q_hi) in zip(res.admissible, clinfun, strict=True):
+        assert (d.r1, d.n1, d.r, d.n) == (r1, n1, r, n)
+        assert d.en0 == pytest.approx(en0, abs=5e-3)
+        assert d.q_low == pytest.approx(q_lo, abs=5e-4)
+        assert d.q_high == pytest.approx(q_hi, abs=5e-4)
+    middle = res.admissible[2]
+    assert middle.q_low == middle.q_high == pytest.approx(1 / 3, abs=1e-9)
+
+
+def test_design_strictly_above_the_hull_is_not_admissible() -> None:
+    # The threshold the other way: nudging the middle point's EN0 up by 1e-6 takes it off the
+    # line, so it is optimal for no q.
+    from nakip.stats.simon_search import _admissible_ranges
+
+    points = [(72, 58.005929), (74, 55.5), (76, 54.5), (78, 53.5)]
+    assert [i for i, _, _ in _admissible_ranges(points)] == [0, 1, 2, 3]
+    raised = [(72, 58.005929), (74, 55.5), (76, 54.500001), (78, 53.5)]
+    assert [i for i, _, _ in _admissible_ranges(raised)] == [0, 1, 3]
+
+
+def test_search_looks_beyond_nmax_and_says_which_nmax_is_needed() -> None:
+    # R clinfun 1.1.5: ph2simon(0.3, 0.4, 0.05, 0.2, nmax = 150) gives the optimal 20/65, 53/148
+    # (EN0 97.12) and print() warns "Optimal sample size too close to nmax"; with nmax = 200 the
+    # optimal is 19/59, 59/168 (EN0 91.68).
+    cut = search(0.3, 0.4, 0.05, 0.8, 150)
+    assert (cut.optimal.r1, cut.optimal.n1, cut.optimal.r, cut.optimal.n) == (20, 65, 53, 148)
+    assert cut.optimal.en0 == pytest.approx(97.12, abs=5e-3)
+    better = cut.optimal_beyond_nmax
+    assert better is not None
+    assert (better.r1, better.n1, better.r, better.n) == (19, 59, 59, 168)
+    assert better.en0 == pytest.approx(91.68, abs=5e-3)
+    assert cut.nmax_warning is not None and "--nmax 168" in cut.nmax_warning
+    # At exactly nmax = 168 the optimal is inside and nothing larger does better.
+    exact = search(0.3, 0.4, 0.05, 0.8, 168)
+    assert exact.optimal.n == 168 and exact.optimal_beyond_nmax is None
+    assert exact.nmax_warning is None
+    # nmax = 167 cuts it off again.
+    beyond = search(0.3, 0.4, 0.05, 0.8, 167).optimal_beyond_nmax
+    assert beyond is not None and beyond.rule == exact.optimal.rule

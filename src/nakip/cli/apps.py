@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import typer
 
+from nakip.cli.command_group import NakipRootGroup
+
 app = typer.Typer(
     name="nakip",
+    cls=NakipRootGroup,
     help="NAKIP: protocol, design, data capture and reports for the NAKIP-AML trial.",
     no_args_is_help=True,
     add_completion=False,

@@ -1,29 +1,29 @@
 """`nakip design simon|single|oc|infer`: exact single-arm phase II designs from the command line.
 
-Thin layer over nakip.stats.simon and nakip.stats.binomial: parse, validate, print (Rich tables
-for people, `--json` for scripts). Bad input exits with code 2 and a one-line message.
+Thin layer over nakip.stats.simon and nakip.stats.binomial: parse, validate, print (tables for
+people, plain when piped, `--json` for scripts). Bad input exits with code 2 and one line.
+Every rule is Simon's: r (or r1) is the largest responder count that does not reject (continue).
 """
 
-from __future__ import annotations
-
-import json
+# No `from __future__ import annotations` here: Typer would evaluate every option's annotation
+# string again each time it builds the command tree, a few ms of each command's start.
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from nakip.cli.apps import design_app
-from nakip.cli.errors import fail
+from nakip.cli.errors import fail, print_warning
+from nakip.cli.table_output import print_table
 
 if TYPE_CHECKING:
     from nakip.stats.simon import SimonDesign
 
-# The statistics modules (scipy, pandas) are imported inside each command, so that every other
-# `nakip` command starts without paying for them.
+# The statistics modules are imported inside each command, so that every other `nakip` command
+# starts without paying for them; single, oc and infer need only the standard library, simon
+# numpy; none of them imports scipy or pandas.
 
-_out = Console(highlight=False)
+SINGLE_RULE_HELP = "Reject H0 if more than r of n respond (X > r), as in Simon (1989)."
 
 P0 = Annotated[float, typer.Option("--p0", help="Uninteresting (null) response rate p0.")]
 P1 = Annotated[float, typer.Option("--p1", help="Target response rate p1 (> p0).")]
@@ -40,12 +40,14 @@ class DesignKind(StrEnum):
 
 
 def _print_json(payload: object) -> None:
+    import json
+
     typer.echo(json.dumps(payload, indent=2))
 
 
-def _design_row(table: Table, label: str, d: SimonDesign) -> None:
+def _design_row(label: str, d: "SimonDesign") -> list[str]:
     q = "" if d.q_low is None else f"{d.q_low:.3f}-{d.q_high:.3f}"
-    table.add_row(
+    return [
         label,
         f"{d.r1}/{d.n1}",
         f"{d.r}/{d.n}",
@@ -54,7 +56,7 @@ def _design_row(table: Table, label: str, d: SimonDesign) -> None:
         f"{d.alpha:.4f}",
         f"{d.power:.4f}",
         q,
-    )
+    ]
 
 
 @design_app.command("simon")
@@ -66,7 +68,11 @@ def simon_cmd(
     nmax: Annotated[int, typer.Option("--nmax", help="Largest total sample size searched.")] = 100,
     as_json: JSON = False,
 ) -> None:
-    """Simon (1989) optimal and minimax two-stage designs, and all admissible designs."""
+    """Simon (1989) optimal and minimax two-stage designs, and all admissible designs.
+
+    Stop after stage 1 if at most r1 of n1 respond; reject H0 if more than r of n respond.
+    Warns on stderr when nmax cut the search off, with the nmax that is needed.
+    """
     from nakip.stats.simon import NoDesignError, search
 
     try:
@@ -76,28 +82,28 @@ def simon_cmd(
         fail(f"--nmax: {exc}{hint}")
     except ValueError as exc:
         fail(str(exc))
+    if result.nmax_warning is not None:
+        print_warning(result.nmax_warning)
     if as_json:
         _print_json(result.to_dict())
         return
-    table = Table(
-        title=(
-            f"Simon two-stage designs (p0={result.p0:g}, p1={result.p1:g}, "
-            f"alpha<={result.nominal_alpha:g}, power>={result.nominal_power:g}, nmax={nmax})"
-        )
-    )
-    for col in ("design", "r1/n1", "r/n", "EN(p0)", "PET(p0)", "alpha", "power", "q range"):
-        table.add_column(col, justify="left" if col == "design" else "right")
+    rows = []
     for d in result.admissible:
         names = [
             name
             for name, ref in (("minimax", result.minimax), ("optimal", result.optimal))
             if ref.rule == d.rule
         ]
-        _design_row(table, "/".join(names) or "admissible", d)
-    _out.print(table)
-    _out.print(
-        "Stop after stage 1 if responders <= r1; declare efficacy if total responders > r. "
-        "Admissible: Jung et al. (2004); q weights n against EN(p0)."
+        rows.append(_design_row("/".join(names) or "admissible", d))
+    print_table(
+        f"Simon two-stage designs (p0={result.p0:g}, p1={result.p1:g}, "
+        f"alpha<={result.nominal_alpha:g}, power>={result.nominal_power:g}, nmax={nmax})",
+        ("design", "r1/n1", "r/n", "EN(p0)", "PET(p0)", "alpha", "power", "q range"),
+        rows,
+        notes=(
+            "Stop after stage 1 if responders <= r1; declare efficacy if total responders > r. "
+            "Admissible: Jung et al. (2004); q weights n against EN(p0).",
+        ),
     )
 
 
@@ -110,7 +116,11 @@ def single_cmd(
     nmax: Annotated[int, typer.Option("--nmax", help="Largest sample size searched.")] = 1000,
     as_json: JSON = False,
 ) -> None:
-    """Smallest exact single-stage design: reject H0 if at least r of n respond."""
+    """Smallest exact single-stage design (A'Hern 2001): reject H0 if more than r of n respond.
+
+    Rule X > r: r is the largest count that does not reject, as in Simon's designs and
+    `design oc`.
+    """
     from nakip.stats.binomial import NoSingleStageDesignError, single_stage_design
 
     try:
@@ -122,11 +132,12 @@ def single_cmd(
     if as_json:
         _print_json(d.to_dict())
         return
-    table = Table(title=f"Exact single-stage design (p0={d.p0:g}, p1={d.p1:g})")
-    for col in ("reject H0 if X >=", "n", "alpha", "power"):
-        table.add_column(col, justify="right")
-    table.add_row(str(d.r), str(d.n), f"{d.alpha:.4f}", f"{d.power:.4f}")
-    _out.print(table)
+    print_table(
+        f"Exact single-stage design (p0={d.p0:g}, p1={d.p1:g})",
+        ("r/n", "alpha", "power"),
+        [[f"{d.r}/{d.n}", f"{d.alpha:.4f}", f"{d.power:.4f}"]],
+        notes=(f"Reject H0 if more than {d.r} of {d.n} respond (X > {d.r}).",),
+    )
 
 
 def _parse_rates(text: str) -> list[float]:
@@ -150,13 +161,17 @@ def oc_cmd(
     ),
     r1: Annotated[int | None, typer.Option("--r1", help="Stage-1 futility bound (simon).")] = None,
     n1: Annotated[int | None, typer.Option("--n1", help="Stage-1 sample size (simon).")] = None,
-    r: Annotated[int | None, typer.Option("--r", help="Final bound (see the design).")] = None,
+    r: Annotated[
+        int | None,
+        typer.Option("--r", help="Final bound: reject H0 if more than r of n respond (X > r)."),
+    ] = None,
     n: Annotated[int | None, typer.Option("--n", help="Total sample size.")] = None,
     as_json: JSON = False,
 ) -> None:
     """Exact operating characteristics of a design at the given true response rates.
 
-    simon: stop if X1 <= r1 of n1, efficacy if X > r of n. single: efficacy if X >= r of n.
+    Both designs use Simon's convention: simon stops if X1 <= r1 of n1 and declares efficacy
+    if X > r of n; single declares efficacy if X > r of n (r/n = 13/27: 14 or more of 27).
     """
     from nakip.stats.binomial import single_stage_reject_prob
     from nakip.stats.simon import TwoStageRule, operating_characteristics
@@ -171,35 +186,35 @@ def oc_cmd(
             rule = TwoStageRule(r1, n1, r, n)
         except ValueError as exc:
             fail(str(exc))
-        oc = operating_characteristics(rule, rates)
+        ocs = [operating_characteristics(rule, rate) for rate in rates]  # floats: no numpy
         rows = [
-            {"p": pp, "prob_reject": float(a), "pet": float(b), "en": float(c)}
-            for pp, a, b, c in zip(rates, oc.prob_reject, oc.pet, oc.en, strict=True)
+            {"p": pp, "prob_reject": oc.prob_reject, "pet": oc.pet, "en": oc.en}
+            for pp, oc in zip(rates, ocs, strict=True)
         ]
         title = f"Simon two-stage {rule}"
     else:
         if r1 is not None or n1 is not None:
             fail("--r1/--n1 apply only to --design simon")
         try:
-            reject = single_stage_reject_prob(r, n, rates)
+            reject = [single_stage_reject_prob(r, n, rate) for rate in rates]
         except ValueError as exc:
             fail(str(exc))
         rows = [
             {"p": pp, "prob_reject": float(a), "pet": 0.0, "en": float(n)}
             for pp, a in zip(rates, reject, strict=True)
         ]
-        title = f"Single-stage: reject H0 if X >= {r} of {n}"
+        title = f"Single-stage: reject H0 if X > {r} of {n}"
     if as_json:
         _print_json({"design": design.value, "rows": rows})
         return
-    table = Table(title=title)
-    for col in ("true p", "P(reject H0)", "P(early stop)", "E[N]"):
-        table.add_column(col, justify="right")
-    for row in rows:
-        table.add_row(
-            f"{row['p']:g}", f"{row['prob_reject']:.4f}", f"{row['pet']:.4f}", f"{row['en']:.2f}"
-        )
-    _out.print(table)
+    print_table(
+        title,
+        ("true p", "P(reject H0)", "P(early stop)", "E[N]"),
+        [
+            [f"{x['p']:g}", f"{x['prob_reject']:.4f}", f"{x['pet']:.4f}", f"{x['en']:.2f}"]
+            for x in rows
+        ],
+    )
 
 
 @design_app.command("infer")
@@ -231,17 +246,16 @@ def infer_cmd(
     if as_json:
         _print_json(res.to_dict())
         return
-    table = Table(title=f"Two-stage inference, {rule}")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
     stage_text = "stopped after stage 1" if res.stage == 1 else "completed stage 2"
-    table.add_row("trial", stage_text)
-    table.add_row("responders / treated", f"{res.x_total} / {res.n_treated}")
-    table.add_row("H0 rejected (X > r)", "yes" if res.reject_h0 else "no")
-    table.add_row("MLE (naive)", f"{res.mle:.4f}")
-    table.add_row("median-unbiased estimate", f"{res.mue:.4f}")
-    table.add_row("UMVUE (Jung & Kim 2004)", f"{res.umvue:.4f}")
-    table.add_row(f"{100 * res.conf_level:g}% CI", f"{res.ci_lower:.4f} - {res.ci_upper:.4f}")
+    rows = [
+        ["trial", stage_text],
+        ["responders / treated", f"{res.x_total} / {res.n_treated}"],
+        ["H0 rejected (X > r)", "yes" if res.reject_h0 else "no"],
+        ["MLE (naive)", f"{res.mle:.4f}"],
+        ["median-unbiased estimate", f"{res.mue:.4f}"],
+        ["UMVUE (Jung & Kim 2004)", f"{res.umvue:.4f}"],
+        [f"{100 * res.conf_level:g}% CI", f"{res.ci_lower:.4f} - {res.ci_upper:.4f}"],
+    ]
     if res.p_value is not None:
-        table.add_row(f"p-value (H0: p <= {res.p0:g})", f"{res.p_value:.4g}")
-    _out.print(table)
+        rows.append([f"p-value (H0: p <= {res.p0:g})", f"{res.p_value:.4g}"])
+    print_table(f"Two-stage inference, {rule}", ("quantity", "value"), rows)

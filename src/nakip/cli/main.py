@@ -1,16 +1,18 @@
-"""Entry point of the `nakip` program: imports every command module and runs the Typer app."""
+"""Entry point of the `nakip` program: lists the command modules and runs the Typer app."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
 
 from nakip import __version__
 from nakip.cli.apps import app
+from nakip.cli.command_group import use_command_modules
 
-# Command modules register themselves on the apps in nakip.cli.apps when imported.
+# Command modules register themselves on the apps in nakip.cli.apps when imported. The root
+# group imports only those a command line needs (nakip.cli.command_group), so that
+# `nakip design simon` does not pay for Django or pydantic.
 _COMMAND_MODULES = (
     "nakip.cli.protocol_cmd",
     "nakip.cli.design_cmd",
@@ -20,12 +22,7 @@ _COMMAND_MODULES = (
     "nakip.cli.edc_cmd",
     "nakip.cli.demo_cmd",
 )
-for _name in _COMMAND_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as exc:  # a command group not yet built is simply absent
-        if exc.name != _name:
-            raise
+use_command_modules(_COMMAND_MODULES)
 
 
 def _show_version(value: bool) -> None:

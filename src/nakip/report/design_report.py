@@ -124,8 +124,8 @@ class DesignRow:
 
     @classmethod
     def from_single(cls, label: str, d: SingleStageDesign) -> DesignRow:
-        """Row for a single-stage design; `reject if X >= r` becomes `promising if X > r - 1`."""
-        return cls(label, None, None, d.r - 1, d.n, float(d.n), 0.0, d.alpha, d.power)
+        """Row for a single-stage design (promising if X > r: the same r as the design's)."""
+        return cls(label, None, None, d.r, d.n, float(d.n), 0.0, d.alpha, d.power)
 
 
 @dataclass(frozen=True)
@@ -488,7 +488,7 @@ def _cohort_oc(
     if chosen.two_stage:
         oc = operating_characteristics(chosen, p)
         return (np.asarray(oc.prob_reject), np.asarray(oc.pet), np.asarray(oc.en))
-    reject = np.asarray(single_stage_reject_prob(chosen.r + 1, chosen.n, p))
+    reject = np.asarray(single_stage_reject_prob(chosen.r, chosen.n, p))
     return reject, np.zeros_like(p), np.full_like(p, float(chosen.n))
 
 

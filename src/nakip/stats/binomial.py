@@ -7,12 +7,19 @@ The test, the intervals and the single-stage design all work from the exact bino
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from nakip.stats.binomial_probabilities import at_most, greater, pmf_list, upper_tail_list
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+# Neither scipy nor numpy at import: the exact test and the single-stage design run in pure
+# Python (nakip.stats.binomial_probabilities), so `nakip design single` starts fast; scipy is
+# imported by the beta-quantile intervals alone, numpy only when an array comes in.
 
 Alternative = Literal["two-sided", "greater", "less"]
 IntervalMethod = Literal["clopper-pearson", "wilson", "jeffreys"]
@@ -38,7 +45,7 @@ def check_probability(name: str, value: float) -> float:
 
 def check_count(name: str, value: int, *, minimum: int = 0) -> int:
     """Return `value` as int if it is an integer >= minimum, else raise ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
@@ -103,13 +110,13 @@ def binom_test(
             f"alternative must be one of {', '.join(_ALTERNATIVES)}; got {alternative!r}"
         )
     if alternative == "greater":
-        pval = float(stats.binom.sf(x - 1, n, p0))
+        pval = greater(x - 1, n, p0)
     elif alternative == "less":
-        pval = float(stats.binom.cdf(x, n, p0))
+        pval = at_most(x, n, p0)
     else:
-        pmf = stats.binom.pmf(np.arange(n + 1), n, p0)
+        pmf = pmf_list(n, p0)
         d = pmf[x]
-        pval = float(pmf[pmf <= d * _TIE_TOLERANCE].sum())
+        pval = math.fsum(v for v in pmf if v <= d * _TIE_TOLERANCE)
     return BinomialTestResult(
         x=x, n=n, p0=p0, alternative=alternative, p_value=min(1.0, pval), estimate=x / n
     )
@@ -135,6 +142,8 @@ def clopper_pearson_interval(x: int, n: int, conf_level: float = 0.95) -> Propor
 
     Guarantees coverage >= conf_level for every p (conservative), the classical reference.
     """
+    from scipy import special
+
     x, n = _check_x_n(x, n)
     a = 1.0 - _check_conf(conf_level)
     lower = 0.0 if x == 0 else float(special.betaincinv(x, n - x + 1, a / 2))
@@ -147,9 +156,11 @@ def wilson_interval(x: int, n: int, conf_level: float = 0.95) -> ProportionInter
 
     Recommended by Brown, Cai & DasGupta (2001, Stat Sci 16:101) for its near-nominal coverage.
     """
+    from statistics import NormalDist
+
     x, n = _check_x_n(x, n)
     a = 1.0 - _check_conf(conf_level)
-    z = float(stats.norm.isf(a / 2))
+    z = NormalDist().inv_cdf(1.0 - a / 2)
     phat = x / n
     denom = 1.0 + z * z / n
     centre = (phat + z * z / (2 * n)) / denom
@@ -164,6 +175,8 @@ def jeffreys_interval(x: int, n: int, conf_level: float = 0.95) -> ProportionInt
 
     As in that paper (section 4.1.2) the lower limit is 0 when x=0 and the upper limit 1 when x=n.
     """
+    from scipy import special
+
     x, n = _check_x_n(x, n)
     a = 1.0 - _check_conf(conf_level)
     lower = 0.0 if x == 0 else float(special.betaincinv(x + 0.5, n - x + 0.5, a / 2))
@@ -185,25 +198,41 @@ def proportion_interval(
 
 
 # --------------------------------------------------------------------------- single-stage design
+SINGLE_STAGE_RULE = "reject H0 (the treatment is promising) if more than r of n respond (X > r)"
+"""The one single-stage convention of NAKIP, Simon's (1989): r is the largest count that does
+not reject. The CLI, scenario files, the protocol and the reports all use it."""
+
+
 def single_stage_reject_prob(r: int, n: int, p: ArrayLike) -> float | NDArray[np.float64]:
-    """P(X >= r) for X ~ Binomial(n, p): the chance that the rule `reject H0 if X >= r` rejects.
+    """P(X > r) for X ~ Binomial(n, p): the chance that `reject H0 if X > r` rejects.
 
     At p = p0 this is the exact type-I error, at p = p1 the exact power. Scalar in, scalar out.
+    r follows Simon's convention (the largest count that does not reject), 0 <= r <= n.
     """
     n = check_count("n", n, minimum=1)
     r = check_count("r", r)
     if r > n:
         raise ValueError(f"r must not exceed n (got r={r}, n={n})")
+    if isinstance(p, numbers.Real):
+        if not 0.0 <= float(p) <= 1.0:
+            raise ValueError("p must lie in [0, 1]")
+        return greater(r, n, float(p))
+    import numpy as np
+
     parr = np.asarray(p, dtype=float)
     if np.any(~((parr >= 0) & (parr <= 1))):
         raise ValueError("p must lie in [0, 1]")
-    out = stats.binom.sf(r - 1, n, parr)
-    return float(out) if parr.ndim == 0 else np.asarray(out, dtype=float)
+    out = np.array([greater(r, n, float(v)) for v in parr.ravel()])
+    return float(out[0]) if parr.ndim == 0 else out.reshape(parr.shape)
 
 
 @dataclass(frozen=True)
 class SingleStageDesign:
-    """Single-stage exact design: treat n patients, declare efficacy (reject H0) if X >= r."""
+    """Single-stage exact design: treat n patients, declare efficacy (reject H0) if X > r.
+
+    r is the largest responder count that does not reject (Simon's convention, as for the final
+    boundary of a two-stage design), so `r/n = 13/27` means "promising if 14 or more of 27".
+    """
 
     r: int
     n: int
@@ -218,7 +247,7 @@ class SingleStageDesign:
 
     def __str__(self) -> str:
         return (
-            f"Single-stage design: reject H0 if at least {self.r} of {self.n} respond "
+            f"Single-stage design: reject H0 if more than {self.r} of {self.n} respond "
             f"(p0={self.p0:g}, p1={self.p1:g}; alpha={self.alpha:.4f}, power={self.power:.4f})"
         )
 
@@ -232,37 +261,21 @@ def single_stage_design(
 ) -> SingleStageDesign:
     """Smallest exact single-stage design: the least n (then the least r) with the constraints.
 
-    Constraints as in A'Hern (2001, Stat Med 20:859): P(X >= r | p0) <= alpha and
-    P(X >= r | p1) >= power, exact binomial. For each n the least r meeting alpha has most power.
+    Constraints as in A'Hern (2001, Stat Med 20:859): P(X > r | p0) <= alpha and
+    P(X > r | p1) >= power, exact binomial. For each n the least r meeting alpha has most power.
     """
     p0, p1 = check_rates(p0, p1)
     alpha = check_probability("alpha", alpha)
     power = check_probability("power", power)
     nmax = check_count("nmax", nmax, minimum=1)
-    ns = np.arange(1, nmax + 1)
-    # Least r with P(X >= r | p0) <= alpha, started from the quantile and corrected both ways
-    # so that floating-point rounding in ppf cannot move it.
-    r = stats.binom.ppf(1.0 - alpha, ns, p0).astype(np.int64) + 1
-    for _ in range(3):
-        too_big = stats.binom.sf(r - 1, ns, p0) > alpha
-        r = np.where(too_big, r + 1, r)
-        can_lower = (r > 0) & (stats.binom.sf(r - 2, ns, p0) <= alpha)
-        r = np.where(can_lower, r - 1, r)
-    r = np.maximum(r, 0)
-    att_alpha = stats.binom.sf(r - 1, ns, p0)
-    att_power = stats.binom.sf(r - 1, ns, p1)
-    ok = (r <= ns) & (att_alpha <= alpha) & (att_power >= power)
-    if not ok.any():
-        raise NoSingleStageDesignError(
-            f"no single-stage design with n <= nmax={nmax} meets alpha <= {alpha} and "
-            f"power >= {power}; increase nmax"
-        )
-    i = int(np.argmax(ok))
-    return SingleStageDesign(
-        r=int(r[i]),
-        n=int(ns[i]),
-        p0=p0,
-        p1=p1,
-        alpha=float(att_alpha[i]),
-        power=float(att_power[i]),
+    for n in range(1, nmax + 1):
+        tail0 = upper_tail_list(n, p0)  # P(X >= j | p0), j = 0..n+1
+        # least r with P(X > r | p0) = tail0[r + 1] <= alpha (r = n always qualifies)
+        r = next(r for r in range(n + 1) if tail0[r + 1] <= alpha)
+        att_power = upper_tail_list(n, p1)[r + 1]
+        if att_power >= power:
+            return SingleStageDesign(r=r, n=n, p0=p0, p1=p1, alpha=tail0[r + 1], power=att_power)
+    raise NoSingleStageDesignError(
+        f"no single-stage design with n <= nmax={nmax} meets alpha <= {alpha} and "
+        f"power >= {power}; increase nmax"
     )

@@ -6,9 +6,13 @@ stops (no-go) when Pr(p_eff <= phi_eff | data) > C(n) or Pr(p_tox > phi_tox | da
 C(n) = 1 - lambda (n / N)^gamma; passing the last look means "go" (treatment promising).
 (lambda, gamma) are chosen on a grid to maximise power subject to the type-I error <= alpha.
 
-Model: the paper puts a Dirichlet prior on the four joint outcomes (eff & tox, eff & no tox,
-no eff & tox, neither) whose parameters are the null cell probabilities (prior effective
-sample size 1) [recalled; verify against Sec. 2.2 before release]. A Dirichlet's marginals are
+Model: a Dirichlet prior on the four joint outcomes (eff & tox, eff & no tox, no eff & tox,
+neither) whose parameters are the null cell probabilities (prior effective sample size 1).
+Checked: the prior and the cut-off C(n) = 1 - lambda (n/N)^gamma agree with an
+independent implementation of the BOP2 family, the R package BOP2FE (Xu et al. 2025; futility
+boundary: stop when Pr(p > phi | data) < lambda (n/N)^gamma, Beta prior at the null rates).
+The 2017 paper itself and its design tables were not available, so no published BOP2 table
+is reproduced in tests/stats/test_bop2.py. A Dirichlet's marginals are
 Beta, so the decisions depend only on the response count and toxicity count:
 p_eff | data ~ Beta(phi_eff + x_eff, 1 - phi_eff + n - x_eff), likewise for toxicity. The
 joint distribution of the counts (hence the OC) does depend on the correlation of the two

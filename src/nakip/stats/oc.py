@@ -24,7 +24,7 @@ scenarios or a mapping with a ``scenarios`` list. Each scenario has an optional 
       - name: simon-null
         design: {type: simon, r1: 3, n1: 9, r: 13, n: 27}   # stop if <= r1/n1; success if > r/n
         rates: [0.35, 0.60]
-      - design: {type: single_stage, r: 13, n: 27}          # success if > r of n responses
+      - design: {type: single_stage, r: 13, n: 27}          # success if > r of n (X > r)
         rate: 0.35
       - design: {type: bayes_toxicity, prior_a: 1, prior_b: 1, limit: 0.3, cutoff: 0.9, nmax: 24}
         rate: 0.2                                          # stop if Pr(rate > limit) > cutoff
@@ -75,7 +75,11 @@ _TWO32 = 2**32
 # ------------------------------------------------------------------------------------ designs
 @dataclass(frozen=True)
 class SingleStage:
-    """Single-stage rule: treat n patients, success (reject H0) if responses > r."""
+    """Single-stage rule: treat n patients, success (reject H0) if responses > r.
+
+    Simon's convention, the one of `nakip design single|oc` and the reports: r is the largest
+    count that does not reject (nakip.stats.binomial.SINGLE_STAGE_RULE).
+    """
 
     r: int
     n: int

@@ -16,12 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
+
+from nakip.stats.binomial_probabilities import lower_tail_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# No scipy, and pandas only for the tables: `nakip design boin` starts fast (issue 13).
 
 __all__ = [
     "BoinDesign",
@@ -64,6 +69,8 @@ class DoseFindingOC:
     @property
     def summary(self) -> pd.DataFrame:
         """One row per dose: true rate, selection probability, expected patients."""
+        import pandas as pd
+
         df = pd.DataFrame(
             {
                 "dose": np.arange(1, len(self.true_rates) + 1),
@@ -99,6 +106,8 @@ class ThreePlusThree:
     @property
     def decision_table(self) -> pd.DataFrame:
         """The decision table of the 3+3 rule (Storer 1989; Le Tourneau et al., JNCI 2009)."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "patients": [3, 3, 3, 6, 6],
@@ -307,6 +316,25 @@ def isotonic_rates(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.repeat(vals, counts)
 
 
+@lru_cache(maxsize=32)
+def elimination_counts(target: float, cutoff_eli: float, n_max: int) -> np.ndarray:
+    """elim[n] for n = 0..n_max: least DLT count x with Pr(p > target | x of n) > cutoff_eli
+    under a Beta(1, 1) prior (n + 1 when no count qualifies); read-only.
+
+    The BOIN package's rule (Liu & Yuan 2015): 1 - pbeta(target, x + 1, n - x + 1) > cutoff.eli.
+    For integer shape parameters Pr(Beta(x + 1, n - x + 1) > t) = Pr(Bin(n + 1, t) <= x), so
+    the rule is read off binomial cdfs, exactly, without scipy.
+    """
+    out = np.arange(n_max + 1) + 1
+    for n in range(n_max + 1):
+        cdf = lower_tail_rows(n + 1, target)[0, : n + 1]  # Pr(Bin(n + 1, t) <= x), x = 0..n
+        hit = np.flatnonzero(cdf > cutoff_eli)
+        if hit.size:
+            out[n] = int(hit[0])
+    out.setflags(write=False)
+    return out
+
+
 def select_mtd_boin(
     x: np.ndarray, n: np.ndarray, target: float, cutoff_eli: float = 0.95
 ) -> int | None:
@@ -318,7 +346,8 @@ def select_mtd_boin(
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
-    elim = (n >= 3) & (stats.beta.sf(target, x + 1, n - x + 1) > cutoff_eli)
+    thresholds = elimination_counts(float(target), float(cutoff_eli), int(n.max(initial=0)))
+    elim = (n >= 3) & (x >= thresholds[n.astype(np.int64)])
     last = x.size if not elim.any() else int(np.argmax(elim))
     if last == 0:
         return None
@@ -390,18 +419,15 @@ class BoinDesign:
         ns = np.arange(nmax + 1)
         esc = np.floor(ns * self.lambda_e + 1e-12).astype(np.int64)
         deesc = np.ceil(ns * self.lambda_d - 1e-12).astype(np.int64)
-        elim = ns + 1
-        for n in range(3, nmax + 1):
-            xs = np.arange(n + 1)
-            hit = stats.beta.sf(self.target, xs + 1, n - xs + 1) > self.cutoff_eli
-            if hit.any():
-                elim[n] = int(xs[hit][0])
+        elim = np.where(ns >= 3, elimination_counts(self.target, self.cutoff_eli, nmax), ns + 1)
         esc[0] = -1
         return esc, deesc, elim
 
     @property
     def boundaries(self) -> pd.DataFrame:
         """Boundary table for n = 1..N (as BOIN's get.boundary; <NA> = no such decision)."""
+        import pandas as pd
+
         esc, deesc, elim = self._tables
         ns = np.arange(1, esc.size)
         return pd.DataFrame(
