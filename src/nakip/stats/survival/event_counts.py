@@ -78,21 +78,35 @@ def check_status(
 def check_groups(
     groups: ArrayLike, n: int, name: str = "groups"
 ) -> tuple[list[str], NDArray[np.int64]]:
-    """Group labels (as text, sorted like R factor levels) and each row's group index."""
-    labels = pd.Series(np.asarray(groups, dtype=object))
-    if len(labels) != n:
-        raise ValueError(f"{name}: length {len(labels)} differs from durations ({n})")
-    missing = labels.isna().to_numpy()
+    """Group labels (as text, sorted like R factor levels) and each row's group index.
+
+    Whole numbers sort numerically and print without a decimal point (1.0 read from a CSV file
+    is group "1"); the per-row work is one hash factorisation, the rest is on the few labels.
+    """
+    values = np.asarray(groups)
+    if values.ndim != 1 or values.shape[0] != n:
+        raise ValueError(
+            f"{name}: length {values.shape[0] if values.ndim else 0} differs from durations ({n})"
+        )
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = codes < 0
     if missing.any():
         raise ValueError(
             f"{name}: {int(missing.sum())} missing value(s), first at row {_first_bad(missing)}"
         )
-    numeric = pd.to_numeric(labels, errors="coerce")
-    is_bool = labels.map(lambda v: isinstance(v, bool | np.bool_)).any()
-    if not is_bool and numeric.notna().all() and (numeric == numeric.round()).all():
-        labels = numeric.astype(np.int64)  # 1.0 from a CSV column reads as "1", sorted as numbers
-    codes, uniques = pd.factorize(labels, sort=True)
-    return [str(u) for u in uniques], codes.astype(np.int64)
+    labels = list(uniques)
+    numeric = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce")
+    whole = (
+        bool(len(labels))
+        and not any(isinstance(v, bool | np.bool_) for v in labels)
+        and bool(numeric.notna().all())
+        and bool((numeric == numeric.round()).all())
+    )
+    keys: list[object] = [int(v) for v in numeric] if whole else [str(v) for v in labels]
+    order = sorted(range(len(labels)), key=lambda k: keys[k])  # type: ignore[arg-type,return-value]
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    return [str(keys[k]) for k in order], rank[codes]
 
 
 @dataclass(frozen=True)
@@ -117,28 +131,27 @@ class EventCounts:
         n_groups: int = 1,
         n_causes: int = 1,
     ) -> EventCounts:
-        """Sort once and count with `bincount`: O(n log n) for the sort, O(n) for the rest."""
+        """Count by hashing: distinct times by `pandas.factorize` (O(n)), only they are sorted.
+
+        Clinical times are whole days with many ties, so this beats sorting every row.
+        """
         n = durations.shape[0]
         if n == 0:
             empty = np.zeros((0, n_groups), dtype=np.int64)
             return cls(np.zeros(0), empty, tuple(empty for _ in range(n_causes)), empty)
-        order = np.argsort(durations, kind="stable")
-        sorted_t = durations[order]
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        np.not_equal(sorted_t[1:], sorted_t[:-1], out=new[1:])
-        time_index = np.cumsum(new) - 1
-        times = sorted_t[new]
+        codes, distinct = pd.factorize(durations + 0.0)  # + 0.0 turns -0.0 into 0.0
+        order = np.argsort(distinct)
+        times = distinct[order]
+        rank = np.empty(order.shape[0], dtype=np.int64)
+        rank[order] = np.arange(order.shape[0])
+        key = rank[codes]
+        if group_index is not None and n_groups > 1:
+            key = key * n_groups + group_index
         size = times.shape[0] * n_groups
-        if group_index is None or n_groups == 1:
-            key = time_index
-        else:
-            key = time_index * n_groups + group_index[order]
         shape = (times.shape[0], n_groups)
         leaving = np.bincount(key, minlength=size).reshape(shape)
-        sorted_status = status[order]
         failing = tuple(
-            np.bincount(key[sorted_status == c], minlength=size).reshape(shape)
+            np.bincount(key, weights=status == c, minlength=size).astype(np.int64).reshape(shape)
             for c in range(1, n_causes + 1)
         )
         at_risk = np.cumsum(leaving[::-1], axis=0)[::-1]
