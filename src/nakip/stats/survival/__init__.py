@@ -8,7 +8,11 @@ from nakip.stats.survival.cox import CoxPH, HazardRatio
 from nakip.stats.survival.kaplan_meier import KaplanMeier
 from nakip.stats.survival.logrank import LogRankResult, compare_survival, logrank_test
 
+DAYS_PER_MONTH = 30.4375
+"""Days in an average Gregorian month (365.25 / 12): months = days / DAYS_PER_MONTH."""
+
 __all__ = [
+    "DAYS_PER_MONTH",
     "AalenJohansen",
     "CoxPH",
     "GrayResult",
