@@ -127,7 +127,10 @@ def test_compare_by_gives_logrank_equal_to_r() -> None:
     # both aml arms in one cohort, compared by an ADSL column: R survdiff(Surv(time, status) ~ x,
     # data = aml): chisq 3.39638869898
     tte = _tte("overt", "OS", AML["time"].tolist(), AML["status"].tolist(), "S")
-    adsl = [{"usubjid": r["usubjid"], "cohort": "overt", "site": x} for r, x in zip(tte, AML["x"])]
+    adsl = [
+        {"usubjid": r["usubjid"], "cohort": "overt", "site": x}
+        for r, x in zip(tte, AML["x"], strict=True)
+    ]
     data = TrialData(adsl=_frame("adsl", adsl), adtte=_frame("adtte", tte))
     fit = SurvivalAnalysis(compare_by="site").fit(data)
     test = fit.endpoints[("overt", "OS")].logrank
