@@ -81,7 +81,7 @@ def _groups(frame: pd.DataFrame, group: str | None) -> tuple[list[str], Any]:
         labels, index = check_groups(frame[group].to_numpy(), len(frame), "groups")
     except ValueError as exc:
         _fail_on_row(f"--group {group}", exc)
-    return labels, np.asarray(labels, dtype=object)[index] if labels else frame[group].to_numpy()
+    return labels, np.asarray(labels, dtype=object)[index]
 
 
 def _checked_times(frame: pd.DataFrame, time: str) -> Any:
