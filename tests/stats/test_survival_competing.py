@@ -279,3 +279,13 @@ def test_bad_input_names_the_problem(status: list, cause: int, groups: list, mes
 def test_negative_time_in_cif() -> None:
     with pytest.raises(ValueError, match="durations: negative time -3 at row 0"):
         AalenJohansen().fit([-3, 2], [1, 2])
+
+
+def test_curve_is_final_after_everyone_failed() -> None:
+    # all four subjects fail (no censoring): the incidence after the last time is known,
+    # unlike a curve whose last follow-up is censored (cmprsk::timepoints gives NA there)
+    aj = AalenJohansen().fit([1, 2, 3, 4], [1, 2, 1, 1])
+    assert aj.all_failed
+    assert aj.cif_at([10])["cif"].tolist() == [0.75]
+    censored = AalenJohansen().fit([1, 2, 3, 4], [1, 2, 1, 0])
+    assert not censored.all_failed and math.isnan(censored.cif_at([10])["cif"].iloc[0])
