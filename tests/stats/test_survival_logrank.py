@@ -141,3 +141,18 @@ def test_cox_lung_equals_r_coxph() -> None:
 def test_cox_bad_input(frame: pd.DataFrame, covariates: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         CoxPH().fit(frame, "t", "e", covariates)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_agrees_with_lifelines_on_random_tied_data(seed: int) -> None:
+    from lifelines.statistics import multivariate_logrank_test
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = rng.integers(1, 60, n).astype(float)  # many ties
+    e = rng.random(n) < 0.6
+    g = rng.choice(["a", "b", "c"], n)
+    ours = logrank_test(t, e, g)
+    ref = multivariate_logrank_test(t, g, e)
+    assert ours.chisq == pytest.approx(ref.test_statistic, rel=1e-10)
+    assert ours.p == pytest.approx(ref.p_value, rel=1e-8)
