@@ -108,7 +108,6 @@ class KaplanMeier:
         self.median_upper: float | None = None
         self._times: NDArray[np.float64] = np.zeros(0)
         self._risk: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._se_log: NDArray[np.float64] = np.zeros(0)
 
     def fit(
         self, durations: ArrayLike, events: ArrayLike, label: str = "all", alpha: float = 0.05
@@ -149,8 +148,7 @@ class KaplanMeier:
         survival = np.cumprod(1.0 - d / n_risk)
         with np.errstate(divide="ignore"):
             greenwood = np.cumsum(d / (n_risk * (n_risk - d)))
-        self._se_log = np.sqrt(greenwood)
-        lower, upper = loglog_limits(survival, self._se_log, z)
+        lower, upper = loglog_limits(survival, np.sqrt(greenwood), z)
         self.table = pd.DataFrame(
             {
                 "time": times[rows],
@@ -185,20 +183,15 @@ class KaplanMeier:
         (NaN) unless the curve already reached 0.
         """
         t = np.atleast_1d(np.asarray(times, dtype=np.float64))
-        row = step_index(self.table["time"].to_numpy(), t)
-        surv = self.table["survival"].to_numpy()
-        lower = self.table["lower"].to_numpy()
-        upper = self.table["upper"].to_numpy()
-        before = row < 0
-        safe = np.where(before, 0, row)
-        s = np.where(before, 1.0, surv[safe] if surv.size else 1.0)
-        lo = np.where(before, 1.0, lower[safe] if lower.size else 1.0)
-        hi = np.where(before, 1.0, upper[safe] if upper.size else 1.0)
+        row = step_index(self.table["time"].to_numpy(), t) + 1  # 0 = before the first event
         beyond = t > (self.last_time if self.last_time is not None else -np.inf)
-        not_estimable = beyond & (s > 0.0)
-        s = np.where(not_estimable, np.nan, s)
-        lo = np.where(not_estimable, np.nan, lo)
-        hi = np.where(not_estimable, np.nan, hi)
+        values = {}
+        for col in ("survival", "lower", "upper"):
+            values[col] = np.concatenate(([1.0], self.table[col].to_numpy(np.float64)))[row]
+        not_estimable = beyond & (values["survival"] > 0.0)
+        s, lo, hi = (
+            np.where(not_estimable, np.nan, values[c]) for c in ("survival", "lower", "upper")
+        )
         return pd.DataFrame(
             {"time": t, "survival": s, "lower": lo, "upper": hi, "n_risk": self.at_risk(t)}
         )
