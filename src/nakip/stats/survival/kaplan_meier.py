@@ -45,6 +45,30 @@ def loglog_limits(
     return np.where(inside, lower, np.nan), np.where(inside, upper, np.nan)
 
 
+def _first_occurrences(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, NDArray[np.intp]]:
+    """The first time each value of y occurs (NaN counting as one value), without the NaN; the
+    last of those values (NaN possible) and the order that sorts y.
+
+    A monotone curve ending in NaN (the usual case) needs no sort.
+    """
+    nan = np.isnan(y)
+    end = int(np.argmax(nan)) if nan.any() else y.shape[0]
+    body = y[:end]
+    if end == 0 or not nan[end:].all() or np.any(body[1:] < body[:-1]):
+        _, first = np.unique(y, return_index=True, equal_nan=True)
+        first.sort()
+        x, y = x[first], y[first]
+        last_value = float(y[-1])
+        keep = ~np.isnan(y)
+        return x[keep], y[keep], last_value, np.argsort(y[keep], kind="stable")
+    new = np.concatenate(([True], body[1:] != body[:-1]))
+    x, y = x[:end][new], body[new]
+    last_value = float("nan") if end < nan.shape[0] else float(y[-1])
+    return x, y, last_value, np.arange(y.shape[0])
+
+
 def quantile_time(
     p: float, times: NDArray[np.float64], failure: NDArray[np.float64], last_time: float
 ) -> float | None:
@@ -58,14 +82,7 @@ def quantile_time(
     finite = ~np.isnan(y)
     if not finite.any() or y[finite].max() < p:
         return None
-    # keep the first occurrence of every value, in time order (NaN counts as one value)
-    _, first = np.unique(y, return_index=True, equal_nan=True)
-    first.sort()
-    x, y = x[first], y[first]
-    last_value = y[-1]
-    keep = ~np.isnan(y)
-    x, y = x[keep], y[keep]
-    order = np.argsort(y, kind="stable")
+    x, y, last_value, order = _first_occurrences(x, y)
 
     def first_at_or_above(shifted: NDArray[np.float64]) -> float | None:
         ordered = shifted[order]
