@@ -1,6 +1,9 @@
 """Aalen–Johansen cumulative incidence and Gray's test against R `cmprsk` 2.2-11 (R 4.2.2) on
 the competing-risk data shipped in tests/data/competing_risks.csv (60 subjects, groups A and B,
-status 0 censored, 1 relapse, 2 death without relapse; integer months, so many ties).
+status 0 censored, 1 relapse, 2 death without relapse; integer months, so many ties). It was
+simulated once (numpy default_rng(20261202); per group 30 subjects with exponential relapse
+hazard 0.05/0.09 and death hazard 0.03 per month, uniform censoring 5-40 months, times rounded
+up to whole months) and is kept as a fixed file so that R and NAKIP read the same rows.
 Values typed from R output printed with sprintf("%.12g"); tolerance relative 1e-9.
 """
 
