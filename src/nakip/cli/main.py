@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",
     "nakip.cli.demo_cmd",
+    "nakip.cli.analyze_cmd",
 )
 use_command_modules(_COMMAND_MODULES)
 
