@@ -27,7 +27,7 @@ def _load(file: Path | None) -> Protocol:
         return load_protocol_file(path)
     except ProtocolError as exc:
         err = Console(stderr=True, highlight=False)
-        err.print(f"[bold red]{path}: {len(exc.issues)} error(s)[/]")
+        err.print(f"[bold red]{path}: {len(exc.issues)} error(s)[/]", soft_wrap=True)
         for issue in exc.issues:
             err.print(f"  {issue}", soft_wrap=True)
         raise typer.Exit(2) from None
