@@ -22,6 +22,7 @@ from nakip.edc.models import (
     Query,
     ScreeningRecord,
     Signature,
+    SignatureFailure,
     Subject,
 )
 
@@ -121,6 +122,7 @@ def subject_history(subject: Subject) -> list[AuditEntry]:
         Query.objects.filter(Q(record__subject=subject) | Q(screening=subject.screening))
     )
     objects += list(Signature.objects.filter(subject=subject))
+    objects += list(SignatureFailure.objects.filter(subject=subject))
     objects += list(Lock.objects.filter(subject=subject))
     objects += list(MissedVisit.objects.filter(subject=subject))
     entries = [e for o in objects for e in object_history(o)]

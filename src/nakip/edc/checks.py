@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from nakip.edc.text_safety import repair_text, text_problem
 from nakip.protocol.model import Condition, FormDefinition, FormField
 
 _TRUE = {"true", "yes", "y", "1", "on"}
@@ -122,6 +123,9 @@ def coerce(f: FormField, value: Any) -> Any:
         return text
     if not isinstance(value, str):
         raise ValueError("expected text")
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     text = value.strip()
     if len(text) > 2000:
         raise ValueError("at most 2000 characters")
@@ -171,7 +175,9 @@ def validate_values(form: FormDefinition, submitted: Mapping[str, Any] | None) -
     by_name = {f.name: f for f in form.fields}
     for key in submitted:
         if key not in by_name:
-            errors.setdefault(str(key), []).append(f"unknown field of form {form.code!r}")
+            errors.setdefault(repair_text(str(key)), []).append(
+                f"unknown field of form {form.code!r}"
+            )
     clean: dict[str, Any] = {}
     for f in form.fields:
         raw = submitted.get(f.name)

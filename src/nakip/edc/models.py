@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from nakip.edc.text_safety import RepairingJSONDecoder
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -93,17 +95,19 @@ class ScreeningRecord(models.Model):
     screening_number = models.CharField(max_length=32, unique=True)
     consent_date = models.DateField()
     form_version = models.PositiveIntegerField()
-    values = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(default=dict, blank=True, decoder=RepairingJSONDecoder)
     eligibility_status = models.CharField(
         max_length=16, choices=EligibilityStatus.choices, default=EligibilityStatus.UNDETERMINED
     )
     eligibility_cohort = models.CharField(max_length=16, blank=True, default="")
-    eligibility = models.JSONField(default=dict, blank=True)
+    eligibility = models.JSONField(default=dict, blank=True, decoder=RepairingJSONDecoder)
     outcome = models.CharField(
         max_length=16, choices=ScreeningOutcome.choices, default=ScreeningOutcome.SCREENING
     )
     outcome_date = models.DateField(null=True, blank=True)
-    screen_failure_reasons = models.JSONField(default=list, blank=True)
+    screen_failure_reasons = models.JSONField(
+        default=list, blank=True, decoder=RepairingJSONDecoder
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -178,7 +182,7 @@ class FormRecord(models.Model):
     visit_code = models.CharField(max_length=16, blank=True, default="")
     form_code = models.CharField(max_length=32)
     form_version = models.PositiveIntegerField()
-    values = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(default=dict, blank=True, decoder=RepairingJSONDecoder)
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(
         max_length=10, choices=RecordStatus.choices, default=RecordStatus.ENTERED
@@ -282,6 +286,23 @@ class Signature(models.Model):
     statement = models.TextField()
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidated_reason = models.TextField(blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class SignatureFailure(models.Model):
+    """A refused e-signature attempt (wrong password): kept for the audit trail of the casebook
+    and counted, with failed logins, towards the account lockout (21 CFR 11.300(d))."""
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="signature_failures"
+    )
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    locked_out = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from nakip.edc import permissions
+from nakip.edc import permissions, reauthentication
 from nakip.edc.checks import CheckResult, SoftFinding, check_dates, validate_values
 from nakip.edc.exceptions import (
     FormValidationError,
@@ -31,6 +31,7 @@ from nakip.edc.exceptions import (
     NotFoundError,
     OpenQueriesError,
     ReasonRequiredError,
+    SigningLockedError,
     StaleRecordError,
 )
 from nakip.edc.models import (
@@ -46,12 +47,14 @@ from nakip.edc.models import (
     ScreeningOutcome,
     ScreeningRecord,
     Signature,
+    SignatureFailure,
     Site,
     Subject,
     SubjectSequence,
 )
 from nakip.edc.permissions import require
 from nakip.edc.schedule import PlannedVisit, VisitState, find_visit, planned_visits, visit_status
+from nakip.edc.text_safety import text_problem
 from nakip.protocol import Protocol, load_protocol
 from nakip.protocol.model import FormDefinition
 
@@ -60,6 +63,8 @@ SCREENING_FORM = "screening"
 SITE_BOUND_ROLES = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 #: Forms whose date of death ends the subject's timeline ("nothing after death").
 DEATH_DATE_FIELDS = (("follow_up", "death_date"), ("end_of_study", "death_date"))
+#: Longest reason for change, query text or answer accepted (longer is refused, never cut).
+MAX_REASON_LENGTH = 2000
 SIGNATURE_STATEMENT = (
     "I confirm that I have reviewed the data of this casebook and that they are accurate and "
     "complete to the best of my knowledge."
@@ -85,14 +90,31 @@ def form_definition(code: str, version: int | None = None) -> FormDefinition:
 def _save(obj: Model, user: Any, reason: str) -> None:
     """Save with the history row attributed to `user` and carrying `reason`."""
     obj._history_user = user if getattr(user, "is_authenticated", False) else None
-    obj._change_reason = reason[:100] if reason else None
+    obj._change_reason = reason or None  # stored whole (a text column in the history)
     obj.save()
 
 
-def _need_reason(reason: str | None) -> str:
-    if reason is None or not str(reason).strip():
+def clean_text(field: str, value: Any, max_length: int = MAX_REASON_LENGTH) -> str:
+    """`value` stripped; FormValidationError naming `field` for non-text, invalid Unicode (a
+    lone surrogate, NUL) or more than `max_length` characters: never cut silently."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FormValidationError({field: ["expected text"]})
+    problem = text_problem(value)
+    if problem:
+        raise FormValidationError({field: [problem]})
+    text = value.strip()
+    if len(text) > max_length:
+        raise FormValidationError({field: [f"at most {max_length} characters ({len(text)} given)"]})
+    return text
+
+
+def _need_reason(reason: str | None, field: str = "reason") -> str:
+    text = clean_text(field, reason)
+    if not text:
         raise ReasonRequiredError()
-    return str(reason).strip()
+    return text
 
 
 def _check_version(obj: Any, expected_version: int | None) -> None:
@@ -124,8 +146,8 @@ def create_site(actor: Any, code: str, name: str) -> Site:
     """Create a site. `actor` None is the command line (system); otherwise needs manage_users."""
     if actor is not None:
         require(actor, "manage_users")
-    code = (code or "").strip().upper()
-    name = (name or "").strip()
+    code = clean_text("code", code, 16).upper()
+    name = clean_text("name", name, 200)
     site = Site(code=code, name=name)
     try:
         site.full_clean()
@@ -181,7 +203,8 @@ def create_user(
     if actor is not None:
         require(actor, "manage_users", site)
     User = get_user_model()
-    username = (username or "").strip()
+    username = clean_text("username", username, 150)
+    email = clean_text("email", email, 254)
     _check_role(role)
     if not username:
         raise FormValidationError({"username": ["a username is required"]})
@@ -394,7 +417,7 @@ def record_screen_failure(
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
         raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
-    given = [r.strip() for r in (reasons or []) if r and r.strip()]
+    given = [clean_text("reasons", r) for r in (reasons or []) if r and r.strip()]
     if not given:
         given = list(scr.eligibility.get("reasons") or [])
     if not given:
@@ -733,7 +756,7 @@ def raise_query(
     subject = target.subject if isinstance(target, FormRecord) else getattr(target, "subject", None)
     if subject is not None:
         _refuse_if_locked(subject)
-    text = (text or "").strip()
+    text = clean_text("text", text)
     if not text:
         raise FormValidationError({"text": ["the query needs a text"]})
     if field_name and field_name not in _field_names(target):
@@ -758,7 +781,7 @@ def answer_query(user: Any, query: Query, answer: str) -> Query:
     q = _get_query_for_update(query)
     if q.status != QueryStatus.OPEN:
         raise InvalidStateError(f"query {q.pk} is {q.status}; only open queries can be answered")
-    answer = (answer or "").strip()
+    answer = clean_text("answer", answer)
     if not answer:
         raise FormValidationError({"answer": ["the answer needs a text"]})
     q.status = QueryStatus.ANSWERED
@@ -776,7 +799,7 @@ def close_query(user: Any, query: Query, note: str = "") -> Query:
     q = _get_query_for_update(query)
     if q.status == QueryStatus.CLOSED:
         raise InvalidStateError(f"query {q.pk} is already closed")
-    _close(q, user, (note or "").strip() or "query closed", by=user)
+    _close(q, user, clean_text("note", note) or "query closed", by=user)
     return q
 
 
@@ -787,7 +810,7 @@ def reopen_query(user: Any, query: Query, text: str) -> Query:
     q = _get_query_for_update(query)
     if q.status == QueryStatus.OPEN:
         raise InvalidStateError(f"query {q.pk} is already open")
-    text = (text or "").strip()
+    text = clean_text("text", text)
     if not text:
         raise FormValidationError({"text": ["say why the query is re-opened"]})
     q.status = QueryStatus.OPEN
@@ -896,16 +919,44 @@ def _set_record_status(subject: Subject, status: str, user: Any, why: str) -> No
         _save(rec, user, why)
 
 
-@transaction.atomic
 def sign_casebook(
-    user: Any, subject: Subject, password: str, statement: str = SIGNATURE_STATEMENT
+    user: Any,
+    subject: Subject,
+    password: str,
+    statement: str = SIGNATURE_STATEMENT,
+    request: Any = None,
 ) -> Signature:
-    """The investigator signs the subject's casebook, re-entering their password."""
+    """The investigator signs the subject's casebook, re-entering their password.
+
+    A wrong password is written to the audit trail (SignatureFailure) and, with the `request`,
+    counted as a failed login by django-axes: signing locks with login (see reauthentication).
+    The failure is committed even though the signature is refused, so callers must not wrap
+    this call in a transaction they roll back.
+    """
     require(user, "sign", subject)
+    reauthentication.refuse_if_locked_out(user, request)
+    try:
+        reauthentication.verify_password(user, password)
+    except InvalidPasswordError:
+        locked = reauthentication.count_failure(user, request)
+        with transaction.atomic():
+            failure = SignatureFailure(
+                subject=subject,
+                user=user,
+                client_ip=reauthentication.client_ip(request),
+                locked_out=locked,
+            )
+            _save(failure, user, "e-signature refused: wrong password")
+        if locked:
+            raise SigningLockedError(reauthentication.cooloff_seconds()) from None
+        raise
+    return _sign(user, subject, statement)
+
+
+@transaction.atomic
+def _sign(user: Any, subject: Subject, statement: str) -> Signature:
     subject = _locked_subject(subject)
     _refuse_if_locked(subject)
-    if not password or not user.check_password(password):
-        raise InvalidPasswordError("the password is not correct; the casebook was not signed")
     sig = Signature(subject=subject, signed_by=user, statement=statement)
     _save(sig, user, "casebook signed")
     _set_record_status(subject, RecordStatus.SIGNED, user, f"casebook signed by {_display(user)}")
@@ -921,6 +972,7 @@ def _lock_one(user: Any, subject: Subject, reason: str, cohort: str = "") -> Loc
             + ("y" if n == 1 else "ies")
             + "; close them before locking"
         )
+    reason = clean_text("reason", reason)
     lock = Lock(subject=subject, cohort=cohort, locked_by=user, reason=reason)
     _save(lock, user, reason or "locked")
     _set_record_status(subject, RecordStatus.LOCKED, user, "subject locked")
@@ -977,7 +1029,14 @@ def unlock_subject(user: Any, subject: Subject, reason: str) -> Lock:
 
 @transaction.atomic
 def unlock_cohort(user: Any, cohort: str, reason: str) -> list[Lock]:
-    """Unlock every locked subject of the cohort the user may lock (reason required)."""
+    """Unlock every locked subject of the cohort the user may lock (reason required).
+
+    The permission is checked before anything else; an unknown cohort is NotFoundError."""
+    require(user, "lock")
+    try:
+        get_protocol().cohort(cohort)
+    except KeyError as exc:
+        raise NotFoundError(str(exc.args[0])) from None
     reason = _need_reason(reason)
     subjects = permissions.visible_subjects(user, "lock").filter(cohort=cohort)
     return [unlock_subject(user, s, reason) for s in subjects if s.is_locked]

@@ -187,6 +187,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {"TITLE": "NAKIP EDC API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 
+# --------------------------------------------------------------------------- audit trail
+# The reason for change is a text column of every history table: stored whole, never cut
+# (services.MAX_REASON_LENGTH refuses longer reasons with a 400 instead).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # --------------------------------------------------------------------------- misc
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("NAKIP_TIME_ZONE", "Europe/Berlin")

@@ -23,13 +23,22 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from nakip.edc.exceptions import (
+    BusyError,
     EDCError,
     FormValidationError,
     NotEligibleError,
+    SigningLockedError,
     StaleRecordError,
 )
 
 log = logging.getLogger("nakip.edc.api")
+
+
+class SafeJSONRenderer(JSONRenderer):
+    """JSON with non-ASCII characters escaped: any text, even one a UTF-8 encoder refuses,
+    renders (a stored value can never turn a read into a 500)."""
+
+    ensure_ascii = True
 
 
 class PayloadTooLarge(drf.APIException):
@@ -85,6 +94,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             extra = {"expected_version": exc.expected, "current_version": exc.actual}
         elif isinstance(exc, NotEligibleError):
             extra = {"reasons": exc.reasons}
+        elif isinstance(exc, SigningLockedError | BusyError):
+            headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, drf.ValidationError):
         fields = field_errors(exc.detail)
         status, body = 400, error_body(_summary(fields), fields)
@@ -108,10 +119,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         log.exception("unexpected error in %s", getattr(request, "path", "the API"))
         status, body = 500, error_body("internal error; it has been logged")
     body.update(extra)
-    set_rollback()
+    if getattr(context.get("view"), "atomic_request", True):
+        set_rollback()  # a view outside the request transaction commits what it chose to
     request = context.get("request")
     if request is not None:
         # A CSV request that fails still answers in JSON.
-        request.accepted_renderer = JSONRenderer()
+        request.accepted_renderer = SafeJSONRenderer()
         request.accepted_media_type = "application/json"
     return Response(body, status=status, headers=headers)

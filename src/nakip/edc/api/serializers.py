@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from nakip.edc.models import FormRecord, Query, ScreeningRecord, Signature, Subject
+from nakip.edc.services import MAX_REASON_LENGTH
 
 #: Magnitude above which a submitted number is refused before the edit checks see it.
 MAX_NUMBER = 1e15
@@ -52,10 +53,20 @@ class ValuesField(serializers.DictField):
         return value
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF would turn `0` or `true` into text)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def Text(**kwargs: Any) -> serializers.CharField:  # noqa: N802 - reads like a field class
-    """A CharField with the API's length limit."""
-    kwargs.setdefault("max_length", MAX_TEXT)
-    return serializers.CharField(**kwargs)
+    """A string field with the API's length limit (reasons, query texts and answers: the
+    services' MAX_REASON_LENGTH, refused above it and never cut)."""
+    kwargs.setdefault("max_length", MAX_REASON_LENGTH)
+    return StrictCharField(**kwargs)
 
 
 def Version() -> serializers.IntegerField:  # noqa: N802
@@ -155,7 +166,7 @@ class ReopenIn(serializers.Serializer):
 
 
 class SignIn(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         trim_whitespace=False, max_length=4096, style={"input_type": "password"}
     )
 

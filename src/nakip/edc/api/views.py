@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +30,7 @@ from nakip.edc.datasets import DATASETS, build_dataset
 from nakip.edc.derivations import derive_subject
 from nakip.edc.exceptions import FormValidationError, NotFoundError
 from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site
+from nakip.edc.whole_numbers import parse_whole_number
 
 ERRORS = {
     400: OpenApiResponse(description='invalid input: {"error", "fields"}'),
@@ -539,7 +541,17 @@ class QueryReopenView(_QueryAction):
 
 # =========================================================================== sign and lock
 class SignView(EDCAPIView):
-    """POST: the investigator's electronic signature of the casebook."""
+    """POST: the investigator's electronic signature of the casebook.
+
+    Outside the request transaction: a refused signature is still written to the audit trail
+    and counted towards the lockout (the service commits it), see services.sign_casebook.
+    """
+
+    atomic_request = False
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     @extend_schema(
         summary="Sign the subject's casebook (investigator; password re-entered)",
@@ -549,7 +561,7 @@ class SignView(EDCAPIView):
     def post(self, request: Request, subject_number: str) -> Response:
         subject = subject_for(request.user, subject_number)
         data = _valid(s.SignIn, request)
-        sig = services.sign_casebook(request.user, subject, data["password"])
+        sig = services.sign_casebook(request.user, subject, data["password"], request=request)
         return Response(s.SignatureOut(sig).data, status=201)
 
 
@@ -663,12 +675,7 @@ class FormDetailView(EDCAPIView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request: Request, code: str) -> Response:
-        raw = request.query_params.get("version")
-        version = None
-        if raw not in (None, ""):
-            if not raw.isdigit() or len(raw) > 6:
-                raise FormValidationError({"version": ["expected a whole number"]})
-            version = int(raw)
+        version = parse_whole_number(request.query_params.get("version"), "version")
         return Response(_form_dict(services.form_definition(code, version)))
 
 
