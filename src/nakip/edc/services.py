@@ -21,7 +21,14 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from nakip.edc import permissions, reauthentication
-from nakip.edc.checks import CheckResult, SoftFinding, check_dates, validate_values
+from nakip.edc.checks import (
+    CheckResult,
+    SoftFinding,
+    check_dates,
+    check_plausible_dates,
+    plausible_date_problem,
+    validate_values,
+)
 from nakip.edc.exceptions import (
     FormValidationError,
     InvalidPasswordError,
@@ -242,12 +249,35 @@ def _eligibility(values: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
     return result.status, result.cohort or "", result.to_dict()
 
 
-def _validated_screening(values: Mapping[str, Any] | None, version: int) -> CheckResult:
-    form = form_definition(SCREENING_FORM, version)
+def check_date_input(**dates: date | None) -> None:
+    """FormValidationError naming each implausible date argument (consent, enrolment, ...),
+    against the protocol's date_limits."""
+    limits, today = get_protocol().date_limits, timezone.localdate()
+    errors = {}
+    for name, d in dates.items():
+        problem = plausible_date_problem(d, limits, today) if isinstance(d, date) else None
+        if problem:
+            errors[name] = [problem]
+    if errors:
+        raise FormValidationError(errors)
+
+
+def _validated(form: FormDefinition, values: Mapping[str, Any] | None) -> CheckResult:
+    """Edit checks of `values` plus the date plausibility limits; FormValidationError if any."""
     result = validate_values(form, values)
-    if result.errors:
-        raise FormValidationError(result.errors)
+    errors = {k: list(v) for k, v in result.errors.items()}
+    dated = check_plausible_dates(
+        form, result.values, get_protocol().date_limits, timezone.localdate()
+    )
+    for k, v in dated.items():
+        errors.setdefault(k, []).extend(v)
+    if errors:
+        raise FormValidationError(errors)
     return result
+
+
+def _validated_screening(values: Mapping[str, Any] | None, version: int) -> CheckResult:
+    return _validated(form_definition(SCREENING_FORM, version), values)
 
 
 def _next_screening_number(site: Site) -> str:
@@ -269,6 +299,7 @@ def create_screening(
     require(user, "enter_data", site)
     if not isinstance(consent_date, date):
         raise FormValidationError({"consent_date": ["expected a date"]})
+    check_date_input(consent_date=consent_date)
     version = form_definition(SCREENING_FORM).version
     result = _validated_screening(values, version)
     status, cohort, detail = _eligibility(result.values)
@@ -311,6 +342,7 @@ def update_screening(
         raise InvalidStateError("a screen failure is final; screen the patient again instead")
     _check_version(scr, expected_version)
     reason = _need_reason(reason)
+    check_date_input(consent_date=consent_date)
     submitted = {**scr.values, **(values or {})} if partial else values
     result = _validated_screening(submitted, scr.form_version)
     status, cohort, detail = _eligibility(result.values)
@@ -366,6 +398,7 @@ def enrol_subject(user: Any, screening: ScreeningRecord, enrolment_date: date) -
         )
     if not isinstance(enrolment_date, date):
         raise FormValidationError({"enrolment_date": ["expected a date"]})
+    check_date_input(enrolment_date=enrolment_date)
     window = get_protocol().schedule.screening_window_days
     days = (enrolment_date - scr.consent_date).days
     if days < 0:
@@ -414,6 +447,7 @@ def record_screen_failure(
     needs explicit reasons (e.g. consent withdrawn).
     """
     require(user, "enter_data", screening)
+    check_date_input(failure_date=failure_date)
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
         raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
@@ -483,19 +517,12 @@ def _validate_record(
     values: Mapping[str, Any] | None,
     record: FormRecord | None,
 ) -> CheckResult:
-    result = validate_values(form, values)
-    errors = {k: list(v) for k, v in result.errors.items()}
-    if not errors:
-        dated = check_dates(
-            form,
-            result.values,
-            subject.screening.consent_date,
-            death_date(subject, exclude_record=record),
-        )
-        for k, v in dated.items():
-            errors.setdefault(k, []).extend(v)
-    if errors:
-        raise FormValidationError(errors)
+    result = _validated(form, values)
+    dated = check_dates(
+        form, result.values, subject.screening.consent_date, death_date(subject, record)
+    )
+    if dated:
+        raise FormValidationError(dated)
     return result
 
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -543,15 +542,11 @@ class QueryReopenView(_QueryAction):
 class SignView(EDCAPIView):
     """POST: the investigator's electronic signature of the casebook.
 
-    Outside the request transaction: a refused signature is still written to the audit trail
-    and counted towards the lockout (the service commits it), see services.sign_casebook.
+    A refused signature is not rolled back with the request: it stays in the audit trail and
+    counts towards the lockout (see services.sign_casebook).
     """
 
     atomic_request = False
-
-    @classmethod
-    def as_view(cls, **initkwargs: Any) -> Any:
-        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     @extend_schema(
         summary="Sign the subject's casebook (investigator; password re-entered)",
