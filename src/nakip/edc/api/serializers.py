@@ -343,3 +343,58 @@ class AdverseEventOut(RecordOut):
     def get_dlt(self, obj: FormRecord) -> dict[str, Any] | None:
         by_id = self.context.get("dlt", {})
         return by_id.get(obj.pk)
+
+
+class VisitStateOut(serializers.Serializer):
+    """A visit of the subject's schedule with its dates and computed status."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    day = serializers.IntegerField()
+    window_before = serializers.IntegerField()
+    window_after = serializers.IntegerField()
+    forms = serializers.ListField(child=serializers.CharField())
+    response_assessment = serializers.BooleanField()
+    follow_up = serializers.BooleanField()
+    expected_forms = serializers.ListField(child=serializers.CharField())
+    target_date = serializers.DateField()
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    status = serializers.CharField()
+    forms_entered = serializers.ListField(child=serializers.CharField())
+    forms_missing = serializers.ListField(child=serializers.CharField())
+    missed_reason = serializers.CharField(allow_blank=True)
+
+
+class FieldChangeOut(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class AuditEntryOut(serializers.Serializer):
+    """One history row of the audit trail with its field-level changes."""
+
+    model = serializers.CharField()
+    object_id = serializers.IntegerField()
+    object = serializers.CharField()
+    when = serializers.DateTimeField()
+    user = serializers.CharField()
+    action = serializers.CharField(help_text="created | changed | deleted")
+    reason = serializers.CharField(allow_blank=True)
+    changes = FieldChangeOut(many=True)
+
+
+#: OpenAPI shape of a form definition (the protocol's pydantic model, dumped as JSON).
+FORM_SCHEMA = {
+    "type": "object",
+    "required": ["code", "version", "title", "fields"],
+    "properties": {
+        "code": {"type": "string"},
+        "version": {"type": "integer"},
+        "title": {"type": "string"},
+        "repeating": {"type": "boolean"},
+        "fields": {"type": "array", "items": {"type": "object"}},
+    },
+}
+FORM_LIST_SCHEMA = {"type": "array", "items": FORM_SCHEMA}
