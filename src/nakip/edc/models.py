@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from simple_history.models import HistoricalRecords
 
 from nakip.edc.text_safety import RepairingJSONDecoder
@@ -161,8 +161,18 @@ class Subject(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        """True while an active lock exists (all writes refused)."""
+        """True while an active lock exists (all writes refused); read from the `locked_now`
+        annotation of `with_lock_state` when present, so lists need no query per subject."""
+        annotated = self.__dict__.get("locked_now")
+        if annotated is not None:
+            return bool(annotated)
         return self.locks.filter(unlocked_at__isnull=True).exists()
+
+
+def with_lock_state(subjects: models.QuerySet[Subject]) -> models.QuerySet[Subject]:
+    """`subjects` annotated with `locked_now` (an active lock exists), read by is_locked."""
+    active = Lock.objects.filter(subject=OuterRef("pk"), unlocked_at__isnull=True)
+    return subjects.annotate(locked_now=Exists(active))
 
 
 class RecordStatus(models.TextChoices):
@@ -208,6 +218,8 @@ class FormRecord(models.Model):
         indexes = [
             models.Index(fields=["subject", "form_code"], name="record_subject_form"),
             models.Index(fields=["subject", "visit_code"], name="record_subject_visit"),
+            # trial-wide lists: recent adverse events, datasets by form
+            models.Index(fields=["form_code", "withdrawn"], name="record_form_withdrawn"),
         ]
 
     def __str__(self) -> str:
@@ -257,6 +269,7 @@ class Query(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "queries"
+        indexes = [models.Index(fields=["status"], name="query_status")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(record__isnull=False) & Q(screening__isnull=True))

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from nakip.edc import permissions, reauthentication
@@ -58,6 +58,7 @@ from nakip.edc.models import (
     Site,
     Subject,
     SubjectSequence,
+    with_lock_state,
 )
 from nakip.edc.permissions import require
 from nakip.edc.schedule import PlannedVisit, VisitState, find_visit, planned_visits, visit_status
@@ -131,11 +132,26 @@ def _check_version(obj: Any, expected_version: int | None) -> None:
         raise StaleRecordError(int(expected_version), obj.version)
 
 
-def _locked_subject(subject: Subject) -> Subject:
-    """Re-read the subject with a row lock (serialises writes to one casebook)."""
-    return (
-        Subject.objects.select_for_update().select_related("site", "screening").get(pk=subject.pk)
+def _locked_subject(subject: Subject, **facts: Any) -> Subject:
+    """Re-read the subject with a row lock (serialises writes to one casebook), annotated in
+    the same query with its lock state, whether a valid signature exists (`signed_now`),
+    whether a death date may be recorded (`has_death_record`) and any other `facts`
+    (expressions over the subject's pk): a save costs one query here instead of one each."""
+    death_forms = [form for form, _ in DEATH_DATE_FIELDS]
+    qs = with_lock_state(
+        Subject.objects.select_for_update(of=("self",)).select_related("site", "screening")
+    ).annotate(
+        signed_now=Exists(
+            Signature.objects.filter(subject=OuterRef("pk"), invalidated_at__isnull=True)
+        ),
+        has_death_record=Exists(
+            FormRecord.objects.filter(
+                subject=OuterRef("pk"), withdrawn=False, form_code__in=death_forms
+            )
+        ),
+        **facts,
     )
+    return qs.get(pk=subject.pk)
 
 
 def _refuse_if_locked(subject: Subject) -> None:
@@ -498,6 +514,8 @@ def _visit_for(subject: Subject, form: FormDefinition, visit_code: str) -> Plann
 
 def death_date(subject: Subject, exclude_record: FormRecord | None = None) -> date | None:
     """The subject's date of death from follow-up / end-of-study records, or None."""
+    if subject.__dict__.get("has_death_record") is False:
+        return None  # known from _locked_subject: no record that could hold one
     found: list[date] = []
     qs = FormRecord.objects.filter(
         subject=subject, withdrawn=False, form_code__in=[f for f, _ in DEATH_DATE_FIELDS]
@@ -526,19 +544,6 @@ def _validate_record(
     return result
 
 
-def _refuse_duplicate(subject: Subject, form: FormDefinition, visit_code: str) -> None:
-    if form.repeating:
-        return
-    exists = FormRecord.objects.filter(
-        subject=subject, form_code=form.code, visit_code=visit_code, withdrawn=False
-    ).exists()
-    if exists:
-        where = f" at visit {visit_code}" if visit_code else ""
-        raise InvalidStateError(
-            f"{subject.subject_number} already has a {form.code} record{where}; edit it instead"
-        )
-
-
 @transaction.atomic
 def create_record(
     user: Any,
@@ -549,18 +554,29 @@ def create_record(
 ) -> SaveResult:
     """Enter a new form record (latest form version) for a subject, at a visit or not."""
     require(user, "enter_data", subject)
-    subject = _locked_subject(subject)
-    _refuse_if_locked(subject)
     if form_code == SCREENING_FORM:
         raise FormValidationError({"form_code": ["screening data go through create_screening"]})
     form = form_definition(form_code)
     visit_code = (visit_code or "").strip()
     visit = _visit_for(subject, form, visit_code)
-    _refuse_duplicate(subject, form, visit_code)
-    if (
-        visit is not None
-        and MissedVisit.objects.filter(subject=subject, visit_code=visit_code, active=True).exists()
-    ):
+    subject = _locked_subject(
+        subject,
+        duplicate_now=Exists(
+            FormRecord.objects.filter(
+                subject=OuterRef("pk"), form_code=form.code, visit_code=visit_code, withdrawn=False
+            )
+        ),
+        missed_now=Exists(
+            MissedVisit.objects.filter(subject=OuterRef("pk"), visit_code=visit_code, active=True)
+        ),
+    )
+    _refuse_if_locked(subject)
+    if not form.repeating and subject.duplicate_now:
+        where = f" at visit {visit_code}" if visit_code else ""
+        raise InvalidStateError(
+            f"{subject.subject_number} already has a {form.code} record{where}; edit it instead"
+        )
+    if visit is not None and subject.missed_now:
         raise InvalidStateError(f"visit {visit_code} is marked missed; unmark it first")
     result = _validate_record(subject, form, values, None)
     record = FormRecord(
@@ -573,8 +589,9 @@ def create_record(
         updated_by=user,
     )
     _save(record, user, "initial entry")
-    opened = _sync_soft_queries(user, record, result.soft)
-    opened += _sync_cross_form_queries(user, subject)
+    opened = _sync_soft_queries(user, record, result.soft, new=True)
+    if form.code in CROSS_FORM_CODES:
+        opened += _sync_cross_form_queries(user, subject)
     _invalidate_signatures(subject, user, f"{form.code} entered")
     return SaveResult(record, tuple(opened))
 
@@ -593,8 +610,14 @@ def update_record(
     `partial=True` merges `values` into the stored ones (a blank value clears a field).
     """
     require(user, "enter_data", record)
-    subject = _locked_subject(record.subject)
-    rec = FormRecord.objects.select_for_update().get(pk=record.pk)
+    current = FormRecord.objects.filter(pk=record.pk).values("version")[:1]
+    subject = _locked_subject(record.subject, record_version=Subquery(current))
+    # The subject's row lock serialises every write to its records: the caller's copy is
+    # current unless its version moved since it was read (then read it again).
+    rec = record
+    if rec.version != subject.record_version:
+        rec = FormRecord.objects.select_related("created_by", "sdv_by").get(pk=record.pk)
+    rec.subject = subject
     _refuse_if_locked(subject)
     if rec.withdrawn:
         raise InvalidStateError("the record is withdrawn and read-only")
@@ -611,10 +634,15 @@ def update_record(
     rec.sdv_by, rec.sdv_at = None, None
     rec.updated_by = user
     _save(rec, user, reason)
-    opened = _sync_soft_queries(user, rec, result.soft)
-    opened += _sync_cross_form_queries(user, subject)
+    if rec.form_code in CROSS_FORM_CODES:  # one read of the automatic queries for both syncs
+        auto = list(Query.objects.filter(record__subject=subject).exclude(check_code=""))
+        cross = [q for q in auto if q.check_code.startswith("cross:")]
+        own = [q for q in auto if q.record_id == rec.pk and q not in cross]
+        opened = _sync_soft_queries(user, rec, result.soft, existing=own)
+        opened += _sync_cross_form_queries(user, subject, existing=cross)
+    else:
+        opened = _sync_soft_queries(user, rec, result.soft)
     _invalidate_signatures(subject, user, f"{rec.form_code} changed")
-    record.refresh_from_db()
     return SaveResult(rec, tuple(opened))
 
 
@@ -625,7 +653,7 @@ def withdraw_record(
     """Mark a record withdrawn (entered in error); it stays in the database and its history."""
     require(user, "enter_data", record)
     subject = _locked_subject(record.subject)
-    rec = FormRecord.objects.select_for_update().get(pk=record.pk)
+    rec = FormRecord.objects.get(pk=record.pk)
     _refuse_if_locked(subject)
     if rec.withdrawn:
         raise InvalidStateError("the record is already withdrawn")
@@ -647,8 +675,9 @@ def withdraw_record(
 def mark_sdv(user: Any, record: FormRecord) -> FormRecord:
     """Source-data verification by a monitor; a later change of the record clears it."""
     require(user, "sdv", record)
-    rec = FormRecord.objects.select_for_update().get(pk=record.pk)
-    _refuse_if_locked(rec.subject)
+    subject = _locked_subject(record.subject)
+    rec = FormRecord.objects.get(pk=record.pk)
+    _refuse_if_locked(subject)
     rec.sdv_by, rec.sdv_at = user, timezone.now()
     _save(rec, user, "source data verified")
     return rec
@@ -674,31 +703,49 @@ def records(
 # =========================================================================== visits
 def subject_visits(subject: Subject, today: date | None = None) -> list[VisitState]:
     """The subject's schedule with each visit's dates and computed status on `today`."""
+    return visits_by_subject([subject], today)[subject.pk]
+
+
+def visits_by_subject(
+    subjects: Sequence[Subject], today: date | None = None
+) -> dict[int, list[VisitState]]:
+    """`subject_visits` of many subjects in two queries (dashboards list every subject)."""
     today = today or timezone.localdate()
-    entered: dict[str, set[str]] = {}
-    for code, form in FormRecord.objects.filter(subject=subject, withdrawn=False).values_list(
-        "visit_code", "form_code"
+    ids = [s.pk for s in subjects]
+    entered: dict[int, dict[str, set[str]]] = {pk: {} for pk in ids}
+    rows = FormRecord.objects.filter(subject_id__in=ids, withdrawn=False).values_list(
+        "subject_id", "visit_code", "form_code"
+    )
+    for pk, code, form in rows:
+        entered[pk].setdefault(code, set()).add(form)
+    missed: dict[int, dict[str, str]] = {pk: {} for pk in ids}
+    for m in MissedVisit.objects.filter(subject_id__in=ids, active=True).only(
+        "subject_id", "visit_code", "reason"
     ):
-        entered.setdefault(code, set()).add(form)
-    missed = {
-        m.visit_code: m.reason for m in MissedVisit.objects.filter(subject=subject, active=True)
-    }
-    out = []
-    for v in planned_visits(subject.cohort, get_protocol()):
-        have = entered.get(v.code, set())
-        start, end = v.window(subject.enrolment_date)
-        out.append(
-            VisitState(
-                visit=v,
-                target_date=v.target_date(subject.enrolment_date),
-                window_start=start,
-                window_end=end,
-                status=visit_status(v, subject.enrolment_date, today, have, v.code in missed),
-                forms_entered=tuple(f for f in v.forms if f in have),
-                forms_missing=tuple(f for f in v.expected_forms if f not in have),
-                missed_reason=missed.get(v.code, ""),
+        missed[m.subject_id][m.visit_code] = m.reason
+    proto = get_protocol()
+    out: dict[int, list[VisitState]] = {}
+    for subject in subjects:
+        have_by_visit, missed_here = entered[subject.pk], missed[subject.pk]
+        states = []
+        for v in planned_visits(subject.cohort, proto):
+            have = have_by_visit.get(v.code, set())
+            start, end = v.window(subject.enrolment_date)
+            states.append(
+                VisitState(
+                    visit=v,
+                    target_date=v.target_date(subject.enrolment_date),
+                    window_start=start,
+                    window_end=end,
+                    status=visit_status(
+                        v, subject.enrolment_date, today, have, v.code in missed_here
+                    ),
+                    forms_entered=tuple(f for f in v.forms if f in have),
+                    forms_missing=tuple(f for f in v.expected_forms if f not in have),
+                    missed_reason=missed_here.get(v.code, ""),
+                )
             )
-        )
+        out[subject.pk] = states
     return out
 
 
@@ -852,6 +899,8 @@ def _sync_soft_queries(
     target: FormRecord | ScreeningRecord,
     findings: Iterable[SoftFinding],
     keep_codes: Sequence[str] = (),
+    new: bool = False,
+    existing: list[Query] | None = None,
 ) -> list[Query]:
     """Open a query per new soft finding; close automatic queries whose finding has gone.
 
@@ -859,7 +908,16 @@ def _sync_soft_queries(
     confirmed once does not re-open its query on every save.
     """
     findings = list(findings)
-    existing = list(target.queries.exclude(check_code="").exclude(check_code__startswith="cross:"))
+    if new and not findings:
+        return []  # a record saved just now has no queries to close
+    if existing is None:
+        existing = (
+            []
+            if new
+            else list(
+                target.queries.exclude(check_code="").exclude(check_code__startswith="cross:")
+            )
+        )
     opened = []
     for f in findings:
         if any(q.check_code == f.check_code and q.text == f.message for q in existing):
@@ -870,6 +928,10 @@ def _sync_soft_queries(
         if q.status != QueryStatus.CLOSED and q.check_code not in current:
             _close(q, user, "resolved automatically: the data no longer trigger the check")
     return opened
+
+
+#: The forms the cross-form checks read: saving another form cannot change their findings.
+CROSS_FORM_CODES = frozenset({"haematology", "marrow"})
 
 
 def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]]:
@@ -899,9 +961,14 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
     return out
 
 
-def _sync_cross_form_queries(user: Any, subject: Subject) -> list[Query]:
+def _sync_cross_form_queries(
+    user: Any, subject: Subject, existing: list[Query] | None = None
+) -> list[Query]:
     findings = cross_form_findings(subject)
-    existing = list(Query.objects.filter(record__subject=subject, check_code__startswith="cross:"))
+    if existing is None:
+        existing = list(
+            Query.objects.filter(record__subject=subject, check_code__startswith="cross:")
+        )
     opened = []
     for rec, f in findings:
         if any(q.record_id == rec.pk and q.check_code == f.check_code for q in existing):
@@ -925,6 +992,8 @@ def unresolved_queries(subject: Subject) -> QuerySet[Query]:
 
 # =========================================================================== signature, lock
 def _invalidate_signatures(subject: Subject, user: Any, why: str) -> None:
+    if subject.__dict__.get("signed_now") is False:
+        return  # known from _locked_subject: nothing to invalidate
     for sig in Signature.objects.filter(subject=subject, invalidated_at__isnull=True):
         sig.invalidated_at = timezone.now()
         sig.invalidated_reason = why

@@ -29,7 +29,7 @@ from nakip.edc.api.pagination import PAGE_PARAMETERS, paginated
 from nakip.edc.datasets import DATASETS, build_dataset
 from nakip.edc.derivations import derive_subject
 from nakip.edc.exceptions import FormValidationError, NotFoundError
-from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site
+from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site, with_lock_state
 from nakip.edc.whole_numbers import parse_whole_number
 
 ERRORS = {
@@ -209,7 +209,9 @@ class SubjectListView(EDCAPIView):
         responses={200: s.SubjectOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        qs = permissions.visible_subjects(request.user).select_related("site", "screening")
+        qs = with_lock_state(
+            permissions.visible_subjects(request.user).select_related("site", "screening")
+        )
         site = _site_param(request)
         if site:
             qs = qs.filter(site__code=site)
@@ -366,8 +368,7 @@ class RecordDetailView(EDCAPIView):
         result = services.update_record(
             request.user, rec, data["values"], data["reason"], data["version"], data["partial"]
         )
-        saved = record_for(request.user, result.record.pk)
-        return Response(_record_out(saved, result.opened_queries))
+        return Response(_record_out(result.record, result.opened_queries))
 
 
 class WithdrawView(EDCAPIView):
