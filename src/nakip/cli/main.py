@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "nakip.cli.design_report_cmd",
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",
+    "nakip.cli.db_cmd",
     "nakip.cli.demo_cmd",
 )
 for _name in _COMMAND_MODULES:
