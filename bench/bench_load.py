@@ -74,7 +74,10 @@ def seed(sites: int, subjects: int, records: int) -> None:
         [User(username=f"inv_{s.code}", password=hashed) for s in site_objs]
     )
     m.Membership.objects.bulk_create(
-        [m.Membership(user=u, site=s, role="investigator") for u, s in zip(users, site_objs)]
+        [
+            m.Membership(user=u, site=s, role="investigator")
+            for u, s in zip(users, site_objs, strict=True)
+        ]
     )
     Token.objects.bulk_create([Token(key=f"{i:040x}", user=u) for i, u in enumerate(users, 1)])
     per_site = subjects // sites
