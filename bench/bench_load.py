@@ -151,13 +151,16 @@ def _user(base: str, n: int, site: int, per_site: int, clock: dict[str, Any], ou
     code = f"S{site:02d}"
     numbers = [f"A-{(site - 1) * per_site + i + 1:04d}" for i in range(per_site)]
     token = {"Authorization": f"Token {site:040x}"}
-    with httpx.Client(base_url=base, timeout=30.0, follow_redirects=False) as web:
-        web.get("/login/")
-        web.post("/login/", data={"username": f"inv_{code}", "password": PASSWORD,
-                                  "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
-                 headers={"Referer": base + "/login/"})  # fmt: skip
-        for warm in ("/", "/subjects/", f"/subjects/{numbers[0]}/"):  # not measured
-            web.get(warm)
+    with httpx.Client(base_url=base, timeout=60.0, follow_redirects=False) as web:
+        try:
+            web.get("/login/")
+            web.post("/login/", data={"username": f"inv_{code}", "password": PASSWORD,
+                                      "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
+                     headers={"Referer": base + "/login/"})  # fmt: skip
+            for warm in ("/", "/subjects/", f"/subjects/{numbers[0]}/"):  # not measured
+                web.get(warm)
+        except httpx.HTTPError as exc:
+            print(f"user {n}: warm-up failed ({exc!r}); measured anyway", flush=True)
         clock["ready"].wait()  # every user logged in and warm: the clock starts
         until = clock["until"]
         mine: list[tuple[int, int]] = []  # (record id, version) saved by this user
@@ -168,28 +171,40 @@ def _user(base: str, n: int, site: int, per_site: int, clock: dict[str, Any], ou
                 weights=[25, 10, 10, 5, 20, 20, 10],
             )[0]
             start = time.perf_counter()
-            if kind == "casebook":
-                r = web.get(f"/subjects/{number}/")
-            elif kind == "subjects":
-                r = web.get("/subjects/")
-            elif kind == "dashboard":
-                r = web.get("/")
-            elif kind == "audit":
-                r = web.get(f"/subjects/{number}/audit/")
-            elif kind == "records api":
-                r = web.get(f"/api/subjects/{number}/records/", headers=token)
-            elif kind == "save":
-                body = {"form_code": "adverse_event", "values": {**AE, "term": f"Load {n}"}}
-                r = web.post(f"/api/subjects/{number}/records/", json=body, headers=token)
-                if r.status_code == 201:
-                    mine.append((r.json()["id"], 1))
-            else:
-                if not mine:
-                    continue
-                pk, version = mine.pop()
-                body = {"values": {"term": "Load corrected"}, "reason": "bench", "version": version}
-                r = web.patch(f"/api/records/{pk}/", json=body, headers=token)
-            out.add(kind, (time.perf_counter() - start) * 1000, r.status_code)
+            try:
+                status = _request(web, kind, number, n, token, mine)
+            except httpx.HTTPError:
+                status = 599  # timeout or connection error: counted as an error
+            if status:
+                out.add(kind, (time.perf_counter() - start) * 1000, status)
+
+
+def _request(
+    web: Any, kind: str, number: str, n: int, token: dict[str, str], mine: list[tuple[int, int]]
+) -> int:
+    """One request of the mix; its status (0 when there was nothing to do)."""
+    if kind == "casebook":
+        r = web.get(f"/subjects/{number}/")
+    elif kind == "subjects":
+        r = web.get("/subjects/")
+    elif kind == "dashboard":
+        r = web.get("/")
+    elif kind == "audit":
+        r = web.get(f"/subjects/{number}/audit/")
+    elif kind == "records api":
+        r = web.get(f"/api/subjects/{number}/records/", headers=token)
+    elif kind == "save":
+        body = {"form_code": "adverse_event", "values": {**AE, "term": f"Load {n}"}}
+        r = web.post(f"/api/subjects/{number}/records/", json=body, headers=token)
+        if r.status_code == 201:
+            mine.append((r.json()["id"], 1))
+    else:
+        if not mine:
+            return 0
+        pk, version = mine.pop()
+        body = {"values": {"term": "Load corrected"}, "reason": "bench", "version": version}
+        r = web.patch(f"/api/records/{pk}/", json=body, headers=token)
+    return r.status_code
 
 
 def _free_port() -> int:
