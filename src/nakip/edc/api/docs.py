@@ -132,6 +132,10 @@ def document_error_responses(
                     codes.update(SIGN_ERRORS)
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description})
+            params = {p.get("name") for p in operation.get("parameters", [])}
+            if "format" in params and "200" in responses:  # ?format=csv: a CSV download
+                content = responses["200"].setdefault("content", {})
+                content["text/csv"] = {"schema": {"type": "string"}}
             for code, response in responses.items():
                 if code[0] in "45":
                     response["content"] = ref
