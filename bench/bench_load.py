@@ -297,6 +297,7 @@ def _database(engine: str, pg_url: str, tmp: Path) -> tuple[dict[str, str], Any]
     def drop() -> None:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
 
     drop()
     with psycopg.connect(admin, autocommit=True) as conn:
