@@ -47,7 +47,8 @@ def test_production_is_locked_down(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s["ALLOWED_HOSTS"] == ["edc.example.org", "localhost"]
     db = s["DATABASES"]["default"]
     assert db["ENGINE"] == "django.db.backends.postgresql" and db["NAME"] == "nakip"
-    assert db["ATOMIC_REQUESTS"] is True
+    assert "nakip.edc.write_transactions.WriteTransactionMiddleware" in s["MIDDLEWARE"]
+    assert "transaction_mode" not in db.get("OPTIONS", {})  # PostgreSQL: row locks instead
     assert "CompressedManifest" in s["STORAGES"]["staticfiles"]["BACKEND"]
 
 

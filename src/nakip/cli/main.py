@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "nakip.cli.design_report_cmd",
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",
+    "nakip.cli.db_cmd",
     "nakip.cli.demo_cmd",
     "nakip.cli.analyze_cmd",
 )

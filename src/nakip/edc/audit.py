@@ -22,6 +22,7 @@ from nakip.edc.models import (
     Query,
     ScreeningRecord,
     Signature,
+    SignatureFailure,
     Subject,
 )
 
@@ -87,14 +88,23 @@ def _diff(names: list[str], old: Any, new: Any) -> list[FieldChange]:
     return out
 
 
-def object_history(obj: Model) -> list[AuditEntry]:
-    """Every change of one object, oldest first, with the field-level differences."""
-    model = type(obj)
+def _entries(model: type[Model], objects: Iterable[Model]) -> list[AuditEntry]:
+    """Every change of `objects` (all of one model), oldest first per object, in one query."""
+    by_pk = {o.pk: o for o in objects}
+    if not by_pk:
+        return []
     names = _field_names(model)
-    rows = list(obj.history.all().order_by("history_date", "history_id"))
+    rows = (
+        model.history.filter(id__in=list(by_pk))
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
     out = []
     previous = None
     for row in rows:
+        if previous is not None and previous.id != row.id:
+            previous = None
+        obj = by_pk[row.id]
         user = row.history_user.username if row.history_user_id else "system"
         out.append(
             AuditEntry(
@@ -112,18 +122,33 @@ def object_history(obj: Model) -> list[AuditEntry]:
     return out
 
 
+def object_history(obj: Model) -> list[AuditEntry]:
+    """Every change of one object, oldest first, with the field-level differences."""
+    return _entries(type(obj), [obj])
+
+
 def subject_history(subject: Subject) -> list[AuditEntry]:
     """The whole audit trail of a subject's casebook (screening, records, queries, signatures,
-    locks, missed visits), oldest first."""
-    objects: list[Model] = [subject.screening, subject]
-    objects += list(FormRecord.objects.filter(subject=subject))
-    objects += list(
-        Query.objects.filter(Q(record__subject=subject) | Q(screening=subject.screening))
-    )
-    objects += list(Signature.objects.filter(subject=subject))
-    objects += list(Lock.objects.filter(subject=subject))
-    objects += list(MissedVisit.objects.filter(subject=subject))
-    entries = [e for o in objects for e in object_history(o)]
+    e-signature failures, locks, missed visits), oldest first: one query per kind of object,
+    however long the casebook."""
+    groups: list[tuple[type[Model], list[Model]]] = [
+        (ScreeningRecord, [subject.screening]),
+        (Subject, [subject]),
+        (FormRecord, list(FormRecord.objects.filter(subject=subject))),
+        (
+            Query,
+            list(
+                Query.objects.filter(
+                    Q(record__subject=subject) | Q(screening=subject.screening)
+                ).select_related("record")
+            ),
+        ),
+        (Signature, list(Signature.objects.filter(subject=subject))),
+        (SignatureFailure, list(SignatureFailure.objects.filter(subject=subject))),
+        (Lock, list(Lock.objects.filter(subject=subject))),
+        (MissedVisit, list(MissedVisit.objects.filter(subject=subject))),
+    ]
+    entries = [e for model, objects in groups for e in _entries(model, objects)]
     return sorted(entries, key=lambda e: e.when)
 
 

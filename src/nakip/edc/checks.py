@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from nakip.protocol.model import Condition, FormDefinition, FormField
+from nakip.edc.text_safety import repair_text, text_problem
+from nakip.protocol.model import Condition, DateLimits, FormDefinition, FormField
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -122,6 +123,9 @@ def coerce(f: FormField, value: Any) -> Any:
         return text
     if not isinstance(value, str):
         raise ValueError("expected text")
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     text = value.strip()
     if len(text) > 2000:
         raise ValueError("at most 2000 characters")
@@ -171,7 +175,9 @@ def validate_values(form: FormDefinition, submitted: Mapping[str, Any] | None) -
     by_name = {f.name: f for f in form.fields}
     for key in submitted:
         if key not in by_name:
-            errors.setdefault(str(key), []).append(f"unknown field of form {form.code!r}")
+            errors.setdefault(repair_text(str(key)), []).append(
+                f"unknown field of form {form.code!r}"
+            )
     clean: dict[str, Any] = {}
     for f in form.fields:
         raw = submitted.get(f.name)
@@ -237,6 +243,36 @@ def date_fields(form: FormDefinition, values: Mapping[str, Any]) -> dict[str, da
         elif f.type == "datetime":
             out[f.name] = datetime.fromisoformat(v).date()
     return out
+
+
+def plausible_date_problem(
+    d: date, limits: DateLimits, today: date, field: FormField | None = None
+) -> str | None:
+    """Why a date is implausible (before the earliest date, or too far after `today`), or None.
+
+    The field's own `earliest` / `max_days_ahead` override the protocol's `date_limits`.
+    """
+    earliest = (field.earliest if field is not None else None) or limits.earliest
+    ahead = field.max_days_ahead if field is not None and field.max_days_ahead is not None else None
+    latest = today + timedelta(days=limits.max_days_ahead if ahead is None else ahead)
+    if d < earliest:
+        return f"{d.isoformat()} is not plausible: earlier than {earliest.isoformat()}"
+    if d > latest:
+        return f"{d.isoformat()} is not plausible: later than {latest.isoformat()}"
+    return None
+
+
+def check_plausible_dates(
+    form: FormDefinition, values: Mapping[str, Any], limits: DateLimits, today: date
+) -> dict[str, list[str]]:
+    """Hard plausibility check of every filled date field (e.g. 9999-12-31 is refused)."""
+    by_name = {f.name: f for f in form.fields}
+    errors: dict[str, list[str]] = {}
+    for name, d in date_fields(form, values).items():
+        problem = plausible_date_problem(d, limits, today, by_name[name])
+        if problem:
+            errors.setdefault(name, []).append(problem)
+    return errors
 
 
 def check_dates(

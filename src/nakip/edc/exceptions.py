@@ -1,7 +1,7 @@
 """Exceptions raised by the EDC services; each maps to one HTTP status in the API and pages.
 
 FormValidationError -> 400, EDCPermissionDenied -> 403, StaleRecordError / InvalidStateError /
-LockedError -> 409, NotFoundError -> 404.
+LockedError -> 409, NotFoundError -> 404, SigningLockedError -> 429, BusyError -> 503.
 """
 
 from __future__ import annotations
@@ -79,6 +79,34 @@ class InvalidPasswordError(EDCError):
     """The password re-entered for an electronic signature is wrong (HTTP 403)."""
 
     status_code = 403
+
+
+class SigningLockedError(EDCError):
+    """Too many wrong signature (or login) passwords: signing is refused until the lockout
+    ends (HTTP 429 with Retry-After, like the login lockout)."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            "too many wrong passwords: signing and login are locked for this account; "
+            f"try again in {minutes} minutes"
+        )
+
+
+class BusyError(EDCError):
+    """The database stayed busy with other writes past the busy timeout (HTTP 503 with
+    Retry-After): nothing was written; the same request can simply be sent again."""
+
+    status_code = 503
+
+    def __init__(self, retry_after: int = 2):
+        self.retry_after = retry_after
+        super().__init__(
+            f"the database is busy with other saves; nothing was written, retry in {retry_after} s"
+        )
 
 
 class NotFoundError(EDCError):

@@ -8,8 +8,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from simple_history.models import HistoricalRecords
+
+from nakip.edc.text_safety import RepairingJSONDecoder
 
 USER = settings.AUTH_USER_MODEL
 
@@ -93,17 +95,19 @@ class ScreeningRecord(models.Model):
     screening_number = models.CharField(max_length=32, unique=True)
     consent_date = models.DateField()
     form_version = models.PositiveIntegerField()
-    values = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(default=dict, blank=True, decoder=RepairingJSONDecoder)
     eligibility_status = models.CharField(
         max_length=16, choices=EligibilityStatus.choices, default=EligibilityStatus.UNDETERMINED
     )
     eligibility_cohort = models.CharField(max_length=16, blank=True, default="")
-    eligibility = models.JSONField(default=dict, blank=True)
+    eligibility = models.JSONField(default=dict, blank=True, decoder=RepairingJSONDecoder)
     outcome = models.CharField(
         max_length=16, choices=ScreeningOutcome.choices, default=ScreeningOutcome.SCREENING
     )
     outcome_date = models.DateField(null=True, blank=True)
-    screen_failure_reasons = models.JSONField(default=list, blank=True)
+    screen_failure_reasons = models.JSONField(
+        default=list, blank=True, decoder=RepairingJSONDecoder
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -157,8 +161,18 @@ class Subject(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        """True while an active lock exists (all writes refused)."""
+        """True while an active lock exists (all writes refused); read from the `locked_now`
+        annotation of `with_lock_state` when present, so lists need no query per subject."""
+        annotated = self.__dict__.get("locked_now")
+        if annotated is not None:
+            return bool(annotated)
         return self.locks.filter(unlocked_at__isnull=True).exists()
+
+
+def with_lock_state(subjects: models.QuerySet[Subject]) -> models.QuerySet[Subject]:
+    """`subjects` annotated with `locked_now` (an active lock exists), read by is_locked."""
+    active = Lock.objects.filter(subject=OuterRef("pk"), unlocked_at__isnull=True)
+    return subjects.annotate(locked_now=Exists(active))
 
 
 class RecordStatus(models.TextChoices):
@@ -178,7 +192,7 @@ class FormRecord(models.Model):
     visit_code = models.CharField(max_length=16, blank=True, default="")
     form_code = models.CharField(max_length=32)
     form_version = models.PositiveIntegerField()
-    values = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(default=dict, blank=True, decoder=RepairingJSONDecoder)
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(
         max_length=10, choices=RecordStatus.choices, default=RecordStatus.ENTERED
@@ -204,6 +218,8 @@ class FormRecord(models.Model):
         indexes = [
             models.Index(fields=["subject", "form_code"], name="record_subject_form"),
             models.Index(fields=["subject", "visit_code"], name="record_subject_visit"),
+            # trial-wide lists: recent adverse events, datasets by form
+            models.Index(fields=["form_code", "withdrawn"], name="record_form_withdrawn"),
         ]
 
     def __str__(self) -> str:
@@ -253,6 +269,7 @@ class Query(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "queries"
+        indexes = [models.Index(fields=["status"], name="query_status")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(record__isnull=False) & Q(screening__isnull=True))
@@ -282,6 +299,23 @@ class Signature(models.Model):
     statement = models.TextField()
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidated_reason = models.TextField(blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class SignatureFailure(models.Model):
+    """A refused e-signature attempt (wrong password): kept for the audit trail of the casebook
+    and counted, with failed logins, towards the account lockout (21 CFR 11.300(d))."""
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="signature_failures"
+    )
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    locked_out = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:

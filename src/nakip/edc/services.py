@@ -17,11 +17,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from nakip.edc import permissions
-from nakip.edc.checks import CheckResult, SoftFinding, check_dates, validate_values
+from nakip.edc import permissions, reauthentication
+from nakip.edc.checks import (
+    CheckResult,
+    SoftFinding,
+    check_dates,
+    check_plausible_dates,
+    plausible_date_problem,
+    validate_values,
+)
 from nakip.edc.exceptions import (
     FormValidationError,
     InvalidPasswordError,
@@ -31,6 +38,7 @@ from nakip.edc.exceptions import (
     NotFoundError,
     OpenQueriesError,
     ReasonRequiredError,
+    SigningLockedError,
     StaleRecordError,
 )
 from nakip.edc.models import (
@@ -46,12 +54,15 @@ from nakip.edc.models import (
     ScreeningOutcome,
     ScreeningRecord,
     Signature,
+    SignatureFailure,
     Site,
     Subject,
     SubjectSequence,
+    with_lock_state,
 )
 from nakip.edc.permissions import require
 from nakip.edc.schedule import PlannedVisit, VisitState, find_visit, planned_visits, visit_status
+from nakip.edc.text_safety import text_problem
 from nakip.protocol import Protocol, load_protocol
 from nakip.protocol.model import FormDefinition
 
@@ -60,6 +71,8 @@ SCREENING_FORM = "screening"
 SITE_BOUND_ROLES = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 #: Forms whose date of death ends the subject's timeline ("nothing after death").
 DEATH_DATE_FIELDS = (("follow_up", "death_date"), ("end_of_study", "death_date"))
+#: Longest reason for change, query text or answer accepted (longer is refused, never cut).
+MAX_REASON_LENGTH = 2000
 SIGNATURE_STATEMENT = (
     "I confirm that I have reviewed the data of this casebook and that they are accurate and "
     "complete to the best of my knowledge."
@@ -85,14 +98,31 @@ def form_definition(code: str, version: int | None = None) -> FormDefinition:
 def _save(obj: Model, user: Any, reason: str) -> None:
     """Save with the history row attributed to `user` and carrying `reason`."""
     obj._history_user = user if getattr(user, "is_authenticated", False) else None
-    obj._change_reason = reason[:100] if reason else None
+    obj._change_reason = reason or None  # stored whole (a text column in the history)
     obj.save()
 
 
-def _need_reason(reason: str | None) -> str:
-    if reason is None or not str(reason).strip():
+def clean_text(field: str, value: Any, max_length: int = MAX_REASON_LENGTH) -> str:
+    """`value` stripped; FormValidationError naming `field` for non-text, invalid Unicode (a
+    lone surrogate, NUL) or more than `max_length` characters: never cut silently."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FormValidationError({field: ["expected text"]})
+    problem = text_problem(value)
+    if problem:
+        raise FormValidationError({field: [problem]})
+    text = value.strip()
+    if len(text) > max_length:
+        raise FormValidationError({field: [f"at most {max_length} characters ({len(text)} given)"]})
+    return text
+
+
+def _need_reason(reason: str | None, field: str = "reason") -> str:
+    text = clean_text(field, reason)
+    if not text:
         raise ReasonRequiredError()
-    return str(reason).strip()
+    return text
 
 
 def _check_version(obj: Any, expected_version: int | None) -> None:
@@ -102,11 +132,26 @@ def _check_version(obj: Any, expected_version: int | None) -> None:
         raise StaleRecordError(int(expected_version), obj.version)
 
 
-def _locked_subject(subject: Subject) -> Subject:
-    """Re-read the subject with a row lock (serialises writes to one casebook)."""
-    return (
-        Subject.objects.select_for_update().select_related("site", "screening").get(pk=subject.pk)
+def _locked_subject(subject: Subject, **facts: Any) -> Subject:
+    """Re-read the subject with a row lock (serialises writes to one casebook), annotated in
+    the same query with its lock state, whether a valid signature exists (`signed_now`),
+    whether a death date may be recorded (`has_death_record`) and any other `facts`
+    (expressions over the subject's pk): a save costs one query here instead of one each."""
+    death_forms = [form for form, _ in DEATH_DATE_FIELDS]
+    qs = with_lock_state(
+        Subject.objects.select_for_update(of=("self",)).select_related("site", "screening")
+    ).annotate(
+        signed_now=Exists(
+            Signature.objects.filter(subject=OuterRef("pk"), invalidated_at__isnull=True)
+        ),
+        has_death_record=Exists(
+            FormRecord.objects.filter(
+                subject=OuterRef("pk"), withdrawn=False, form_code__in=death_forms
+            )
+        ),
+        **facts,
     )
+    return qs.get(pk=subject.pk)
 
 
 def _refuse_if_locked(subject: Subject) -> None:
@@ -124,8 +169,8 @@ def create_site(actor: Any, code: str, name: str) -> Site:
     """Create a site. `actor` None is the command line (system); otherwise needs manage_users."""
     if actor is not None:
         require(actor, "manage_users")
-    code = (code or "").strip().upper()
-    name = (name or "").strip()
+    code = clean_text("code", code, 16).upper()
+    name = clean_text("name", name, 200)
     site = Site(code=code, name=name)
     try:
         site.full_clean()
@@ -181,7 +226,8 @@ def create_user(
     if actor is not None:
         require(actor, "manage_users", site)
     User = get_user_model()
-    username = (username or "").strip()
+    username = clean_text("username", username, 150)
+    email = clean_text("email", email, 254)
     _check_role(role)
     if not username:
         raise FormValidationError({"username": ["a username is required"]})
@@ -219,12 +265,35 @@ def _eligibility(values: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
     return result.status, result.cohort or "", result.to_dict()
 
 
-def _validated_screening(values: Mapping[str, Any] | None, version: int) -> CheckResult:
-    form = form_definition(SCREENING_FORM, version)
+def check_date_input(**dates: date | None) -> None:
+    """FormValidationError naming each implausible date argument (consent, enrolment, ...),
+    against the protocol's date_limits."""
+    limits, today = get_protocol().date_limits, timezone.localdate()
+    errors = {}
+    for name, d in dates.items():
+        problem = plausible_date_problem(d, limits, today) if isinstance(d, date) else None
+        if problem:
+            errors[name] = [problem]
+    if errors:
+        raise FormValidationError(errors)
+
+
+def _validated(form: FormDefinition, values: Mapping[str, Any] | None) -> CheckResult:
+    """Edit checks of `values` plus the date plausibility limits; FormValidationError if any."""
     result = validate_values(form, values)
-    if result.errors:
-        raise FormValidationError(result.errors)
+    errors = {k: list(v) for k, v in result.errors.items()}
+    dated = check_plausible_dates(
+        form, result.values, get_protocol().date_limits, timezone.localdate()
+    )
+    for k, v in dated.items():
+        errors.setdefault(k, []).extend(v)
+    if errors:
+        raise FormValidationError(errors)
     return result
+
+
+def _validated_screening(values: Mapping[str, Any] | None, version: int) -> CheckResult:
+    return _validated(form_definition(SCREENING_FORM, version), values)
 
 
 def _next_screening_number(site: Site) -> str:
@@ -246,6 +315,7 @@ def create_screening(
     require(user, "enter_data", site)
     if not isinstance(consent_date, date):
         raise FormValidationError({"consent_date": ["expected a date"]})
+    check_date_input(consent_date=consent_date)
     version = form_definition(SCREENING_FORM).version
     result = _validated_screening(values, version)
     status, cohort, detail = _eligibility(result.values)
@@ -288,6 +358,7 @@ def update_screening(
         raise InvalidStateError("a screen failure is final; screen the patient again instead")
     _check_version(scr, expected_version)
     reason = _need_reason(reason)
+    check_date_input(consent_date=consent_date)
     submitted = {**scr.values, **(values or {})} if partial else values
     result = _validated_screening(submitted, scr.form_version)
     status, cohort, detail = _eligibility(result.values)
@@ -343,6 +414,7 @@ def enrol_subject(user: Any, screening: ScreeningRecord, enrolment_date: date) -
         )
     if not isinstance(enrolment_date, date):
         raise FormValidationError({"enrolment_date": ["expected a date"]})
+    check_date_input(enrolment_date=enrolment_date)
     window = get_protocol().schedule.screening_window_days
     days = (enrolment_date - scr.consent_date).days
     if days < 0:
@@ -391,10 +463,11 @@ def record_screen_failure(
     needs explicit reasons (e.g. consent withdrawn).
     """
     require(user, "enter_data", screening)
+    check_date_input(failure_date=failure_date)
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
         raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
-    given = [r.strip() for r in (reasons or []) if r and r.strip()]
+    given = [clean_text("reasons", r) for r in (reasons or []) if r and r.strip()]
     if not given:
         given = list(scr.eligibility.get("reasons") or [])
     if not given:
@@ -441,6 +514,8 @@ def _visit_for(subject: Subject, form: FormDefinition, visit_code: str) -> Plann
 
 def death_date(subject: Subject, exclude_record: FormRecord | None = None) -> date | None:
     """The subject's date of death from follow-up / end-of-study records, or None."""
+    if subject.__dict__.get("has_death_record") is False:
+        return None  # known from _locked_subject: no record that could hold one
     found: list[date] = []
     qs = FormRecord.objects.filter(
         subject=subject, withdrawn=False, form_code__in=[f for f, _ in DEATH_DATE_FIELDS]
@@ -460,33 +535,13 @@ def _validate_record(
     values: Mapping[str, Any] | None,
     record: FormRecord | None,
 ) -> CheckResult:
-    result = validate_values(form, values)
-    errors = {k: list(v) for k, v in result.errors.items()}
-    if not errors:
-        dated = check_dates(
-            form,
-            result.values,
-            subject.screening.consent_date,
-            death_date(subject, exclude_record=record),
-        )
-        for k, v in dated.items():
-            errors.setdefault(k, []).extend(v)
-    if errors:
-        raise FormValidationError(errors)
+    result = _validated(form, values)
+    dated = check_dates(
+        form, result.values, subject.screening.consent_date, death_date(subject, record)
+    )
+    if dated:
+        raise FormValidationError(dated)
     return result
-
-
-def _refuse_duplicate(subject: Subject, form: FormDefinition, visit_code: str) -> None:
-    if form.repeating:
-        return
-    exists = FormRecord.objects.filter(
-        subject=subject, form_code=form.code, visit_code=visit_code, withdrawn=False
-    ).exists()
-    if exists:
-        where = f" at visit {visit_code}" if visit_code else ""
-        raise InvalidStateError(
-            f"{subject.subject_number} already has a {form.code} record{where}; edit it instead"
-        )
 
 
 @transaction.atomic
@@ -499,18 +554,29 @@ def create_record(
 ) -> SaveResult:
     """Enter a new form record (latest form version) for a subject, at a visit or not."""
     require(user, "enter_data", subject)
-    subject = _locked_subject(subject)
-    _refuse_if_locked(subject)
     if form_code == SCREENING_FORM:
         raise FormValidationError({"form_code": ["screening data go through create_screening"]})
     form = form_definition(form_code)
     visit_code = (visit_code or "").strip()
     visit = _visit_for(subject, form, visit_code)
-    _refuse_duplicate(subject, form, visit_code)
-    if (
-        visit is not None
-        and MissedVisit.objects.filter(subject=subject, visit_code=visit_code, active=True).exists()
-    ):
+    subject = _locked_subject(
+        subject,
+        duplicate_now=Exists(
+            FormRecord.objects.filter(
+                subject=OuterRef("pk"), form_code=form.code, visit_code=visit_code, withdrawn=False
+            )
+        ),
+        missed_now=Exists(
+            MissedVisit.objects.filter(subject=OuterRef("pk"), visit_code=visit_code, active=True)
+        ),
+    )
+    _refuse_if_locked(subject)
+    if not form.repeating and subject.duplicate_now:
+        where = f" at visit {visit_code}" if visit_code else ""
+        raise InvalidStateError(
+            f"{subject.subject_number} already has a {form.code} record{where}; edit it instead"
+        )
+    if visit is not None and subject.missed_now:
         raise InvalidStateError(f"visit {visit_code} is marked missed; unmark it first")
     result = _validate_record(subject, form, values, None)
     record = FormRecord(
@@ -523,8 +589,9 @@ def create_record(
         updated_by=user,
     )
     _save(record, user, "initial entry")
-    opened = _sync_soft_queries(user, record, result.soft)
-    opened += _sync_cross_form_queries(user, subject)
+    opened = _sync_soft_queries(user, record, result.soft, new=True)
+    if form.code in CROSS_FORM_CODES:
+        opened += _sync_cross_form_queries(user, subject)
     _invalidate_signatures(subject, user, f"{form.code} entered")
     return SaveResult(record, tuple(opened))
 
@@ -543,8 +610,14 @@ def update_record(
     `partial=True` merges `values` into the stored ones (a blank value clears a field).
     """
     require(user, "enter_data", record)
-    subject = _locked_subject(record.subject)
-    rec = FormRecord.objects.select_for_update().get(pk=record.pk)
+    current = FormRecord.objects.filter(pk=record.pk).values("version")[:1]
+    subject = _locked_subject(record.subject, record_version=Subquery(current))
+    # The subject's row lock serialises every write to its records: the caller's copy is
+    # current unless its version moved since it was read (then read it again).
+    rec = record
+    if rec.version != subject.record_version:
+        rec = FormRecord.objects.select_related("created_by", "sdv_by").get(pk=record.pk)
+    rec.subject = subject
     _refuse_if_locked(subject)
     if rec.withdrawn:
         raise InvalidStateError("the record is withdrawn and read-only")
@@ -561,10 +634,15 @@ def update_record(
     rec.sdv_by, rec.sdv_at = None, None
     rec.updated_by = user
     _save(rec, user, reason)
-    opened = _sync_soft_queries(user, rec, result.soft)
-    opened += _sync_cross_form_queries(user, subject)
+    if rec.form_code in CROSS_FORM_CODES:  # one read of the automatic queries for both syncs
+        auto = list(Query.objects.filter(record__subject=subject).exclude(check_code=""))
+        cross = [q for q in auto if q.check_code.startswith("cross:")]
+        own = [q for q in auto if q.record_id == rec.pk and q not in cross]
+        opened = _sync_soft_queries(user, rec, result.soft, existing=own)
+        opened += _sync_cross_form_queries(user, subject, existing=cross)
+    else:
+        opened = _sync_soft_queries(user, rec, result.soft)
     _invalidate_signatures(subject, user, f"{rec.form_code} changed")
-    record.refresh_from_db()
     return SaveResult(rec, tuple(opened))
 
 
@@ -575,7 +653,7 @@ def withdraw_record(
     """Mark a record withdrawn (entered in error); it stays in the database and its history."""
     require(user, "enter_data", record)
     subject = _locked_subject(record.subject)
-    rec = FormRecord.objects.select_for_update().get(pk=record.pk)
+    rec = FormRecord.objects.get(pk=record.pk)
     _refuse_if_locked(subject)
     if rec.withdrawn:
         raise InvalidStateError("the record is already withdrawn")
@@ -597,8 +675,9 @@ def withdraw_record(
 def mark_sdv(user: Any, record: FormRecord) -> FormRecord:
     """Source-data verification by a monitor; a later change of the record clears it."""
     require(user, "sdv", record)
-    rec = FormRecord.objects.select_for_update().get(pk=record.pk)
-    _refuse_if_locked(rec.subject)
+    subject = _locked_subject(record.subject)
+    rec = FormRecord.objects.get(pk=record.pk)
+    _refuse_if_locked(subject)
     rec.sdv_by, rec.sdv_at = user, timezone.now()
     _save(rec, user, "source data verified")
     return rec
@@ -624,31 +703,49 @@ def records(
 # =========================================================================== visits
 def subject_visits(subject: Subject, today: date | None = None) -> list[VisitState]:
     """The subject's schedule with each visit's dates and computed status on `today`."""
+    return visits_by_subject([subject], today)[subject.pk]
+
+
+def visits_by_subject(
+    subjects: Sequence[Subject], today: date | None = None
+) -> dict[int, list[VisitState]]:
+    """`subject_visits` of many subjects in two queries (dashboards list every subject)."""
     today = today or timezone.localdate()
-    entered: dict[str, set[str]] = {}
-    for code, form in FormRecord.objects.filter(subject=subject, withdrawn=False).values_list(
-        "visit_code", "form_code"
+    ids = [s.pk for s in subjects]
+    entered: dict[int, dict[str, set[str]]] = {pk: {} for pk in ids}
+    rows = FormRecord.objects.filter(subject_id__in=ids, withdrawn=False).values_list(
+        "subject_id", "visit_code", "form_code"
+    )
+    for pk, code, form in rows:
+        entered[pk].setdefault(code, set()).add(form)
+    missed: dict[int, dict[str, str]] = {pk: {} for pk in ids}
+    for m in MissedVisit.objects.filter(subject_id__in=ids, active=True).only(
+        "subject_id", "visit_code", "reason"
     ):
-        entered.setdefault(code, set()).add(form)
-    missed = {
-        m.visit_code: m.reason for m in MissedVisit.objects.filter(subject=subject, active=True)
-    }
-    out = []
-    for v in planned_visits(subject.cohort, get_protocol()):
-        have = entered.get(v.code, set())
-        start, end = v.window(subject.enrolment_date)
-        out.append(
-            VisitState(
-                visit=v,
-                target_date=v.target_date(subject.enrolment_date),
-                window_start=start,
-                window_end=end,
-                status=visit_status(v, subject.enrolment_date, today, have, v.code in missed),
-                forms_entered=tuple(f for f in v.forms if f in have),
-                forms_missing=tuple(f for f in v.expected_forms if f not in have),
-                missed_reason=missed.get(v.code, ""),
+        missed[m.subject_id][m.visit_code] = m.reason
+    proto = get_protocol()
+    out: dict[int, list[VisitState]] = {}
+    for subject in subjects:
+        have_by_visit, missed_here = entered[subject.pk], missed[subject.pk]
+        states = []
+        for v in planned_visits(subject.cohort, proto):
+            have = have_by_visit.get(v.code, set())
+            start, end = v.window(subject.enrolment_date)
+            states.append(
+                VisitState(
+                    visit=v,
+                    target_date=v.target_date(subject.enrolment_date),
+                    window_start=start,
+                    window_end=end,
+                    status=visit_status(
+                        v, subject.enrolment_date, today, have, v.code in missed_here
+                    ),
+                    forms_entered=tuple(f for f in v.forms if f in have),
+                    forms_missing=tuple(f for f in v.expected_forms if f not in have),
+                    missed_reason=missed_here.get(v.code, ""),
+                )
             )
-        )
+        out[subject.pk] = states
     return out
 
 
@@ -733,7 +830,7 @@ def raise_query(
     subject = target.subject if isinstance(target, FormRecord) else getattr(target, "subject", None)
     if subject is not None:
         _refuse_if_locked(subject)
-    text = (text or "").strip()
+    text = clean_text("text", text)
     if not text:
         raise FormValidationError({"text": ["the query needs a text"]})
     if field_name and field_name not in _field_names(target):
@@ -758,7 +855,7 @@ def answer_query(user: Any, query: Query, answer: str) -> Query:
     q = _get_query_for_update(query)
     if q.status != QueryStatus.OPEN:
         raise InvalidStateError(f"query {q.pk} is {q.status}; only open queries can be answered")
-    answer = (answer or "").strip()
+    answer = clean_text("answer", answer)
     if not answer:
         raise FormValidationError({"answer": ["the answer needs a text"]})
     q.status = QueryStatus.ANSWERED
@@ -776,7 +873,7 @@ def close_query(user: Any, query: Query, note: str = "") -> Query:
     q = _get_query_for_update(query)
     if q.status == QueryStatus.CLOSED:
         raise InvalidStateError(f"query {q.pk} is already closed")
-    _close(q, user, (note or "").strip() or "query closed", by=user)
+    _close(q, user, clean_text("note", note) or "query closed", by=user)
     return q
 
 
@@ -787,7 +884,7 @@ def reopen_query(user: Any, query: Query, text: str) -> Query:
     q = _get_query_for_update(query)
     if q.status == QueryStatus.OPEN:
         raise InvalidStateError(f"query {q.pk} is already open")
-    text = (text or "").strip()
+    text = clean_text("text", text)
     if not text:
         raise FormValidationError({"text": ["say why the query is re-opened"]})
     q.status = QueryStatus.OPEN
@@ -802,6 +899,8 @@ def _sync_soft_queries(
     target: FormRecord | ScreeningRecord,
     findings: Iterable[SoftFinding],
     keep_codes: Sequence[str] = (),
+    new: bool = False,
+    existing: list[Query] | None = None,
 ) -> list[Query]:
     """Open a query per new soft finding; close automatic queries whose finding has gone.
 
@@ -809,7 +908,16 @@ def _sync_soft_queries(
     confirmed once does not re-open its query on every save.
     """
     findings = list(findings)
-    existing = list(target.queries.exclude(check_code="").exclude(check_code__startswith="cross:"))
+    if new and not findings:
+        return []  # a record saved just now has no queries to close
+    if existing is None:
+        existing = (
+            []
+            if new
+            else list(
+                target.queries.exclude(check_code="").exclude(check_code__startswith="cross:")
+            )
+        )
     opened = []
     for f in findings:
         if any(q.check_code == f.check_code and q.text == f.message for q in existing):
@@ -820,6 +928,10 @@ def _sync_soft_queries(
         if q.status != QueryStatus.CLOSED and q.check_code not in current:
             _close(q, user, "resolved automatically: the data no longer trigger the check")
     return opened
+
+
+#: The forms the cross-form checks read: saving another form cannot change their findings.
+CROSS_FORM_CODES = frozenset({"haematology", "marrow"})
 
 
 def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]]:
@@ -857,9 +969,14 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
     return out
 
 
-def _sync_cross_form_queries(user: Any, subject: Subject) -> list[Query]:
+def _sync_cross_form_queries(
+    user: Any, subject: Subject, existing: list[Query] | None = None
+) -> list[Query]:
     findings = cross_form_findings(subject)
-    existing = list(Query.objects.filter(record__subject=subject, check_code__startswith="cross:"))
+    if existing is None:
+        existing = list(
+            Query.objects.filter(record__subject=subject, check_code__startswith="cross:")
+        )
     opened = []
     for rec, f in findings:
         if any(q.record_id == rec.pk and q.check_code == f.check_code for q in existing):
@@ -883,6 +1000,8 @@ def unresolved_queries(subject: Subject) -> QuerySet[Query]:
 
 # =========================================================================== signature, lock
 def _invalidate_signatures(subject: Subject, user: Any, why: str) -> None:
+    if subject.__dict__.get("signed_now") is False:
+        return  # known from _locked_subject: nothing to invalidate
     for sig in Signature.objects.filter(subject=subject, invalidated_at__isnull=True):
         sig.invalidated_at = timezone.now()
         sig.invalidated_reason = why
@@ -904,16 +1023,44 @@ def _set_record_status(subject: Subject, status: str, user: Any, why: str) -> No
         _save(rec, user, why)
 
 
-@transaction.atomic
 def sign_casebook(
-    user: Any, subject: Subject, password: str, statement: str = SIGNATURE_STATEMENT
+    user: Any,
+    subject: Subject,
+    password: str,
+    statement: str = SIGNATURE_STATEMENT,
+    request: Any = None,
 ) -> Signature:
-    """The investigator signs the subject's casebook, re-entering their password."""
+    """The investigator signs the subject's casebook, re-entering their password.
+
+    A wrong password is written to the audit trail (SignatureFailure) and, with the `request`,
+    counted as a failed login by django-axes: signing locks with login (see reauthentication).
+    The failure is committed even though the signature is refused, so callers must not wrap
+    this call in a transaction they roll back.
+    """
     require(user, "sign", subject)
+    reauthentication.refuse_if_locked_out(user, request)
+    try:
+        reauthentication.verify_password(user, password)
+    except InvalidPasswordError:
+        locked = reauthentication.count_failure(user, request)
+        with transaction.atomic():
+            failure = SignatureFailure(
+                subject=subject,
+                user=user,
+                client_ip=reauthentication.client_ip(request),
+                locked_out=locked,
+            )
+            _save(failure, user, "e-signature refused: wrong password")
+        if locked:
+            raise SigningLockedError(reauthentication.cooloff_seconds()) from None
+        raise
+    return _sign(user, subject, statement)
+
+
+@transaction.atomic
+def _sign(user: Any, subject: Subject, statement: str) -> Signature:
     subject = _locked_subject(subject)
     _refuse_if_locked(subject)
-    if not password or not user.check_password(password):
-        raise InvalidPasswordError("the password is not correct; the casebook was not signed")
     sig = Signature(subject=subject, signed_by=user, statement=statement)
     _save(sig, user, "casebook signed")
     _set_record_status(subject, RecordStatus.SIGNED, user, f"casebook signed by {_display(user)}")
@@ -929,6 +1076,7 @@ def _lock_one(user: Any, subject: Subject, reason: str, cohort: str = "") -> Loc
             + ("y" if n == 1 else "ies")
             + "; close them before locking"
         )
+    reason = clean_text("reason", reason)
     lock = Lock(subject=subject, cohort=cohort, locked_by=user, reason=reason)
     _save(lock, user, reason or "locked")
     _set_record_status(subject, RecordStatus.LOCKED, user, "subject locked")
@@ -985,7 +1133,14 @@ def unlock_subject(user: Any, subject: Subject, reason: str) -> Lock:
 
 @transaction.atomic
 def unlock_cohort(user: Any, cohort: str, reason: str) -> list[Lock]:
-    """Unlock every locked subject of the cohort the user may lock (reason required)."""
+    """Unlock every locked subject of the cohort the user may lock (reason required).
+
+    The permission is checked before anything else; an unknown cohort is NotFoundError."""
+    require(user, "lock")
+    try:
+        get_protocol().cohort(cohort)
+    except KeyError as exc:
+        raise NotFoundError(str(exc.args[0])) from None
     reason = _need_reason(reason)
     subjects = permissions.visible_subjects(user, "lock").filter(cohort=cohort)
     return [unlock_subject(user, s, reason) for s in subjects if s.is_locked]

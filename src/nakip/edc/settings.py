@@ -37,6 +37,9 @@ if not SECRET_KEY:
     SECRET_KEY = "nakip-development-only-key-never-use-in-production-0123456789"
 
 DEBUG = _flag("NAKIP_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    # the debug pages list every URL and show settings and tracebacks: never in production
+    raise ImproperlyConfigured("NAKIP_DEBUG cannot be on with NAKIP_ENV=production")
 
 _hosts = os.environ.get("NAKIP_ALLOWED_HOSTS", "")
 if _hosts.strip():
@@ -57,11 +60,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "axes",
+    "csp",
     "nakip.edc.apps.EDCConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "nakip.edc.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # one transaction per writing request (reads run without: never wait for a writer)
+    "nakip.edc.write_transactions.WriteTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "nakip.edc.urls"
@@ -99,13 +107,21 @@ if _db_url:
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
 else:
     DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "nakip.sqlite3"),
-            "OPTIONS": {"timeout": 20},
-        }
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "nakip.sqlite3")}
     }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Single-site SQLite (docs/operations.md): WAL lets pages read while one request writes;
+    # writers take the lock when their transaction begins (IMMEDIATE) and queue for up to
+    # NAKIP_SQLITE_BUSY_TIMEOUT seconds, after which the request answers 503 + Retry-After.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": float(os.environ.get("NAKIP_SQLITE_BUSY_TIMEOUT", "10")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        }
+    )
+# Writing requests get one transaction each from WriteTransactionMiddleware (reads none).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------- authentication
@@ -132,6 +148,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "edc/lockout.html"  # a page that says why and for how long
 AXES_ENABLED = _flag("NAKIP_AXES_ENABLED", default=True)
+# Behind a reverse proxy: its address(es), so the lockout keys on the real client address
+# taken from X-Forwarded-For (docs/operations.md). Empty: the TCP peer is the client.
+NAKIP_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("NAKIP_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "nakip.edc.client_address.client_ip"
 
 # Sessions: 30 minutes of inactivity, gone when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
@@ -153,6 +175,23 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     _csrf = os.environ.get("NAKIP_CSRF_TRUSTED_ORIGINS", "")
     CSRF_TRUSTED_ORIGINS = [o.strip() for o in _csrf.split(",") if o.strip()]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the EDC itself
+# only; no inline script, no framing, forms post back to the EDC.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Oversized payloads are refused (HTTP 400) before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -185,7 +224,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "NAKIP EDC API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NAKIP EDC API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "nakip.edc.api.docs.document_error_responses",
+    ],
+}
+
+# --------------------------------------------------------------------------- audit trail
+# The reason for change is a text column of every history table: stored whole, never cut
+# (services.MAX_REASON_LENGTH refuses longer reasons with a 400 instead).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --------------------------------------------------------------------------- misc
 LANGUAGE_CODE = "en-gb"

@@ -464,6 +464,12 @@ class FormField(Strict):
     not_before: str | None = Field(
         None, description="name of another date field of the form this date may not precede"
     )
+    earliest: date | None = Field(
+        None, description="date fields: earliest plausible date (protocol date_limits if unset)"
+    )
+    max_days_ahead: int | None = Field(
+        None, ge=0, description="date fields: days after today still plausible (else protocol's)"
+    )
 
     @model_validator(mode="after")
     def _choices_for_choice(self) -> FormField:
@@ -499,6 +505,14 @@ class FormDefinition(Strict):
 
 
 # --------------------------------------------------------------------------- the protocol
+class DateLimits(Strict):
+    """Plausibility limits of every date field (a field may set its own `earliest` and
+    `max_days_ahead`): no date before `earliest`, none later than today + `max_days_ahead`."""
+
+    earliest: date = date(1900, 1, 1)
+    max_days_ahead: int = Field(1, ge=0)
+
+
 class Protocol(Strict):
     """The whole protocol; cross-references between blocks are checked here."""
 
@@ -513,6 +527,7 @@ class Protocol(Strict):
     time_to_event: TimeToEvent
     monitoring: list[MonitoringRule] = Field(default_factory=list)
     forms: list[FormDefinition] = Field(default_factory=list)
+    date_limits: DateLimits = Field(default_factory=DateLimits)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Protocol:

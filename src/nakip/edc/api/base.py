@@ -16,10 +16,11 @@ from rest_framework import exceptions as drf
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
-from nakip.edc.api.errors import PayloadTooLarge, exception_handler
+from nakip.edc.api.errors import PayloadTooLarge, SafeJSONRenderer, exception_handler
+from nakip.edc.text_safety import find_invalid_text
 
 _TOKEN = re.compile(r"^[0-9a-f]{40}$")
 
@@ -40,7 +41,8 @@ def _no_constants(name: str) -> Any:
 class LimitedJSONParser(BaseParser):
     """JSON request bodies only, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (else 413).
 
-    NaN/Infinity and non-UTF-8 bodies are refused (400), and so is pathological nesting.
+    NaN/Infinity and non-UTF-8 bodies are refused (400), and so is pathological nesting; so is
+    text that is not valid Unicode (a lone surrogate such as "\\ud800", a NUL), naming the field.
     """
 
     media_type = "application/json"
@@ -64,13 +66,17 @@ class LimitedJSONParser(BaseParser):
             raise PayloadTooLarge()
         try:
             text = raw.decode("utf-8")
-            return json.loads(text, parse_constant=_no_constants)
+            data = json.loads(text, parse_constant=_no_constants)
         except UnicodeDecodeError:
             raise drf.ParseError("the body is not UTF-8 text") from None
         except RecursionError:
             raise drf.ParseError("the JSON body is nested too deeply") from None
         except ValueError as exc:
             raise drf.ParseError(f"malformed JSON: {exc}") from None
+        bad = find_invalid_text(data)
+        if bad is not None:
+            raise drf.ValidationError({bad[0]: [bad[1]]})
+        return data
 
 
 class CSVRenderer(BaseRenderer):
@@ -114,7 +120,7 @@ class EDCAPIView(APIView):
     authentication_classes = [StrictTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [LimitedJSONParser]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [SafeJSONRenderer]
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Any]:
         return exception_handler
@@ -123,7 +129,7 @@ class EDCAPIView(APIView):
 class CSVCapableView(EDCAPIView):
     """A view that also answers `?format=csv` (exports)."""
 
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [SafeJSONRenderer, CSVRenderer]
 
     def wants_csv(self, request: Any) -> bool:
         renderer = getattr(request, "accepted_renderer", None)

@@ -84,3 +84,59 @@ class DocsAssetView(EDCAPIView):
         response = FileResponse((folder / name).open("rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "fields"],
+    "properties": {
+        "error": {"type": "string", "description": "what went wrong, for people"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "field name (or path such as values.term) -> messages",
+        },
+    },
+}
+#: Answers any operation can give, beyond those its view declares.
+COMMON_ERRORS = {
+    "400": "invalid input or query parameter",
+    "401": "no or invalid credentials (token or session)",
+    "403": "your role does not allow this action (or CSRF failed)",
+    "404": "not found, or at a site you cannot see",
+    "406": "the Accept header asks for a format the endpoint cannot give",
+    "503": "the database is busy; nothing was written, retry after Retry-After seconds",
+}
+WRITE_ERRORS = {
+    "409": "stale version, locked subject, wrong state or a conflicting concurrent change",
+    "413": "the request body is too large",
+    "415": "the request body is not JSON",
+}
+SIGN_ERRORS = {"429": "too many wrong passwords: signing and login locked (Retry-After)"}
+
+
+def document_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every status code the API can answer is declared,
+    each error with the `{"error", "fields"}` body (schemathesis checks both)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            codes = dict(COMMON_ERRORS)
+            if method in ("post", "put", "patch", "delete"):
+                codes.update(WRITE_ERRORS)
+                if path.endswith("/sign/"):
+                    codes.update(SIGN_ERRORS)
+            for code, description in codes.items():
+                responses.setdefault(code, {"description": description})
+            params = {p.get("name") for p in operation.get("parameters", [])}
+            if "format" in params and "200" in responses:  # ?format=csv: a CSV download
+                content = responses["200"].setdefault("content", {})
+                content["text/csv"] = {"schema": {"type": "string"}}
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = ref
+    return result

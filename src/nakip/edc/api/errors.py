@@ -16,20 +16,30 @@ from django.core.exceptions import (
     SuspiciousOperation,
     TooManyFieldsSent,
 )
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from nakip.edc.exceptions import (
+    BusyError,
     EDCError,
     FormValidationError,
     NotEligibleError,
+    SigningLockedError,
     StaleRecordError,
 )
+from nakip.edc.write_transactions import CONFLICT_MESSAGE, ROLLBACK_FLAG
 
 log = logging.getLogger("nakip.edc.api")
+
+
+class SafeJSONRenderer(JSONRenderer):
+    """JSON with non-ASCII characters escaped: any text, even one a UTF-8 encoder refuses,
+    renders (a stored value can never turn a read into a 500)."""
+
+    ensure_ascii = True
 
 
 class PayloadTooLarge(drf.APIException):
@@ -85,6 +95,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             extra = {"expected_version": exc.expected, "current_version": exc.actual}
         elif isinstance(exc, NotEligibleError):
             extra = {"reasons": exc.reasons}
+        elif isinstance(exc, SigningLockedError | BusyError):
+            headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, drf.ValidationError):
         fields = field_errors(exc.detail)
         status, body = 400, error_body(_summary(fields), fields)
@@ -99,6 +111,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, PermissionDenied):
         message = getattr(exc, "message", "") or str(exc) or "permission denied"
         status, body = 403, error_body(message)
+    elif isinstance(exc, OperationalError | IntegrityError):
+        busy = BusyError()
+        if isinstance(exc, IntegrityError):
+            status, body = 409, error_body(CONFLICT_MESSAGE)
+        else:
+            status, body = 503, error_body(busy.message)
+            headers["Retry-After"] = str(busy.retry_after)
+        log.warning("database busy or conflicting in %s: %s", context.get("request"), exc)
     elif isinstance(exc, RequestDataTooBig):
         status, body = 413, error_body("the request body is too large")
     elif isinstance(exc, TooManyFieldsSent | SuspiciousOperation):
@@ -108,10 +128,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         log.exception("unexpected error in %s", getattr(request, "path", "the API"))
         status, body = 500, error_body("internal error; it has been logged")
     body.update(extra)
-    set_rollback()
     request = context.get("request")
+    if request is not None and getattr(context.get("view"), "atomic_request", True):
+        # roll back the request's transaction (WriteTransactionMiddleware); a view marked
+        # otherwise (the e-signature) commits what it wrote on purpose, e.g. a failed attempt
+        setattr(getattr(request, "_request", request), ROLLBACK_FLAG, True)
     if request is not None:
         # A CSV request that fails still answers in JSON.
-        request.accepted_renderer = JSONRenderer()
+        request.accepted_renderer = SafeJSONRenderer()
         request.accepted_media_type = "application/json"
     return Response(body, status=status, headers=headers)

@@ -11,13 +11,13 @@ from typing import Any
 
 from nakip.edc import permissions
 from nakip.edc.exceptions import NotFoundError
-from nakip.edc.models import FormRecord, Query, ScreeningRecord, Subject
+from nakip.edc.models import FormRecord, Query, ScreeningRecord, Subject, with_lock_state
 
 
 def subject_for(user: Any, subject_number: str) -> Subject:
     """The subject with this number among those the user may view; NotFoundError otherwise."""
     subject = (
-        permissions.visible_subjects(user)
+        with_lock_state(permissions.visible_subjects(user))
         .select_related("site", "screening")
         .filter(subject_number=subject_number)
         .first()

@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from nakip.edc.models import FormRecord, Query, ScreeningRecord, Signature, Subject
+from nakip.edc.services import MAX_REASON_LENGTH
 
 #: Magnitude above which a submitted number is refused before the edit checks see it.
 MAX_NUMBER = 1e15
@@ -52,10 +53,20 @@ class ValuesField(serializers.DictField):
         return value
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF would turn `0` or `true` into text)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def Text(**kwargs: Any) -> serializers.CharField:  # noqa: N802 - reads like a field class
-    """A CharField with the API's length limit."""
-    kwargs.setdefault("max_length", MAX_TEXT)
-    return serializers.CharField(**kwargs)
+    """A string field with the API's length limit (reasons, query texts and answers: the
+    services' MAX_REASON_LENGTH, refused above it and never cut)."""
+    kwargs.setdefault("max_length", MAX_REASON_LENGTH)
+    return StrictCharField(**kwargs)
 
 
 def Version() -> serializers.IntegerField:  # noqa: N802
@@ -155,7 +166,7 @@ class ReopenIn(serializers.Serializer):
 
 
 class SignIn(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         trim_whitespace=False, max_length=4096, style={"input_type": "password"}
     )
 
@@ -332,3 +343,58 @@ class AdverseEventOut(RecordOut):
     def get_dlt(self, obj: FormRecord) -> dict[str, Any] | None:
         by_id = self.context.get("dlt", {})
         return by_id.get(obj.pk)
+
+
+class VisitStateOut(serializers.Serializer):
+    """A visit of the subject's schedule with its dates and computed status."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    day = serializers.IntegerField()
+    window_before = serializers.IntegerField()
+    window_after = serializers.IntegerField()
+    forms = serializers.ListField(child=serializers.CharField())
+    response_assessment = serializers.BooleanField()
+    follow_up = serializers.BooleanField()
+    expected_forms = serializers.ListField(child=serializers.CharField())
+    target_date = serializers.DateField()
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    status = serializers.CharField()
+    forms_entered = serializers.ListField(child=serializers.CharField())
+    forms_missing = serializers.ListField(child=serializers.CharField())
+    missed_reason = serializers.CharField(allow_blank=True)
+
+
+class FieldChangeOut(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class AuditEntryOut(serializers.Serializer):
+    """One history row of the audit trail with its field-level changes."""
+
+    model = serializers.CharField()
+    object_id = serializers.IntegerField()
+    object = serializers.CharField()
+    when = serializers.DateTimeField()
+    user = serializers.CharField()
+    action = serializers.CharField(help_text="created | changed | deleted")
+    reason = serializers.CharField(allow_blank=True)
+    changes = FieldChangeOut(many=True)
+
+
+#: OpenAPI shape of a form definition (the protocol's pydantic model, dumped as JSON).
+FORM_SCHEMA = {
+    "type": "object",
+    "required": ["code", "version", "title", "fields"],
+    "properties": {
+        "code": {"type": "string"},
+        "version": {"type": "integer"},
+        "title": {"type": "string"},
+        "repeating": {"type": "boolean"},
+        "fields": {"type": "array", "items": {"type": "object"}},
+    },
+}
+FORM_LIST_SCHEMA = {"type": "array", "items": FORM_SCHEMA}

@@ -25,10 +25,12 @@ from nakip.edc.api.lookups import (
     screening_for,
     subject_for,
 )
+from nakip.edc.api.pagination import PAGE_PARAMETERS, paginated
 from nakip.edc.datasets import DATASETS, build_dataset
 from nakip.edc.derivations import derive_subject
 from nakip.edc.exceptions import FormValidationError, NotFoundError
-from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site
+from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site, with_lock_state
+from nakip.edc.whole_numbers import parse_whole_number
 
 ERRORS = {
     400: OpenApiResponse(description='invalid input: {"error", "fields"}'),
@@ -95,6 +97,7 @@ class ScreeningListView(EDCAPIView):
         parameters=[
             SITE_PARAM,
             OpenApiParameter("outcome", str, enum=list(ScreeningOutcome.values)),
+            *PAGE_PARAMETERS,
         ],
         responses={200: s.ScreeningOut(many=True)},
     )
@@ -108,7 +111,11 @@ class ScreeningListView(EDCAPIView):
         outcome = _choice_param(request, "outcome", list(ScreeningOutcome.values))
         if outcome:
             qs = qs.filter(outcome=outcome)
-        return Response(s.ScreeningOut(qs.order_by("screening_number"), many=True).data)
+        return paginated(
+            request,
+            qs.order_by("screening_number"),
+            lambda page: s.ScreeningOut(page, many=True).data,
+        )
 
     @extend_schema(
         summary="Register a screened patient (eligibility is evaluated at once)",
@@ -198,18 +205,22 @@ class SubjectListView(EDCAPIView):
 
     @extend_schema(
         summary="Subjects you may view",
-        parameters=[SITE_PARAM, OpenApiParameter("cohort", str)],
+        parameters=[SITE_PARAM, OpenApiParameter("cohort", str), *PAGE_PARAMETERS],
         responses={200: s.SubjectOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        qs = permissions.visible_subjects(request.user).select_related("site", "screening")
+        qs = with_lock_state(
+            permissions.visible_subjects(request.user).select_related("site", "screening")
+        )
         site = _site_param(request)
         if site:
             qs = qs.filter(site__code=site)
         cohort = _code_param(request, "cohort")
         if cohort:
             qs = qs.filter(cohort=cohort)
-        return Response(s.SubjectOut(qs.order_by("subject_number"), many=True).data)
+        return paginated(
+            request, qs.order_by("subject_number"), lambda page: s.SubjectOut(page, many=True).data
+        )
 
 
 class SubjectDetailView(EDCAPIView):
@@ -230,7 +241,7 @@ class SubjectVisitsView(EDCAPIView):
 
     @extend_schema(
         summary="The subject's visit schedule with each visit's computed status",
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: s.VisitStateOut(many=True), **ERRORS},
     )
     def get(self, request: Request, subject_number: str) -> Response:
         subject = subject_for(request.user, subject_number)
@@ -248,7 +259,7 @@ class MissedVisitView(EDCAPIView):
     @extend_schema(
         summary="Declare a scheduled visit missed (site staff; reason required)",
         request=s.ReasonIn,
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: s.VisitStateOut, **ERRORS},
     )
     def post(self, request: Request, subject_number: str, visit_code: str) -> Response:
         subject, data = self._visit(request, subject_number, visit_code)
@@ -258,7 +269,7 @@ class MissedVisitView(EDCAPIView):
     @extend_schema(
         summary="Revoke a visit's 'missed' mark (site staff; reason required)",
         request=s.ReasonIn,
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: s.VisitStateOut, **ERRORS},
     )
     def delete(self, request: Request, subject_number: str, visit_code: str) -> Response:
         subject, data = self._visit(request, subject_number, visit_code)
@@ -288,8 +299,8 @@ class SubjectAuditView(CSVCapableView):
 
     @extend_schema(
         summary="The subject's audit trail (CSV export needs the export_dataset right)",
-        parameters=[CSV_PARAM],
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        parameters=[CSV_PARAM, *PAGE_PARAMETERS],
+        responses={200: s.AuditEntryOut(many=True), **ERRORS},
     )
     def get(self, request: Request, subject_number: str) -> Any:
         subject = subject_for(request.user, subject_number)
@@ -297,7 +308,7 @@ class SubjectAuditView(CSVCapableView):
         if self.wants_csv(request):
             permissions.require(request.user, "export_dataset", subject)
             return _csv(audit.audit_csv(entries), f"audit-{subject.subject_number}.csv")
-        return Response([e.to_dict() for e in entries])
+        return paginated(request, entries, lambda page: [e.to_dict() for e in page])
 
 
 # =========================================================================== records
@@ -310,6 +321,7 @@ class SubjectRecordsView(EDCAPIView):
             OpenApiParameter("form_code", str),
             OpenApiParameter("visit_code", str),
             OpenApiParameter("include_withdrawn", bool),
+            *PAGE_PARAMETERS,
         ],
         responses={200: s.RecordOut(many=True), **ERRORS},
     )
@@ -322,7 +334,7 @@ class SubjectRecordsView(EDCAPIView):
             visit_code=_code_param(request, "visit_code"),
             include_withdrawn=withdrawn,
         ).select_related("subject", "created_by", "updated_by", "sdv_by")
-        return Response(s.RecordOut(qs, many=True).data)
+        return paginated(request, qs, lambda page: s.RecordOut(page, many=True).data)
 
     @extend_schema(
         summary="Enter a form record (edit checks run; soft findings open queries)",
@@ -356,8 +368,7 @@ class RecordDetailView(EDCAPIView):
         result = services.update_record(
             request.user, rec, data["values"], data["reason"], data["version"], data["partial"]
         )
-        saved = record_for(request.user, result.record.pk)
-        return Response(_record_out(saved, result.opened_queries))
+        return Response(_record_out(result.record, result.opened_queries))
 
 
 class WithdrawView(EDCAPIView):
@@ -403,6 +414,7 @@ class AdverseEventsView(EDCAPIView):
 
     @extend_schema(
         summary="The subject's adverse events with their derived DLT verdict",
+        parameters=PAGE_PARAMETERS,
         responses={200: s.AdverseEventOut(many=True), **ERRORS},
     )
     def get(self, request: Request, subject_number: str) -> Response:
@@ -411,7 +423,9 @@ class AdverseEventsView(EDCAPIView):
             "subject", "created_by", "updated_by", "sdv_by"
         )
         ctx = {"dlt": _dlt_by_record(subject)}
-        return Response(s.AdverseEventOut(qs, many=True, context=ctx).data)
+        return paginated(
+            request, qs, lambda page: s.AdverseEventOut(page, many=True, context=ctx).data
+        )
 
     @extend_schema(
         summary="Report an adverse event (form adverse_event)",
@@ -443,6 +457,7 @@ class QueryListView(EDCAPIView):
             ),  # fmt: skip
             SITE_PARAM,
             OpenApiParameter("subject", str, description="subject number"),
+            *PAGE_PARAMETERS,
         ],
         responses={200: s.QueryOut(many=True)},
     )
@@ -462,7 +477,7 @@ class QueryListView(EDCAPIView):
                 Q(record__subject__subject_number=number)
                 | Q(screening__subject__subject_number=number)
             )
-        return Response(s.QueryOut(qs.order_by("id"), many=True).data)
+        return paginated(request, qs.order_by("id"), lambda page: s.QueryOut(page, many=True).data)
 
     @extend_schema(
         summary="Raise a query on a record or a screening record (field_name '' = whole record)",
@@ -539,7 +554,13 @@ class QueryReopenView(_QueryAction):
 
 # =========================================================================== sign and lock
 class SignView(EDCAPIView):
-    """POST: the investigator's electronic signature of the casebook."""
+    """POST: the investigator's electronic signature of the casebook.
+
+    A refused signature is not rolled back with the request: it stays in the audit trail and
+    counts towards the lockout (see services.sign_casebook).
+    """
+
+    atomic_request = False
 
     @extend_schema(
         summary="Sign the subject's casebook (investigator; password re-entered)",
@@ -549,7 +570,7 @@ class SignView(EDCAPIView):
     def post(self, request: Request, subject_number: str) -> Response:
         subject = subject_for(request.user, subject_number)
         data = _valid(s.SignIn, request)
-        sig = services.sign_casebook(request.user, subject, data["password"])
+        sig = services.sign_casebook(request.user, subject, data["password"], request=request)
         return Response(s.SignatureOut(sig).data, status=201)
 
 
@@ -646,7 +667,7 @@ class FormListView(EDCAPIView):
     @extend_schema(
         summary="Form definitions of the protocol (latest version of each form)",
         operation_id="forms_list",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: s.FORM_LIST_SCHEMA},
     )
     def get(self, request: Request) -> Response:
         proto = services.get_protocol()
@@ -659,16 +680,11 @@ class FormDetailView(EDCAPIView):
 
     @extend_schema(
         summary="One form definition (latest version unless ?version=N)",
-        parameters=[OpenApiParameter("version", int)],
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        parameters=[OpenApiParameter("version", int, description="1 or more (ASCII digits)")],
+        responses={200: s.FORM_SCHEMA, **ERRORS},
     )
     def get(self, request: Request, code: str) -> Response:
-        raw = request.query_params.get("version")
-        version = None
-        if raw not in (None, ""):
-            if not raw.isdigit() or len(raw) > 6:
-                raise FormValidationError({"version": ["expected a whole number"]})
-            version = int(raw)
+        version = parse_whole_number(request.query_params.get("version"), "version")
         return Response(_form_dict(services.form_definition(code, version)))
 
 

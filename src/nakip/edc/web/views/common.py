@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from nakip.edc import permissions, services
 from nakip.edc.exceptions import EDCError, FormValidationError, NotFoundError
-from nakip.edc.models import FormRecord, Query, ScreeningRecord, Site, Subject
+from nakip.edc.models import FormRecord, Query, ScreeningRecord, Site, Subject, with_lock_state
 from nakip.edc.web.forms import QueryRaiseForm
 from nakip.protocol.model import FormDefinition
 
@@ -32,8 +32,8 @@ def need(user: Any, action: str, target: Any = None) -> None:
 def subject_or_404(request: HttpRequest, number: str) -> Subject:
     """A subject the user may see: 403 without any viewing right, 404 for another site's."""
     need(request.user, "view_subject")
-    qs = permissions.visible_subjects(request.user).select_related("site", "screening")
-    subject = qs.filter(subject_number=number).first()
+    qs = with_lock_state(permissions.visible_subjects(request.user))
+    subject = qs.select_related("site", "screening").filter(subject_number=number).first()
     if subject is None:
         raise Http404("no such subject at your sites")
     return subject

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -58,11 +59,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     table: dict[str, Counter[str]] = {code: Counter() for code in names}
     overdue: list[dict[str, Any]] = []
     today = timezone.localdate()
+    on_study = [s for s in subjects if subject_state(s, locked, ended) == "on study"]
+    visits = services.visits_by_subject(on_study, today)
     for s in subjects:
         state = subject_state(s, locked, ended)
         table.setdefault(s.cohort, Counter())[state] += 1
         if state == "on study":
-            for v in services.subject_visits(s, today):
+            for v in visits[s.pk]:
                 if v.status == "overdue":
                     overdue.append({"subject": s, "visit": v, "days": (today - v.window_end).days})
     cohort_rows = [
@@ -86,16 +89,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("subject")
         .order_by("-created_at")[:8]
     )
-    scr = permissions.visible_screenings(user)
-    screening = {
-        "total": scr.count(),
-        "eligible": scr.filter(eligibility_status=EligibilityStatus.ELIGIBLE).count(),
-        "not_eligible": scr.filter(eligibility_status=EligibilityStatus.NOT_ELIGIBLE).count(),
-        "undetermined": scr.filter(eligibility_status=EligibilityStatus.UNDETERMINED).count(),
-        "enrolled": scr.filter(outcome=ScreeningOutcome.ENROLLED).count(),
-        "screen_failed": scr.filter(outcome=ScreeningOutcome.SCREEN_FAILED).count(),
-        "in_screening": scr.filter(outcome=ScreeningOutcome.SCREENING).count(),
-    }
+    screening = permissions.visible_screenings(user).aggregate(
+        total=Count("pk"),
+        eligible=Count("pk", filter=Q(eligibility_status=EligibilityStatus.ELIGIBLE)),
+        not_eligible=Count("pk", filter=Q(eligibility_status=EligibilityStatus.NOT_ELIGIBLE)),
+        undetermined=Count("pk", filter=Q(eligibility_status=EligibilityStatus.UNDETERMINED)),
+        enrolled=Count("pk", filter=Q(outcome=ScreeningOutcome.ENROLLED)),
+        screen_failed=Count("pk", filter=Q(outcome=ScreeningOutcome.SCREEN_FAILED)),
+        in_screening=Count("pk", filter=Q(outcome=ScreeningOutcome.SCREENING)),
+    )
     ctx = {
         "can_view": permissions.can(user, "view_subject"),
         "sites": sites_for(user, "view_subject"),

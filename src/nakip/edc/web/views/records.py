@@ -27,6 +27,7 @@ from nakip.edc.web.views.common import (
     subject_or_404,
     visit_name,
 )
+from nakip.edc.whole_numbers import parse_whole_number
 
 
 @login_required
@@ -159,8 +160,11 @@ def form_check(request: HttpRequest, form_code: str) -> JsonResponse:
     """Live edit checks of a form being filled in (nothing is saved): hard errors per field
     and the soft findings that would open a query. Used by static/nakip/edc.js."""
     need(request.user, "enter_data")
-    version = request.POST.get("_form_version", "")
-    definition = definition_or_404(form_code, int(version) if version.isdigit() else None)
+    try:
+        version = parse_whole_number(request.POST.get("_form_version"), "_form_version")
+    except FormValidationError as exc:
+        return JsonResponse({"errors": exc.errors, "soft": []}, status=400)
+    definition = definition_or_404(form_code, version)
     raw = {f.name: request.POST.get(f.name, "") for f in definition.fields}
     result = validate_values(definition, raw)
     return JsonResponse(
@@ -174,12 +178,10 @@ def record_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw a record entered in error (reason required); it stays in the audit trail."""
     rec = record_or_404(request, pk)
     reason = request.POST.get("reason", "")
-    version = request.POST.get("version", "")
+    version = request.POST.get("version")
 
     def run() -> str:
-        services.withdraw_record(
-            request.user, rec, reason, int(version) if version.isdigit() else None
-        )
+        services.withdraw_record(request.user, rec, reason, parse_whole_number(version, "version"))
         return f"Record #{rec.pk} withdrawn."
 
     return run_action(request, reverse("edc-web:record", args=[pk]), run)

@@ -152,7 +152,7 @@ def subject_sign(request: HttpRequest, number: str) -> HttpResponse:
     return _casebook_action(
         request,
         number,
-        lambda s: services.sign_casebook(request.user, s, password),
+        lambda s: services.sign_casebook(request.user, s, password, request=request),
         "Casebook {number} signed.",
     )
 

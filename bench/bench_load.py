@@ -1,0 +1,345 @@
+"""Load benchmark of the EDC: gunicorn + PostgreSQL (or SQLite), 20 users reading pages and
+saving forms on a trial of 50 sites, 1,000 subjects and 50,000 form records.
+
+Run: .venv/bin/python bench/bench_load.py [--engine postgres|sqlite] [--users 20]
+     [--seconds 30] [--baseline-src ../main/src] [--pg-url postgresql://postgres@127.0.0.1:5432]
+
+Bounded and local: the server listens on 127.0.0.1 only, every user stops after --seconds, the
+benchmark database (PostgreSQL: nakip_bench_rel, SQLite: a temporary folder) is dropped at the
+end. The peer is the same load against --baseline-src (the code before the change), measured in
+the same run; ratios printed are baseline / this code (above 1: this code is faster).
+Target (issue 11): p95 < 150 ms for page views and form saves at 20 users, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OWN_SRC = HERE.parent / "src"
+PASSWORD = "Bench-load-Pa55word!"
+BENCH_DB = "nakip_bench_rel"
+VISITS = ("C1D1", "C1D8", "C1D15", "C1D22", "C2D1", "C3D1", "C4D1")
+SCREENING = {
+    "consent_signed": True, "diagnosis": "AML_de_novo", "apl": False, "prior_lines": 2,
+    "days_since_last_therapy": 30, "age_years": 61, "ecog": 1, "childbearing_potential": False,
+    "active_gvhd_grade": 0, "prior_hsct": False, "creatinine_clearance_ml_min": 80,
+    "worst_liver_x_uln_exceeds": False, "active_cns_disease": False,
+    "pregnant_or_breastfeeding": False, "systemic_immunosuppression": False,
+    "uncontrolled_infection": False, "unsafe_condition": False, "relapsed_or_refractory": True,
+    "in_haematological_remission": False, "bm_blasts_pct": 12, "pb_blasts_pct": 2,
+}  # fmt: skip
+AE = {
+    "term": "Pneumonitis", "ctcae_grade": 2, "onset_date": "2026-01-25", "serious": False,
+    "attribution_talazoparib": "unlikely", "attribution_nk": "possible",
+    "category": "nonhematologic", "outcome": "recovering",
+}  # fmt: skip
+CONSENT, DAY1 = date(2026, 1, 5), date(2026, 1, 12)
+
+
+# =========================================================================== seeding
+def seed(sites: int, subjects: int, records: int) -> None:
+    """Migrate and fill the database named by the environment, through the models in bulk
+    (history rows included), in the sources on PYTHONPATH (this code or the baseline)."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+    from simple_history.utils import bulk_create_with_history
+
+    from nakip.edc import models as m
+
+    call_command("migrate", verbosity=0)
+    hashed = make_password(PASSWORD)
+    site_objs = m.Site.objects.bulk_create(
+        [m.Site(code=f"S{i:02d}", name=f"Site {i}") for i in range(1, sites + 1)]
+    )
+    users = User.objects.bulk_create(
+        [User(username=f"inv_{s.code}", password=hashed) for s in site_objs]
+    )
+    m.Membership.objects.bulk_create(
+        [
+            m.Membership(user=u, site=s, role="investigator")
+            for u, s in zip(users, site_objs, strict=True)
+        ]
+    )
+    Token.objects.bulk_create([Token(key=f"{i:040x}", user=u) for i, u in enumerate(users, 1)])
+    per_site = subjects // sites
+    screenings = [
+        m.ScreeningRecord(
+            site=site_objs[i // per_site], screening_number=f"SCR-{i + 1:05d}",
+            consent_date=CONSENT, form_version=1, values=SCREENING, eligibility_status="eligible",
+            eligibility_cohort="overt", outcome="enrolled", outcome_date=DAY1,
+        )
+        for i in range(subjects)
+    ]  # fmt: skip
+    screenings = bulk_create_with_history(screenings, m.ScreeningRecord, batch_size=1000)
+    screenings = list(m.ScreeningRecord.objects.order_by("screening_number"))
+    subj = [
+        m.Subject(
+            site_id=scr.site_id, screening=scr, cohort="overt", sequence=i + 1,
+            subject_number=f"A-{i + 1:04d}", enrolment_date=DAY1,
+        )
+        for i, scr in enumerate(screenings)
+    ]  # fmt: skip
+    bulk_create_with_history(subj, m.Subject, batch_size=1000)
+    m.SubjectSequence.objects.create(cohort="overt", last=subjects)
+    subj = list(m.Subject.objects.order_by("subject_number"))
+    per_subject = records // subjects
+    recs = []
+    for s in subj:
+        for k, visit in enumerate(VISITS[: min(len(VISITS), per_subject)]):
+            day = DAY1 + timedelta(days=7 * k)
+            values = {"sample_date": day.isoformat(), "anc": 1.2, "platelets": 80,
+                      "haemoglobin": 9.5, "pb_blasts_pct": 1}  # fmt: skip
+            recs.append(m.FormRecord(subject=s, visit_code=visit, form_code="haematology",
+                                     form_version=1, values=values))  # fmt: skip
+        for k in range(per_subject - min(len(VISITS), per_subject)):
+            values = {**AE, "term": f"Event {k}", "onset_date": (DAY1 + timedelta(days=k % 90))
+                      .isoformat()}  # fmt: skip
+            recs.append(m.FormRecord(subject=s, form_code="adverse_event", form_version=1,
+                                     values=values))  # fmt: skip
+    bulk_create_with_history(recs, m.FormRecord, batch_size=2000)
+    print(f"seeded {sites} sites, {len(subj)} subjects, {len(recs)} form records", flush=True)
+
+
+# =========================================================================== load
+@dataclass
+class Sample:
+    kind: str
+    ms: float
+    status: int
+
+
+@dataclass
+class Results:
+    samples: list[Sample] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, ms: float, status: int) -> None:
+        with self.lock:
+            self.samples.append(Sample(kind, ms, status))
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def _user(base: str, n: int, site: int, per_site: int, clock: dict[str, Any], out: Results) -> None:
+    import httpx
+
+    rng = random.Random(n)
+    code = f"S{site:02d}"
+    numbers = [f"A-{(site - 1) * per_site + i + 1:04d}" for i in range(per_site)]
+    token = {"Authorization": f"Token {site:040x}"}
+    with httpx.Client(base_url=base, timeout=60.0, follow_redirects=False) as web:
+        try:
+            web.get("/login/")
+            web.post("/login/", data={"username": f"inv_{code}", "password": PASSWORD,
+                                      "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
+                     headers={"Referer": base + "/login/"})  # fmt: skip
+            for warm in ("/", "/subjects/", f"/subjects/{numbers[0]}/"):  # not measured
+                web.get(warm)
+        except httpx.HTTPError as exc:
+            print(f"user {n}: warm-up failed ({exc!r}); measured anyway", flush=True)
+        clock["ready"].wait()  # every user logged in and warm: the clock starts
+        until = clock["until"]
+        mine: list[tuple[int, int]] = []  # (record id, version) saved by this user
+        while time.monotonic() < until:
+            number = rng.choice(numbers)
+            kind = rng.choices(
+                ["casebook", "subjects", "dashboard", "audit", "records api", "save", "correct"],
+                weights=[25, 10, 10, 5, 20, 20, 10],
+            )[0]
+            start = time.perf_counter()
+            try:
+                status = _request(web, kind, number, n, token, mine)
+            except httpx.HTTPError:
+                status = 599  # timeout or connection error: counted as an error
+            if status:
+                out.add(kind, (time.perf_counter() - start) * 1000, status)
+
+
+def _request(
+    web: Any, kind: str, number: str, n: int, token: dict[str, str], mine: list[tuple[int, int]]
+) -> int:
+    """One request of the mix; its status (0 when there was nothing to do)."""
+    if kind == "casebook":
+        r = web.get(f"/subjects/{number}/")
+    elif kind == "subjects":
+        r = web.get("/subjects/")
+    elif kind == "dashboard":
+        r = web.get("/")
+    elif kind == "audit":
+        r = web.get(f"/subjects/{number}/audit/")
+    elif kind == "records api":
+        r = web.get(f"/api/subjects/{number}/records/", headers=token)
+    elif kind == "save":
+        body = {"form_code": "adverse_event", "values": {**AE, "term": f"Load {n}"}}
+        r = web.post(f"/api/subjects/{number}/records/", json=body, headers=token)
+        if r.status_code == 201:
+            mine.append((r.json()["id"], 1))
+    else:
+        if not mine:
+            return 0
+        pk, version = mine.pop()
+        body = {"values": {"term": "Load corrected"}, "reason": "bench", "version": version}
+        r = web.patch(f"/api/records/{pk}/", json=body, headers=token)
+    return r.status_code
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server at {url} did not start")
+
+
+def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> Results:
+    """Seed, start gunicorn on loopback, run the users for --seconds, stop; the results."""
+    env = {**env, "PYTHONPATH": str(src), "DJANGO_SETTINGS_MODULE": "nakip.edc.settings"}
+    subprocess.run(
+        [sys.executable, __file__, "--seed", "--sites", str(args.sites),
+         "--subjects", str(args.subjects), "--records", str(args.records)],
+        env=env, check=True,
+    )  # fmt: skip
+    port = _free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "nakip.edc.wsgi:application", "-b", f"127.0.0.1:{port}",
+         "-w", str(args.workers), "--threads", "4", "--worker-class", "gthread",
+         "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base + "/login/")
+        out = Results()
+        per_site = args.subjects // args.sites
+        clock: dict[str, Any] = {}
+
+        def start_clock() -> None:  # run once, when every user is ready, before any goes on
+            clock["until"] = time.monotonic() + args.seconds
+
+        clock["ready"] = threading.Barrier(args.users + 1, action=start_clock)
+        threads = [
+            threading.Thread(target=_user, args=(base, i, i % args.sites + 1, per_site, clock, out))
+            for i in range(args.users)
+        ]
+        for t in threads:
+            t.start()
+        clock["ready"].wait(timeout=300)
+        for t in threads:
+            t.join()
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _report(label: str, res: Results, seconds: float) -> dict[str, float]:
+    ms = [s.ms for s in res.samples]
+    errors = sum(1 for s in res.samples if s.status >= 400)
+    figures = {"p50": _pct(ms, 50), "p95": _pct(ms, 95), "p99": _pct(ms, 99)}
+    print(f"\n{label}: {len(ms)} requests in {seconds:.0f} s ({len(ms) / seconds:.1f}/s), "
+          f"{errors} errors; p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
+          f"p99 {figures['p99']:.0f} ms")  # fmt: skip
+    for kind in sorted({s.kind for s in res.samples}):
+        k = [s.ms for s in res.samples if s.kind == kind]
+        bad = sorted({s.status for s in res.samples if s.kind == kind and s.status >= 400})
+        print(f"  {kind:12s} n={len(k):5d}  p50 {_pct(k, 50):6.0f}  p95 {_pct(k, 95):6.0f}  "
+              f"p99 {_pct(k, 99):6.0f} ms" + (f"  errors {bad}" if bad else ""))  # fmt: skip
+    return figures
+
+
+def _database(engine: str, pg_url: str, tmp: Path) -> tuple[dict[str, str], Any]:
+    """Environment of a fresh benchmark database, and a function that drops it."""
+    env = {**os.environ, "NAKIP_ENV": "development", "NAKIP_DEBUG": "0",
+           "NAKIP_SECRET_KEY": "bench-" + "k" * 50, "NAKIP_DATA_DIR": str(tmp)}  # fmt: skip
+    env.pop("NAKIP_DATABASE_URL", None)
+    if engine == "sqlite":
+        return env, lambda: shutil.rmtree(tmp, ignore_errors=True)
+    import psycopg
+
+    admin = pg_url.rstrip("/") + "/postgres"
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    drop()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    env["NAKIP_DATABASE_URL"] = f"{pg_url.rstrip('/')}/{BENCH_DB}"
+    return env, drop
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
+    p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
+    p.add_argument("--users", type=int, default=20)
+    p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--workers", type=int, default=3)
+    p.add_argument("--sites", type=int, default=50)
+    p.add_argument("--subjects", type=int, default=1000)
+    p.add_argument("--records", type=int, default=50_000)
+    p.add_argument("--baseline-src", type=Path, default=None, help="sources of the peer run")
+    p.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.seed:
+        seed(args.sites, args.subjects, args.records)
+        return
+    runs = [("this code", OWN_SRC)]
+    if args.baseline_src is not None:
+        runs.insert(0, ("baseline", args.baseline_src.resolve()))
+    figures = {}
+    for label, src in runs:
+        tmp = Path(tempfile.mkdtemp(prefix="nakip-bench-"))
+        env, drop = _database(args.engine, args.pg_url, tmp)
+        try:
+            res = run_load(src, env, args)
+        finally:
+            drop()
+        figures[label] = _report(f"{label} ({args.engine}, {args.users} users)", res, args.seconds)
+    if len(figures) == 2:
+        ratio = {k: figures["baseline"][k] / figures["this code"][k] for k in ("p50", "p95", "p99")}
+        print("\nbaseline / this code: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratio.items()))
+    p95 = figures["this code"]["p95"]
+    print(f"target p95 < 150 ms: {'met' if p95 < 150 else 'NOT met'} ({p95:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
