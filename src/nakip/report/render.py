@@ -17,7 +17,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from nakip.report.design_report import CohortDesign, DesignReport, DesignRow
-from nakip.report.figures import FigureImage, cohort_figures, monitoring_figure
+from nakip.report.figures.design import cohort_figures, monitoring_figure
+from nakip.report.figures.style import FigureImage
 
 __all__ = [
     "HTML_NAME",

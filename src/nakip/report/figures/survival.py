@@ -1,0 +1,200 @@
+"""Survival figures: Kaplan-Meier curves with a numbers-at-risk table, cumulative incidence.
+
+Inputs are the survival tables of `nakip.analysis.survival` (one DataFrame per group):
+Kaplan-Meier tables with columns time, survival, lower, upper and optionally n_risk, n_event,
+n_censor (the `KaplanMeier.table` shape), and cumulative-incidence tables with time, cif,
+lower, upper. Times are drawn divided by `time_scale` (e.g. 30.4375 to show days as months).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from nakip.report.figures.style import category_colours, house_style, new_figure, no_data
+
+__all__ = ["DAYS_PER_MONTH", "at_risk_counts", "cif_figure", "km_figure"]
+
+DAYS_PER_MONTH = 365.25 / 12
+_KM_COLUMNS = ("time", "survival")
+_CIF_COLUMNS = ("time", "cif")
+
+
+def _usable(curves: Mapping[str, pd.DataFrame], needed: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The non-empty curves, each sorted by time; ValueError naming a missing column."""
+    out: dict[str, pd.DataFrame] = {}
+    for label, table in curves.items():
+        missing = [c for c in needed if c not in table.columns]
+        if missing:
+            raise ValueError(f"curve {label!r}: missing column(s) {', '.join(missing)}")
+        if len(table):
+            out[label] = table.sort_values("time", kind="stable").reset_index(drop=True)
+    return out
+
+
+def _step_from(
+    table: pd.DataFrame, value: str, start: float, time_scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values of a step function starting at (0, start)."""
+    t = table["time"].to_numpy(dtype=float) / time_scale
+    v = table[value].to_numpy(dtype=float)
+    if t[0] > 0:
+        t = np.concatenate([[0.0], t])
+        v = np.concatenate([[start], v])
+    return t, v
+
+
+def _band(ax: Axes, table: pd.DataFrame, start: float, time_scale: float, colour: str) -> None:
+    """The pointwise confidence band as a stepped shaded area (skipped where not estimable)."""
+    if not {"lower", "upper"} <= set(table.columns):
+        return
+    t, lo = _step_from(table, "lower", start, time_scale)
+    _, hi = _step_from(table, "upper", start, time_scale)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        ax.fill_between(t, lo, hi, where=ok, step="post", color=colour, alpha=0.15, lw=0)
+
+
+def at_risk_counts(table: pd.DataFrame, times: Sequence[float]) -> list[int]:
+    """Number at risk just before each of `times` from a table with time and n_risk per row.
+
+    The rows are the distinct times of the group; at time t it is n_risk of the first row at or
+    after t (nobody leaves between rows), and 0 after the last row.
+    """
+    t = table["time"].to_numpy(dtype=float)
+    n = table["n_risk"].to_numpy(dtype=float)
+    idx = np.searchsorted(t, np.asarray(times, dtype=float), side="left")
+    return [int(n[i]) if i < len(t) else 0 for i in idx]
+
+
+def _risk_table(
+    ax: Axes,
+    curves: dict[str, pd.DataFrame],
+    colours: dict[str, str],
+    ticks: np.ndarray,
+    time_scale: float,
+) -> None:
+    """Numbers at risk under the plot: one text row per group at the main axis' ticks."""
+    ax.set_axis_off()
+    ax.set_title("Number at risk", loc="left", fontsize=8, fontweight="normal", pad=2)
+    labels = list(curves)
+    for row, label in enumerate(labels):
+        y = 1 - (row + 0.5) / len(labels)
+        ax.text(
+            -0.045,
+            y,
+            label,
+            ha="right",
+            va="center",
+            fontsize=7.5,
+            color=colours[label],
+            transform=ax.transAxes,
+        )
+        table = curves[label]
+        if "n_risk" not in table.columns:
+            continue
+        for tick, count in zip(ticks, at_risk_counts(table, ticks * time_scale), strict=True):
+            ax.text(
+                tick,
+                y,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                transform=ax.get_xaxis_transform(),
+            )
+
+
+def km_figure(
+    curves: Mapping[str, pd.DataFrame],
+    *,
+    title: str = "Kaplan-Meier estimate",
+    ylabel: str = "Probability",
+    time_scale: float = DAYS_PER_MONTH,
+    xlabel: str = "Months since enrolment",
+    risk_table: bool = True,
+) -> Figure:
+    """Kaplan-Meier step curves with 95 % bands, censoring ticks and numbers at risk under them.
+
+    `curves` maps a group label to its table (see the module docstring); groups with no row are
+    left out and a figure saying "no data" is returned when none remains.
+    """
+    usable = _usable(curves, _KM_COLUMNS)
+    if not usable:
+        return no_data(title)
+    colours = category_colours(list(usable))
+    with house_style():
+        fig = new_figure(6.4, 3.6 + (0.22 * len(usable) if risk_table else 0))
+        if risk_table:
+            grid = fig.add_gridspec(2, 1, height_ratios=[4, 0.45 + 0.3 * len(usable)], hspace=0.35)
+            ax = fig.add_subplot(grid[0])
+            risk_ax = fig.add_subplot(grid[1], sharex=ax)
+        else:
+            ax = fig.add_subplot()
+        for label, table in usable.items():
+            colour = colours[label]
+            t, s = _step_from(table, "survival", 1.0, time_scale)
+            ax.step(t, s, where="post", color=colour, lw=1.6, label=label)
+            _band(ax, table, 1.0, time_scale, colour)
+            if "n_censor" in table.columns:
+                cens = table[table["n_censor"].fillna(0) > 0]
+                ax.plot(
+                    cens["time"] / time_scale,
+                    cens["survival"],
+                    "+",
+                    color=colour,
+                    ms=6,
+                    mew=1.0,
+                    ls="none",
+                )
+        ax.set_ylim(-0.02, 1.02)
+        end = max(float(tab["time"].max()) for tab in usable.values()) / time_scale
+        ax.set_xlim(0, max(end, 1e-9) * 1.02)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, min_n_ticks=3))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, loc="left")
+        ax.legend(loc="upper right")
+        ax.set_xlabel(xlabel)
+        if risk_table:
+            ticks = np.array([x for x in ax.get_xticks() if 0 <= x <= ax.get_xlim()[1]])
+            _risk_table(risk_ax, usable, colours, ticks, time_scale)
+        fig.subplots_adjust(left=0.16, right=0.97, top=0.92, bottom=0.03)
+    return fig
+
+
+def cif_figure(
+    curves: Mapping[str, pd.DataFrame],
+    *,
+    title: str = "Cumulative incidence",
+    ylabel: str = "Cumulative incidence",
+    time_scale: float = DAYS_PER_MONTH,
+    xlabel: str = "Months since remission",
+) -> Figure:
+    """Cumulative-incidence step curves (Aalen-Johansen) with 95 % bands where estimable."""
+    usable = _usable(curves, _CIF_COLUMNS)
+    if not usable:
+        return no_data(title)
+    colours = category_colours(list(usable))
+    with house_style():
+        fig = new_figure(6.4, 3.3)
+        ax = fig.add_subplot()
+        for label, table in usable.items():
+            colour = colours[label]
+            t, c = _step_from(table, "cif", 0.0, time_scale)
+            ax.step(t, c, where="post", color=colour, lw=1.6, label=label)
+            _band(ax, table, 0.0, time_scale, colour)
+        top = max(float(np.nanmax(tab["cif"].to_numpy(dtype=float))) for tab in usable.values())
+        ax.set_ylim(0, min(1.0, max(0.1, top * 1.25)))
+        end = max(float(tab["time"].max()) for tab in usable.values()) / time_scale
+        ax.set_xlim(0, max(end, 1e-9) * 1.02)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, loc="left")
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+    return fig
