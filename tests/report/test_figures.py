@@ -109,6 +109,27 @@ def test_km_risk_table_numbers_follow_ticks() -> None:
     assert numbers == [str(n) for n in at_risk_counts(KM, ticks)]
 
 
+class _FittedKM:
+    """Stand-in with the fitted-estimator interface (table, last_time, at_risk)."""
+
+    table = KM.drop(columns="n_risk")
+    last_time = 500.0
+
+    @staticmethod
+    def at_risk(times: list[float]) -> list[int]:
+        return [99 if t <= 250 else 7 for t in times]
+
+
+def test_km_from_a_fitted_estimator_uses_its_at_risk_and_follow_up() -> None:
+    fig = km_figure({"g": _FittedKM()}, time_scale=1.0, xlabel="Days")
+    main, risk = fig.axes
+    (curve,) = [line for line in main.get_lines() if line.get_label() == "g"]
+    assert curve.get_xdata()[-1] == 500.0  # extended to the last follow-up time
+    assert main.get_xlim()[1] >= 500.0
+    numbers = {t.get_text() for t in risk.texts if t.get_text().isdigit()}
+    assert numbers == {"99", "7"}
+
+
 def test_km_missing_column_is_named() -> None:
     with pytest.raises(ValueError, match="survival"):
         km_figure({"g": KM.drop(columns="survival")})

@@ -1,14 +1,18 @@
 """Survival figures: Kaplan-Meier curves with a numbers-at-risk table, cumulative incidence.
 
-Inputs are the survival tables of `nakip.analysis.survival` (one DataFrame per group):
-Kaplan-Meier tables with columns time, survival, lower, upper and optionally n_risk, n_event,
-n_censor (the `KaplanMeier.table` shape), and cumulative-incidence tables with time, cif,
-lower, upper. Times are drawn divided by `time_scale` (e.g. 30.4375 to show days as months).
+Each group is either a fitted estimator of `nakip.stats.survival` (`KaplanMeier`,
+`AalenJohansen`: its `table`, `last_time` and, for Kaplan-Meier, `at_risk(times)`) or a bare
+table: Kaplan-Meier with columns time, survival, lower, upper and optionally n_risk, n_censor
+(numbers at risk then come from n_risk, exact when the rows cover every distinct time), or
+cumulative incidence with time, cif, lower, upper. Times are drawn divided by `time_scale`
+(DAYS_PER_MONTH shows days as months).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,36 +29,63 @@ _KM_COLUMNS = ("time", "survival")
 _CIF_COLUMNS = ("time", "cif")
 
 
-def _usable(curves: Mapping[str, pd.DataFrame], needed: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The non-empty curves, each sorted by time; ValueError naming a missing column."""
-    out: dict[str, pd.DataFrame] = {}
-    for label, table in curves.items():
-        missing = [c for c in needed if c not in table.columns]
-        if missing:
-            raise ValueError(f"curve {label!r}: missing column(s) {', '.join(missing)}")
-        if len(table):
-            out[label] = table.sort_values("time", kind="stable").reset_index(drop=True)
-    return out
+@dataclass(frozen=True)
+class _Curve:
+    """One group's step function, the end of its follow-up and how to count who is at risk."""
+
+    table: pd.DataFrame
+    last_time: float
+    at_risk: Callable[[Sequence[float]], list[int]] | None
+
+
+def _curve(label: str, source: Any, needed: Sequence[str]) -> _Curve | None:
+    """Normalise a table or a fitted estimator; None when empty; ValueError naming a column."""
+    table = source if isinstance(source, pd.DataFrame) else getattr(source, "table", None)
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"curve {label!r}: neither a DataFrame nor a fitted estimator")
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"curve {label!r}: missing column(s) {', '.join(missing)}")
+    last = getattr(source, "last_time", None)
+    if table.empty:
+        return None
+    table = table.sort_values("time", kind="stable").reset_index(drop=True)
+    end = float(table["time"].iloc[-1]) if last is None else max(float(last), 0.0)
+    if callable(getattr(source, "at_risk", None)):
+        counter = source.at_risk
+    elif "n_risk" in table.columns:
+        counter = lambda times: at_risk_counts(table, times)  # noqa: E731
+    else:
+        counter = None
+    return _Curve(table, end, counter)
+
+
+def _usable(curves: Mapping[str, Any], needed: Sequence[str]) -> dict[str, _Curve]:
+    out = {label: _curve(label, source, needed) for label, source in curves.items()}
+    return {label: c for label, c in out.items() if c is not None}
 
 
 def _step_from(
-    table: pd.DataFrame, value: str, start: float, time_scale: float
+    curve: _Curve, value: str, start: float, time_scale: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Times and values of a step function starting at (0, start)."""
-    t = table["time"].to_numpy(dtype=float) / time_scale
-    v = table[value].to_numpy(dtype=float)
+    """Times and values of the step function from (0, start) to the end of follow-up."""
+    t = curve.table["time"].to_numpy(dtype=float)
+    v = curve.table[value].to_numpy(dtype=float)
     if t[0] > 0:
         t = np.concatenate([[0.0], t])
         v = np.concatenate([[start], v])
-    return t, v
+    if curve.last_time > t[-1]:
+        t = np.concatenate([t, [curve.last_time]])
+        v = np.concatenate([v, v[-1:]])
+    return t / time_scale, v
 
 
-def _band(ax: Axes, table: pd.DataFrame, start: float, time_scale: float, colour: str) -> None:
+def _band(ax: Axes, curve: _Curve, start: float, time_scale: float, colour: str) -> None:
     """The pointwise confidence band as a stepped shaded area (skipped where not estimable)."""
-    if not {"lower", "upper"} <= set(table.columns):
+    if not {"lower", "upper"} <= set(curve.table.columns):
         return
-    t, lo = _step_from(table, "lower", start, time_scale)
-    _, hi = _step_from(table, "upper", start, time_scale)
+    t, lo = _step_from(curve, "lower", start, time_scale)
+    _, hi = _step_from(curve, "upper", start, time_scale)
     ok = np.isfinite(lo) & np.isfinite(hi)
     if ok.any():
         ax.fill_between(t, lo, hi, where=ok, step="post", color=colour, alpha=0.15, lw=0)
@@ -74,7 +105,7 @@ def at_risk_counts(table: pd.DataFrame, times: Sequence[float]) -> list[int]:
 
 def _risk_table(
     ax: Axes,
-    curves: dict[str, pd.DataFrame],
+    curves: dict[str, _Curve],
     colours: dict[str, str],
     ticks: np.ndarray,
     time_scale: float,
@@ -95,10 +126,10 @@ def _risk_table(
             color=colours[label],
             transform=ax.transAxes,
         )
-        table = curves[label]
-        if "n_risk" not in table.columns:
+        counter = curves[label].at_risk
+        if counter is None:
             continue
-        for tick, count in zip(ticks, at_risk_counts(table, ticks * time_scale), strict=True):
+        for tick, count in zip(ticks, counter(list(ticks * time_scale)), strict=True):
             ax.text(
                 tick,
                 y,
@@ -111,7 +142,7 @@ def _risk_table(
 
 
 def km_figure(
-    curves: Mapping[str, pd.DataFrame],
+    curves: Mapping[str, Any],
     *,
     title: str = "Kaplan-Meier estimate",
     ylabel: str = "Probability",
@@ -121,8 +152,8 @@ def km_figure(
 ) -> Figure:
     """Kaplan-Meier step curves with 95 % bands, censoring ticks and numbers at risk under them.
 
-    `curves` maps a group label to its table (see the module docstring); groups with no row are
-    left out and a figure saying "no data" is returned when none remains.
+    `curves` maps a group label to an estimator or table (see the module docstring); groups
+    with no event are left out and a figure saying "no data" is returned when none remains.
     """
     usable = _usable(curves, _KM_COLUMNS)
     if not usable:
@@ -136,11 +167,12 @@ def km_figure(
             risk_ax = fig.add_subplot(grid[1], sharex=ax)
         else:
             ax = fig.add_subplot()
-        for label, table in usable.items():
+        for label, curve in usable.items():
             colour = colours[label]
-            t, s = _step_from(table, "survival", 1.0, time_scale)
+            t, s = _step_from(curve, "survival", 1.0, time_scale)
             ax.step(t, s, where="post", color=colour, lw=1.6, label=label)
-            _band(ax, table, 1.0, time_scale, colour)
+            _band(ax, curve, 1.0, time_scale, colour)
+            table = curve.table
             if "n_censor" in table.columns:
                 cens = table[table["n_censor"].fillna(0) > 0]
                 ax.plot(
@@ -153,7 +185,7 @@ def km_figure(
                     ls="none",
                 )
         ax.set_ylim(-0.02, 1.02)
-        end = max(float(tab["time"].max()) for tab in usable.values()) / time_scale
+        end = max(c.last_time for c in usable.values()) / time_scale
         ax.set_xlim(0, max(end, 1e-9) * 1.02)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, min_n_ticks=3))
         ax.set_ylabel(ylabel)
@@ -168,7 +200,7 @@ def km_figure(
 
 
 def cif_figure(
-    curves: Mapping[str, pd.DataFrame],
+    curves: Mapping[str, Any],
     *,
     title: str = "Cumulative incidence",
     ylabel: str = "Cumulative incidence",
@@ -183,14 +215,14 @@ def cif_figure(
     with house_style():
         fig = new_figure(6.4, 3.3)
         ax = fig.add_subplot()
-        for label, table in usable.items():
+        for label, curve in usable.items():
             colour = colours[label]
-            t, c = _step_from(table, "cif", 0.0, time_scale)
+            t, c = _step_from(curve, "cif", 0.0, time_scale)
             ax.step(t, c, where="post", color=colour, lw=1.6, label=label)
-            _band(ax, table, 0.0, time_scale, colour)
-        top = max(float(np.nanmax(tab["cif"].to_numpy(dtype=float))) for tab in usable.values())
+            _band(ax, curve, 0.0, time_scale, colour)
+        top = max(float(np.nanmax(c.table["cif"].to_numpy(dtype=float))) for c in usable.values())
         ax.set_ylim(0, min(1.0, max(0.1, top * 1.25)))
-        end = max(float(tab["time"].max()) for tab in usable.values()) / time_scale
+        end = max(c.last_time for c in usable.values()) / time_scale
         ax.set_xlim(0, max(end, 1e-9) * 1.02)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
