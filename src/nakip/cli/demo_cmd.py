@@ -45,40 +45,28 @@ def _load_protocol() -> tuple[Path, Protocol]:
         raise typer.Exit(2) from None
 
 
-def _planned_n(proto: Protocol) -> dict[str, int]:
-    return {
-        c.code: c.design.planned.n if c.design.planned else c.design.nmax for c in proto.cohorts
-    }
-
-
 def _designs(proto: Protocol) -> list[dict[str, Any]]:
-    """Simon optimal and minimax designs of each cohort's parameters vs the planned design."""
+    """Each cohort's chosen design (nakip.analysis.design_choice) beside the Simon optimal and
+    minimax designs of its parameters."""
+    from nakip.analysis.design_choice import chosen_designs
     from nakip.stats import simon
 
     out = []
-    for c in proto.cohorts:
-        d = c.design
-        found = simon.search(d.p0, d.p1, d.alpha, d.power, d.nmax)
-        chosen = found.minimax if d.type == "simon_minimax" else found.optimal
-        planned = d.planned.model_dump() if d.planned else None
-        match = planned is not None and planned == {
-            "r1": chosen.r1,
-            "n1": chosen.n1,
-            "r": chosen.r,
-            "n": chosen.n,
-        }
+    for code, choice in chosen_designs(proto).items():
+        found = simon.search(choice.p0, choice.p1, choice.alpha, choice.power, choice.nmax)
         out.append(
             {
-                "cohort": c.code,
-                "type": d.type,
-                "p0": d.p0,
-                "p1": d.p1,
-                "alpha": d.alpha,
-                "power": d.power,
-                "planned": planned,
+                "cohort": code,
+                "type": choice.design_type,
+                "p0": choice.p0,
+                "p1": choice.p1,
+                "alpha": choice.alpha,
+                "power": choice.power,
+                "chosen": choice.to_dict(),
+                "planned": None if choice.source == "search" else choice.design.to_dict(),
                 "optimal": found.optimal.to_dict(),
                 "minimax": found.minimax.to_dict(),
-                "planned_matches_search": match,
+                "planned_matches_search": choice.matches_search,
             }
         )
     return out
@@ -86,12 +74,12 @@ def _designs(proto: Protocol) -> list[dict[str, Any]]:
 
 def _boundaries(proto: Protocol) -> list[dict[str, Any]]:
     """Each monitoring rule's stop boundary as ranges of n sharing the same stop count."""
+    from nakip.analysis.design_choice import monitoring_nmax
     from nakip.stats.bayes_monitor import BayesianToxicityMonitor
 
-    sizes = _planned_n(proto)
     out = []
     for rule in proto.monitoring:
-        nmax = max(sizes.values()) if rule.per_cohort else sum(sizes.values())
+        nmax = monitoring_nmax(proto, rule)
         mon = BayesianToxicityMonitor(
             rule.prior_a, rule.prior_b, rule.limit, rule.cutoff, nmax, rule.min_patients
         )
@@ -124,16 +112,18 @@ def _print_protocol(path: Path, proto: Protocol) -> None:
     _out.print(f"[green]valid[/]: {path}")
     _out.print(f"{t.registry_id} · {t.study_id} · {t.sponsor} · phase {t.phase}")
     table = Table(title="Cohorts (analysed independently)")
-    for col in ("cohort", "primary endpoint", "design", "planned"):
+    for col in ("cohort", "primary endpoint", "design", "rule (planned n)"):
         table.add_column(col)
+    from nakip.analysis.design_choice import chosen_designs
+
+    choices = chosen_designs(proto)
     for c in proto.cohorts:
-        d = c.design
-        pl = d.planned
+        d = choices[c.code]
         table.add_row(
             f"{c.code}: {c.name}",
             c.primary_endpoint.description,
-            f"{d.type}, p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}",
-            f"stop if <= {pl.r1}/{pl.n1}; efficacy if > {pl.r}/{pl.n}" if pl else "-",
+            f"{d.design_type}, p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}",
+            f"{d.rule_text} (n = {d.planned_n})",
         )
     _out.print(table)
     rules = "; ".join(
@@ -163,13 +153,8 @@ def _print_designs(designs: list[dict[str, Any]], bounds: list[dict[str, Any]]) 
             )
     _out.print(table)
     for d in designs:
-        pl = d["planned"]
-        verdict = "matches" if d["planned_matches_search"] else "[yellow]differs from[/]"
-        if pl:
-            _out.print(
-                f"{d['cohort']}: planned {pl['r1']}/{pl['n1']}, {pl['r']}/{pl['n']} "
-                f"{verdict} the {d['type'].replace('simon_', '')} design"
-            )
+        text = d["chosen"]["message"]
+        _out.print(f"{d['cohort']}: " + (f"[yellow]{text}[/]" if "MISMATCH" in text else text))
     for b in bounds:
         cells = ", ".join(
             (f"n {r['n_from']}" if r["n_from"] == r["n_to"] else f"n {r['n_from']}-{r['n_to']}")
