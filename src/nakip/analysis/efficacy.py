@@ -23,6 +23,8 @@ from nakip.analysis.populations import flag, primary_outcomes, treated
 from nakip.analysis.proportion import Proportion
 from nakip.protocol.model import Cohort, Protocol
 
+NOT_ASSESSED = "not assessed"
+
 DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "eln2022_response": (
         ("responder", "primary (protocol definition)"),
@@ -93,6 +95,7 @@ class CohortEfficacy:
     settled: int
     pending: int
     evaluable: int
+    best_response: dict[str, int]
     rates: tuple[ResponseRate, ...]
     simon: SimonStatus
     two_stage: TwoStageEstimate | None
@@ -113,11 +116,19 @@ class CohortEfficacy:
             "settled": self.settled,
             "pending": self.pending,
             "evaluable": self.evaluable,
+            "best_response": dict(self.best_response),
             "rates": [r.to_dict() for r in self.rates],
             "simon": self.simon.to_dict(),
             "two_stage": None if self.two_stage is None else self.two_stage.to_dict(),
             "decision": self.decision,
         }
+
+
+def best_responses(itt: pd.DataFrame) -> dict[str, int]:
+    """Treated patients by best overall response, most frequent first ("not assessed" for
+    patients with none yet)."""
+    counts = itt["best_response"].map(lambda v: v if isinstance(v, str) and v else NOT_ASSESSED)
+    return {str(k): int(v) for k, v in counts.value_counts().items()}
 
 
 def two_stage_estimate(
@@ -215,6 +226,7 @@ def cohort_efficacy(
         settled=n_settled,
         pending=len(itt) - n_settled,
         evaluable=len(evaluable),
+        best_response=best_responses(itt),
         rates=tuple(rates),
         simon=status,
         two_stage=est,

@@ -233,56 +233,59 @@ def _holds_data(db: Path) -> bool:
 
 # =========================================================================== output
 def _print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
-    _out.rule("[bold]Results at the data cut[/] " + res.data_cut.isoformat())
+    """The TrialAnalysis of the demo's data (nakip.analysis), for people."""
+    consort = res.consort
+    _out.rule("[bold]Results at the data cut[/] " + res.cutoff.isoformat())
     _out.print(
-        f"Screened {res.screened} · screen failures {res.screen_failed} · "
-        f"in screening {res.in_screening} · enrolled {res.enrolled}"
+        f"Screened {consort.screened} · not eligible {consort.not_eligible} · "
+        f"in screening {consort.in_screening} · enrolled {consort.enrolled}"
     )
-    if res.failure_reasons:
-        reasons = Table(title="Screen-failure reasons (CONSORT)", show_header=True)
-        reasons.add_column("reason")
+    if consort.reasons:
+        reasons = Table(title="Criteria not met by the patients not eligible (CONSORT)")
+        reasons.add_column("criterion")
         reasons.add_column("n", justify="right")
-        for reason, n in res.failure_reasons:
+        for reason, n in consort.reasons.items():
             reasons.add_row(reason, str(n))
         _out.print(reasons)
-    table = Table(title="Per cohort (derived by the EDC from the entered data)", show_lines=True)
+    codes = list(consort.cohorts)
+    table = Table(title="Per cohort (nakip.analysis on the EDC's datasets)", show_lines=True)
     table.add_column("")
-    for c in res.cohorts:
-        table.add_column(f"{c.cohort}: {c.name}")
+    for code in codes:
+        table.add_column(code)
+    eff, mon = res.efficacy.cohorts, res.monitoring
+    safety = res.safety.overview.set_index("cohort")
     rows: list[tuple[str, list[str]]] = [
-        ("screened / failed", [f"{c.screened} / {c.screen_failures}" for c in res.cohorts]),
-        ("enrolled", [str(c.enrolled) for c in res.cohorts]),
         (
-            "responders / evaluable",
-            [f"{c.responders} / {c.evaluable}" for c in res.cohorts],
+            "screened / not eligible",
+            [f"{consort.cohorts[c].screened} / {consort.cohorts[c].not_eligible}" for c in codes],
         ),
+        (
+            "enrolled / treated",
+            [f"{consort.cohorts[c].enrolled} / {eff[c].treated}" for c in codes],
+        ),
+        ("responders (ITT)", [eff[c].primary.rate.text() for c in codes]),
         (
             "best response",
+            [", ".join(f"{k} {v}" for k, v in eff[c].best_response.items()) for c in codes],
+        ),
+        ("Simon stage 1", [mon.simon[c].stage1_text for c in codes]),
+        ("Simon final", [mon.simon[c].final_text for c in codes]),
+        (
+            "DLT patients / treated",
             [
-                ", ".join(f"{k} {v}" for k, v in c.response_distribution.items() if v)
-                for c in res.cohorts
+                f"{safety.loc[c, 'dlt']} / {safety.loc[c, 'patients']}"
+                if c in safety.index
+                else "-"
+                for c in codes
             ],
         ),
-        ("Simon stage 1", [c.simon.stage1_text for c in res.cohorts]),
-        ("Simon final", [c.simon.final_text for c in res.cohorts]),
-        (
-            "DLT patients / evaluable",
-            [f"{c.dlt_patients} / {c.dlt_evaluable} ({c.dlt_events} events)" for c in res.cohorts],
-        ),
-        (
-            "NK product failures",
-            [f"{c.feasibility_failures} / {c.feasibility_evaluable}" for c in res.cohorts],
-        ),
-        ("relapses / deaths", [f"{c.relapses} / {c.deaths}" for c in res.cohorts]),
-        (
-            "monitoring",
-            ["\n".join(f"{m.code}: {m.text}" for m in c.monitoring) for c in res.cohorts],
-        ),
+        ("NK product failures", [res.feasibility.rates[c].rate.text() for c in codes]),
+        ("monitoring", ["\n".join(f"{m.code}: {m.text}" for m in mon.rules[c]) for c in codes]),
     ]
     for label, cells in rows:
         table.add_row(label, *cells)
     _out.print(table)
-    for m in res.monitoring:
+    for m in mon.rules["all"]:
         _out.print(f"Trial-wide {m.code} monitoring: {m.text}")
     if report is not None:
         _out.print(
