@@ -10,25 +10,27 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from nakip.analysis.data import empty_frame
+from nakip.analysis.consort import ConsortCounts
+from nakip.analysis.data import TrialData, empty_frame
+from nakip.analysis.safety import SafetyAnalysis
+from nakip.protocol import load_protocol
 from nakip.report.figures import to_png, to_svg
-from nakip.report.figures.consort import consort_counts, consort_figure
-from nakip.report.figures.monitoring import (
-    boundary_crossing,
-    monitoring_status_figure,
-    simon_status_figure,
-)
+from nakip.report.figures.consort import consort_figure
+from nakip.report.figures.monitoring import monitoring_status_figure, simon_status_figure
 from nakip.report.figures.patients import (
     mrd_spider_figure,
     mrd_waterfall_figure,
     swimmer_figure,
 )
-from nakip.report.figures.safety import ae_grade_counts, ae_heatmap_figure
+from nakip.report.figures.safety import ae_heatmap_figure
 from nakip.report.figures.survival import at_risk_counts, cif_figure, km_figure
 from tests.report.trial_data import small_trial_data
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DATA = small_trial_data()
+PROTOCOL = load_protocol()
+CONSORT = ConsortCounts(PROTOCOL).fit(DATA)
+SAFETY = SafetyAnalysis().fit(DATA)
 
 # A Kaplan-Meier table in the KaplanMeier.table shape: 10 patients, distinct times in days.
 KM = pd.DataFrame(
@@ -66,8 +68,8 @@ def _all_figures() -> list[Figure]:
         swimmer_figure(DATA.adsl, DATA.adrs, DATA.adtte),
         mrd_waterfall_figure(DATA.adsl),
         mrd_spider_figure(DATA.adrs, DATA.adsl),
-        ae_heatmap_figure(DATA.adae),
-        consort_figure(DATA.screening, DATA.adsl),
+        ae_heatmap_figure(SAFETY.by_term),
+        consort_figure(CONSORT),
         monitoring_status_figure([0, 1, 1, 2], [None, None, 3, 3, 4]),
         simon_status_figure([0, 1, 1], 3, 9, 13, 27),
     ]
@@ -194,69 +196,56 @@ def test_spider_one_line_per_patient_from_zero() -> None:
 
 
 # ------------------------------------------------------------------------- safety
-def test_ae_counts_worst_grade_per_patient_and_term() -> None:
-    counts = ae_grade_counts(DATA.adae)
-    assert list(counts.index) == [
-        "Neutrophil count decreased",
-        "Cytokine release syndrome",
-        "Nausea",
-    ]
-    assert counts.loc["Neutrophil count decreased"].tolist() == [0, 0, 2, 1, 0]
-    assert counts.loc["Cytokine release syndrome"].tolist() == [0, 1, 1, 0, 0]
-    assert counts.loc["Nausea"].tolist() == [1, 1, 0, 0, 0]
-
-
-def test_ae_heatmap_cells_and_labels() -> None:
-    fig = ae_heatmap_figure(DATA.adae)
+def test_ae_heatmap_cells_are_the_worst_grade_counts() -> None:
+    # Worst grade per patient and term among treated patients (A004 is untreated, has no AE):
+    # neutrophils A001 g4, A002 g3, B001 g3 (g2 then g3); CRS A002 g3, B004 g2; nausea A001 g1,
+    # B002 g2.
+    fig = ae_heatmap_figure(SAFETY.by_term)
     svg = _renders(fig)
     ax = fig.axes[0]
-    cells = sorted(t.get_text() for t in ax.texts)
-    assert cells == ["1", "1", "1", "1", "1", "2"]  # 6 non-empty cells, one with 2 patients
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == ["Neutrophil count decreased", "Cytokine release syndrome", "Nausea"]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
+             for t in ax.texts}  # fmt: skip
+    assert cells == {(0, 2): "2", (0, 3): "1", (1, 1): "1", (1, 2): "1", (2, 0): "1", (2, 1): "1"}
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"Grade {g}" for g in range(1, 6)]
     assert "Neutrophil count decreased" in svg
 
 
-def test_ae_heatmap_keeps_the_most_frequent_terms() -> None:
-    counts = ae_grade_counts(DATA.adae, max_terms=1)
-    assert list(counts.index) == ["Neutrophil count decreased"]
+def test_ae_heatmap_per_cohort_and_top_terms() -> None:
+    fig = ae_heatmap_figure(SAFETY.by_term, scope="mrd", max_terms=1)
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert (
+        rows == ["Cytokine release syndrome"]
+        or rows == ["Nausea"]
+        or rows == ["Neutrophil count decreased"]
+    )
+    assert len(rows) == 1
 
 
 # ------------------------------------------------------------------------- CONSORT
-def test_consort_counts() -> None:
-    c = consort_counts(DATA.screening, DATA.adsl)
-    assert (c.screened, c.not_eligible, c.eligible_not_enrolled) == (11, 2, 1)
-    assert c.reasons == (("IN6", 2), ("EX3", 1))
-    flows = {f.cohort: f for f in c.cohorts}
-    assert (flows["overt"].enrolled, flows["overt"].treated) == (4, 3)
-    assert (flows["overt"].evaluable, flows["overt"].analysed) == (3, 3)
-    assert (flows["mrd"].enrolled, flows["mrd"].treated, flows["mrd"].evaluable) == (4, 4, 3)
-
-
 def test_consort_figure_shows_every_step() -> None:
-    svg = _renders(consort_figure(DATA.screening, DATA.adsl))
-    for text in (
-        "Screened",
-        "n = 11",
-        "Not eligible  n = 2",
-        "IN6: 2",
-        "cohort overt",
-        "cohort mrd",
-        "Treated",
-        "Response-evaluable",
-        "Analysed (all treated)",
-    ):
+    svg = _renders(consort_figure(CONSORT))
+    for text in ("Screened", "n = 11", "Not eligible  n = 2", "IN6: 2", "EX3: 1",
+                 "in screening  n = 1", "cohort overt", "cohort mrd", "Treated",
+                 "Response-evaluable", "Analysed (all treated)"):  # fmt: skip
         assert text in svg, text
 
 
+def test_consort_figure_numbers_per_cohort() -> None:
+    fig = consort_figure(CONSORT)
+    boxes = [t.get_text() for t in fig.axes[0].texts]
+    # overt: 4 enrolled, 3 treated, 3 evaluable, 3 analysed; mrd: 4, 4, 3, 4
+    assert "Enrolled: cohort overt\nn = 4" in boxes and "Enrolled: cohort mrd\nn = 4" in boxes
+    assert boxes.count("Treated\nn = 3") == 1 and boxes.count("Treated\nn = 4") == 1
+    assert boxes.count("Response-evaluable\nn = 3") == 2
+
+
 # ------------------------------------------------------------------------- monitoring
-def test_boundary_crossing() -> None:
-    assert boundary_crossing([0, 1, 2, 2], [None, None, 3, 3]) is None
-    assert boundary_crossing([0, 1, 3, 3], [None, None, 3, 3]) == 3
-    assert boundary_crossing([1, 2], [1, 2]) == 1  # at the boundary counts (stop if >= b_n)
-
-
 def test_monitoring_figure_boundary_and_crossing() -> None:
-    fig = monitoring_status_figure([0, 1, 3], [None, None, 3, 3, 4], event_label="DLTs")
+    fig = monitoring_status_figure(
+        [0, 1, 3], [None, None, 3, 3, 4], crossed_at=3, event_label="DLTs"
+    )
     svg = _renders(fig)
     ax = fig.axes[0]
     gids = {line.get_gid() for line in ax.get_lines()}
@@ -282,8 +271,8 @@ def test_simon_status_figure_marks_both_decisions() -> None:
         lambda: swimmer_figure(empty_frame("adsl"), empty_frame("adrs"), empty_frame("adtte")),
         lambda: mrd_waterfall_figure(empty_frame("adsl")),
         lambda: mrd_spider_figure(empty_frame("adrs")),
-        lambda: ae_heatmap_figure(empty_frame("adae")),
-        lambda: consort_figure(empty_frame("screening"), empty_frame("adsl")),
+        lambda: ae_heatmap_figure(SafetyAnalysis().fit(TrialData()).by_term),
+        lambda: consort_figure(ConsortCounts(PROTOCOL).fit(TrialData())),
         lambda: monitoring_status_figure([], []),
     ],
 )

@@ -14,32 +14,24 @@ from matplotlib.figure import Figure
 
 from nakip.report.figures.style import BLUE, GREEN, GREY, RED, house_style, new_figure, no_data
 
-__all__ = ["boundary_crossing", "monitoring_status_figure", "simon_status_figure"]
+__all__ = ["monitoring_status_figure", "simon_status_figure"]
 
 
 def _as_float(values: Sequence[float | int | None]) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
 
-def boundary_crossing(
-    cumulative_events: Sequence[int], boundary: Sequence[float | int | None]
-) -> int | None:
-    """The first patient count n at which events reach the boundary (None if never)."""
-    events = _as_float(cumulative_events)
-    bound = _as_float(boundary)[: len(events)]
-    hit = np.flatnonzero(events[: len(bound)] >= bound)
-    return int(hit[0]) + 1 if hit.size else None
-
-
 def monitoring_status_figure(
     cumulative_events: Sequence[int],
     boundary: Sequence[float | int | None],
     *,
+    crossed_at: int | None = None,
     title: str = "Monitoring",
     event_label: str = "events",
 ) -> Figure:
     """Events among the first n patients (steps) against the stopping boundary b_n (n = 1..nmax);
-    the stopping region is shaded and the first crossing, if any, is marked."""
+    the stopping region is shaded and the first crossing `crossed_at` (as decided by
+    `nakip.analysis.monitoring.rule_status`), if any, is marked."""
     bound = _as_float(boundary)
     if bound.size == 0:
         return no_data(title, "no boundary")
@@ -72,8 +64,8 @@ def monitoring_status_figure(
                 gid="observed",
                 label=f"observed {event_label} ({int(events[-1])} of {events.size})",
             )
-            crossed = boundary_crossing(cumulative_events, boundary)
-            if crossed is not None:
+            crossed = crossed_at
+            if crossed is not None and crossed <= events.size:
                 ax.plot(
                     [crossed],
                     [events[crossed - 1]],

@@ -1,7 +1,8 @@
 """Safety figure: heat map of adverse-event terms by worst CTCAE grade (patients, not events).
 
-Input is ADAE (`nakip.analysis.dictionary`); each patient counts once per term, at the worst
-grade recorded for it, as in the usual "worst grade per patient" AE tables.
+Input is the worst-grade-per-term table of `nakip.analysis.safety.SafetyAnalysis.by_term` (the
+one place that counts it): one row per cohort scope and term with columns term, patients and
+grade1..grade5, each patient counted once per term at the worst grade recorded for it.
 """
 
 from __future__ import annotations
@@ -12,38 +13,32 @@ from matplotlib.figure import Figure
 
 from nakip.report.figures.style import house_style, new_figure, no_data
 
-__all__ = ["MAX_TERMS", "ae_grade_counts", "ae_heatmap_figure"]
+__all__ = ["MAX_TERMS", "ae_heatmap_figure"]
 
 GRADES = (1, 2, 3, 4, 5)
 MAX_TERMS = 30
 """Most frequent terms shown; more rows would not fit one A4 page legibly."""
 
 
-def ae_grade_counts(adae: pd.DataFrame, max_terms: int = MAX_TERMS) -> pd.DataFrame:
-    """Patients by term (rows, most frequent first) and worst grade 1-5 (columns).
-
-    Rows without a term or a grade in 1-5 are left out; ties in frequency are broken by name.
-    """
-    data = adae.assign(grade=pd.to_numeric(adae["grade"], errors="coerce"))
-    data = data[data["term"].notna() & data["grade"].isin(GRADES)]
-    if data.empty:
-        return pd.DataFrame(columns=list(GRADES), dtype=int)
-    worst = data.groupby(["term", "usubjid"])["grade"].max().reset_index()
-    table = pd.crosstab(worst["term"], worst["grade"]).reindex(columns=list(GRADES), fill_value=0)
-    totals = table.sum(axis=1)
-    order = sorted(table.index, key=lambda term: (-int(totals[term]), str(term)))
-    return table.loc[order[:max_terms]].astype(int)
+def _grid(by_term: pd.DataFrame, scope: str, max_terms: int) -> pd.DataFrame:
+    """Terms (most patients first, then by name) by grade for one cohort scope."""
+    rows = by_term[(by_term["cohort"] == scope) & by_term["term"].notna()]
+    rows = rows.groupby("term", sort=False)[[f"grade{g}" for g in GRADES]].sum()
+    order = sorted(rows.index, key=lambda t: (-int(rows.loc[t].sum()), str(t)))
+    return rows.loc[order[:max_terms]].astype(int)
 
 
 def ae_heatmap_figure(
-    adae: pd.DataFrame,
+    by_term: pd.DataFrame,
     *,
+    scope: str = "all",
     title: str = "Adverse events by worst grade",
     max_terms: int = MAX_TERMS,
 ) -> Figure:
-    """Terms (rows) by worst CTCAE grade (columns); each cell the number of patients, shaded."""
-    counts = ae_grade_counts(adae, max_terms)
-    if counts.empty:
+    """Terms (rows) by worst CTCAE grade (columns) for `scope` (a cohort code or "all"); each
+    cell the number of patients, shaded; "no data" when no graded event was recorded."""
+    counts = _grid(by_term, scope, max_terms) if len(by_term) else pd.DataFrame()
+    if counts.empty or not counts.to_numpy().any():
         return no_data(title, "no adverse event recorded")
     values = counts.to_numpy(dtype=float)
     with house_style():
@@ -54,15 +49,9 @@ def ae_heatmap_figure(
         peak = values.max()
         for (row, col), count in np.ndenumerate(values):
             if count:
-                ax.text(
-                    col,
-                    row,
-                    f"{int(count)}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if count > 0.6 * peak else "black",
-                )
+                colour = "white" if count > 0.6 * peak else "black"
+                ax.text(col, row, f"{int(count)}", ha="center", va="center", fontsize=7,
+                        color=colour)  # fmt: skip
         ax.set_xticks(range(len(GRADES)), [f"Grade {g}" for g in GRADES])
         ax.set_yticks(range(len(counts)), [str(t) for t in counts.index], fontsize=7)
         ax.xaxis.tick_top()
