@@ -215,12 +215,8 @@ def test_ae_heatmap_cells_are_the_worst_grade_counts() -> None:
 def test_ae_heatmap_per_cohort_and_top_terms() -> None:
     fig = ae_heatmap_figure(SAFETY.by_term, scope="mrd", max_terms=1)
     rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert (
-        rows == ["Cytokine release syndrome"]
-        or rows == ["Nausea"]
-        or rows == ["Neutrophil count decreased"]
-    )
-    assert len(rows) == 1
+    # mrd: three terms with one patient each; ties are broken by name
+    assert rows == ["Cytokine release syndrome"]
 
 
 # ------------------------------------------------------------------------- CONSORT
