@@ -23,7 +23,7 @@ from nakip.report.figures.style import (
     new_figure,
     no_data,
 )
-from nakip.report.figures.survival import DAYS_PER_MONTH
+from nakip.stats.survival import DAYS_PER_MONTH
 
 __all__ = ["mrd_spider_figure", "mrd_waterfall_figure", "swimmer_figure"]
 

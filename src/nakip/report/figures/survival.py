@@ -21,10 +21,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from nakip.report.figures.style import category_colours, house_style, new_figure, no_data
+from nakip.stats.survival import DAYS_PER_MONTH
 
-__all__ = ["DAYS_PER_MONTH", "at_risk_counts", "cif_figure", "km_figure"]
+__all__ = ["at_risk_counts", "cif_figure", "km_figure"]
 
-DAYS_PER_MONTH = 365.25 / 12
 _KM_COLUMNS = ("time", "survival")
 _CIF_COLUMNS = ("time", "cif")
 
