@@ -117,12 +117,16 @@ ADRS_ROWS = [
 ]
 
 
-def _tte(subject: dict[str, Any], paramcd: str, days: float, event: bool, reason: str) -> dict:
+def _tte(
+    subject: dict[str, Any], paramcd: str, days: float, event: bool, reason: str, status: int = -1
+) -> dict:
     keys = ("usubjid", "subject_number", "site", "cohort")
     row = {k: subject[k] for k in keys}
-    row.update(paramcd=paramcd, origin_date=subject["enrolment_date"], days=days, event=event,
-               cnsr=0 if event else 1, status=1 if event else 0, reason=reason,
-               date=subject["enrolment_date"] + timedelta(days=days))  # fmt: skip
+    origin = subject["remission_date"] if paramcd == "CIR" else subject["enrolment_date"]
+    status = (1 if event else 0) if status < 0 else status
+    row.update(paramcd=paramcd, origin_date=origin, days=days, event=event,
+               cnsr=(0, 1, 2)[[1, 0, 2].index(status)], status=status, reason=reason,
+               date=origin + timedelta(days=days))  # fmt: skip
     return row
 
 
@@ -131,9 +135,26 @@ def _os_days(subject: dict[str, Any]) -> float:
     return float((end - subject["enrolment_date"]).days)
 
 
+# OS overt: A003 dies on day 60, A001/A002/A004 censored at 176/166/146 days (S = 0.75 after
+# day 60, median not reached). EFS overt: A003 treatment failure (day 1), A002 relapse (day 90),
+# A001 censored at its last assessment (day 112): S = 2/3 then 1/3, median 90 days (2.96
+# months). EFS mrd: one relapse (B003, day 95) among four. CIR: the one relapse of B003.
 ADTTE_ROWS = [
-    _tte(s, "OS", _os_days(s), "death_date" in s, "death" if "death_date" in s else "alive")
-    for s in ADSL_ROWS
+    *[
+        _tte(s, "OS", _os_days(s), "death_date" in s, "death" if "death_date" in s else "alive")
+        for s in ADSL_ROWS
+    ],
+    _tte(_S["A001"], "EFS", 112.0, False, "last response assessment"),
+    _tte(_S["A002"], "EFS", 90.0, True, "relapse"),
+    _tte(_S["A003"], "EFS", 1.0, True, "treatment failure"),
+    _tte(_S["B001"], "EFS", 120.0, False, "last response assessment"),
+    _tte(_S["B002"], "EFS", 100.0, False, "last response assessment"),
+    _tte(_S["B003"], "EFS", 95.0, True, "relapse"),
+    _tte(_S["B004"], "EFS", 60.0, False, "last response assessment"),
+    _tte(_S["A001"], "CIR", 84.0, False, "last examined"),
+    _tte(_S["B001"], "CIR", 115.0, False, "last examined"),
+    _tte(_S["B002"], "CIR", 95.0, False, "last examined"),
+    _tte(_S["B003"], "CIR", 95.0, True, "relapse"),
 ]
 
 
