@@ -13,9 +13,9 @@ from nakip.report.trial_report.model import ResultsReport
 
 __all__ = ["DSMB_LISTING_ROWS", "DSMB_TERM_ROWS", "build_dsmb_report"]
 
-DSMB_LISTING_ROWS = 100
+DSMB_LISTING_ROWS = 40
 """Rows per listing in the DSMB report (the final report lists all)."""
-DSMB_TERM_ROWS = 40
+DSMB_TERM_ROWS = 30
 """Rows of the adverse-events-by-term table in the DSMB report."""
 
 
