@@ -217,8 +217,10 @@ def main() -> None:
         print(json.dumps(one(args.one, args.edc)))
         return
     edc_sizes = {int(s) for s in args.edc_sizes.split(",") if s}
-    print(f"{'subjects':>9} {'path':>9} {'build s':>8} {'report s':>9} {'(analysis+figs':>15} "
-          f"{'html+pdf)':>9} {'cpu s':>6} {'total s':>8} {'peak MB':>8} {'PDF MB':>7}  target")  # fmt: skip
+    head = ("subjects", "path", "build s", "report s", "(analysis+figs", "html+pdf)", "cpu s",
+            "total s", "peak MB", "PDF MB")  # fmt: skip
+    widths = (9, 9, 8, 9, 15, 9, 6, 8, 8, 7)
+    print(" ".join(f"{h:>{w}}" for h, w in zip(head, widths, strict=True)) + "  target")
     for n in (int(s) for s in args.sizes.split(",")):
         cmd = [sys.executable, __file__, "--one", str(n), *(["--edc"] if n in edc_sizes else [])]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
