@@ -8,11 +8,19 @@ import pytest
 from scipy.stats import binomtest
 
 from nakip.analysis.consort import ConsortCounts
+from nakip.analysis.data import TrialData
 from nakip.analysis.feasibility import FeasibilityAnalysis
 from nakip.analysis.safety import SafetyAnalysis
 from nakip.analysis.trial import TrialAnalysis
 from nakip.protocol import Protocol, load_protocol
-from tests.analysis.factories import adverse_event, responders, screened, subject, trial_data
+from tests.analysis.factories import (
+    adverse_event,
+    frame,
+    responders,
+    screened,
+    subject,
+    trial_data,
+)
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +130,17 @@ def test_trial_analysis_bundles_everything(protocol: Protocol) -> None:
     assert out["efficacy"]["overt"]["rates"][0]["x"] == 2
     assert set(out) >= {"consort", "monitoring", "safety", "feasibility", "survival"}
     json.dumps(out, allow_nan=False, default=str)
+
+
+def test_all_missing_values_give_not_estimable_not_a_crash(protocol: Protocol) -> None:
+    keys = {"usubjid": "NAKIP-AML-A001", "subject_number": "A001", "site": "S1", "cohort": "overt"}
+    adsl = frame("adsl", [keys])
+    adae = frame("adae", [adverse_event(keys, None, None, serious=None, related=None, is_dlt=None)])
+    scr = frame("screening", [{"screening_number": "SCR-1"}])
+    fit = TrialAnalysis(protocol).fit(TrialData(adsl=adsl, adae=adae, screening=scr, cutoff=None))
+    out = fit.to_dict()
+    json.dumps(out, allow_nan=False, default=str)
+    overt = out["efficacy"]["overt"]
+    assert overt["treated"] == 0 and overt["rates"][0]["reason"].startswith("not estimable")
+    assert out["consort"]["in_screening"] == 1 and out["safety"]["population"]["all"] == 0
+    assert out["feasibility"]["all"]["reason"].startswith("not estimable")
