@@ -26,7 +26,7 @@ from nakip.edc.models import ScreeningRecord, Subject
 from nakip.edc.web.views.common import need, sites_for
 
 # Chart geometry (SVG user units): plot area inside the margins.
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 220, 40, 12, 12, 30
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 170, 40, 12, 12, 30
 
 
 def site_scoped_data(user: Any, cutoff: date) -> tuple[TrialData, bool]:
@@ -51,6 +51,13 @@ def _y(k: float, ymax: int) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - k / max(ymax, 1))
 
 
+def _ticks(top: int, first: int, most: int) -> list[int]:
+    """Axis labels from `first` to `top` at a step of 1, 2, 5, 10, ... (about `most` labels)."""
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if top / s <= most)
+    inner = [k for k in range(step, top, step) if top - k >= step / 2]
+    return sorted({first, *inner, top})
+
+
 def rule_chart(status: RuleStatus) -> dict[str, Any]:
     """SVG geometry of a rule: the stopping boundary as steps, the observed events as a path."""
     nmax = status.nmax
@@ -63,8 +70,8 @@ def rule_chart(status: RuleStatus) -> dict[str, Any]:
     path = [f"{_x(0, nmax):.1f},{_y(0, ymax):.1f}"] + [
         f"{_x(n, nmax):.1f},{_y(k, ymax):.1f}" for n, k in enumerate(status.path, start=1)
     ]
-    ticks_x = sorted({1, nmax, *range(5, nmax, 5)})
-    ticks_y = sorted({0, ymax, *range(2, ymax, 2)})
+    ticks_x = _ticks(nmax, first=1, most=12)
+    ticks_y = _ticks(ymax, first=0, most=5)
     crossed = None
     if status.crossed_at is not None:
         k = status.path[status.crossed_at - 1]
@@ -144,13 +151,17 @@ def monitoring(request: HttpRequest) -> HttpResponse:
         "can_export": permissions.can(request.user, "export_dataset"),
     }
     try:
+        designs = chosen_designs(protocol)
+    except ValueError as exc:  # a protocol whose design cannot be decided
+        ctx["error"] = f"protocol design: {exc}"
+        return render(request, "edc/monitoring.html", ctx)
+    try:
         data, limited = site_scoped_data(request.user, cutoff)
     except CutoffError as exc:
         ctx["error"] = f"cutoff {cutoff.isoformat()}: {exc}"
         return render(request, "edc/monitoring.html", ctx, status=400)
     monitor = MonitoringAnalysis(protocol).fit(data)
     consort = ConsortCounts(protocol).fit(data)
-    designs = chosen_designs(protocol)
     cohorts = []
     for c in protocol.cohorts:
         design, flow = designs[c.code], consort.cohorts[c.code]
