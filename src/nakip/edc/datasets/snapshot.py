@@ -21,6 +21,8 @@ from nakip.edc.models import FormRecord, Lock, ScreeningRecord, Subject
 from nakip.protocol import Protocol
 
 _CHUNK = 500  # ids per IN (...) list: below SQLite's bound on query parameters
+#: the record fields the derivations read (the rest is not loaded)
+_FIELDS = ("id", "subject_id", "visit_code", "form_code", "form_version", "values", "withdrawn")
 
 
 class CutoffError(ValueError):
@@ -128,7 +130,8 @@ def load_snapshot(
     locked: set[int] = set()
     fields: dict[tuple[str, int], list[str]] = {}
     for chunk in ids_in_chunks(ids):
-        for rec in FormRecord.objects.filter(subject_id__in=chunk, withdrawn=False).order_by("id"):
+        active = FormRecord.objects.filter(subject_id__in=chunk, withdrawn=False).only(*_FIELDS)
+        for rec in active.order_by("id"):
             if cutoff is not None:
                 key = (rec.form_code, rec.form_version)
                 if key not in fields:
