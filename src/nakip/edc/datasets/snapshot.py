@@ -22,7 +22,9 @@ from nakip.protocol import Protocol
 
 _CHUNK = 500  # ids per IN (...) list: below SQLite's bound on query parameters
 #: the record fields the derivations read (the rest is not loaded)
-_FIELDS = ("id", "subject_id", "visit_code", "form_code", "form_version", "values", "withdrawn")
+_FIELDS = (
+    "id", "subject_id", "visit_code", "form_code", "form_version", "values", "withdrawn", "status",
+)  # fmt: skip
 
 
 class CutoffError(ValueError):
