@@ -25,7 +25,7 @@ from nakip.analysis.dictionary import DICTIONARY, columns
 from nakip.edc import services
 from nakip.edc.datasets import load_snapshot, trial_data_from
 from nakip.edc.exports import FORMATS, export
-from nakip.edc.exports.odm import build_odm, odm_value
+from nakip.edc.exports.odm import odm_value
 from nakip.edc.exports.sdtm import DOMAINS
 from nakip.edc.exports.xpt import MAX_TEXT, XPT_DATASETS, read_xpt
 from nakip.edc.models import FormRecord, ScreeningRecord, Subject
@@ -228,11 +228,17 @@ def test_odm_is_valid_and_complete(
     assert root.find(".//odm:SignatureDef/odm:Meaning", NS).text.startswith("I confirm")
 
 
-def test_odm_passes_odmlib_checks(trial: dict[str, Subject]) -> None:
+def test_odm_passes_odmlib_checks(trial: dict[str, Subject], tmp_path: Path) -> None:
+    import odmlib.loader as LD
+    import odmlib.odm_loader as OL
     from odmlib.odm_1_3_2.rules.metadata_schema import MetadataSchema
     from odmlib.oid_generator import create_oid_checker
 
-    doc = build_odm(_snapshot())
+    export("odm", _snapshot(), tmp_path)
+    loader = LD.ODMLoader(OL.XMLODMLoader())
+    loader.open_odm_document(str(tmp_path / "odm.xml"))
+    doc = loader.root()
+    assert len(doc.ClinicalData[0].SubjectData) == 3
     assert doc.validate(collect_errors=True, oid_checker=create_oid_checker("odm_1_3_2")) == []
     assert doc.Study[0].verify_conformance(MetadataSchema())
 
