@@ -200,3 +200,17 @@ def test_api_serves_analysis_datasets_at_a_cutoff(
     assert r.status_code == 400 and list(r.json()["fields"]) == ["cutoff"]
     r = api.get("/api/datasets/adtte/?cutoff=2025-12-31&format=csv")
     assert r.status_code == 400 and "before the first enrolment" in r.json()["fields"]["cutoff"][0]
+
+
+def test_queries_do_not_grow_for_a_given_list_of_subjects(
+    enrol: Any, investigator: Any, trial: dict[str, Subject]
+) -> None:
+    with CaptureQueriesContext(connection) as few:
+        build_trial_data(subjects=list(Subject.objects.all()))
+    for _ in range(3):
+        enrol("mrd")
+    with CaptureQueriesContext(connection) as more:
+        data = build_trial_data(subjects=list(Subject.objects.all()))
+    assert len(data.adsl) == len(data.screening) == 6
+    # the listing query of the test itself is outside the capture
+    assert len(more.captured_queries) == len(few.captured_queries)

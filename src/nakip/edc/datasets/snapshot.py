@@ -106,6 +106,10 @@ def load_snapshot(
         subjects = Subject.objects.all()
     if isinstance(subjects, QuerySet):
         subjects = subjects.select_related("site", "screening")
+    else:  # reload a list with its sites and screenings, a slice of ids per query
+        loaded = Subject.objects.select_related("site", "screening")
+        ids = [s.pk for s in subjects]
+        subjects = [s for chunk in ids_in_chunks(ids) for s in loaded.filter(id__in=chunk)]
     chosen = sorted(subjects, key=lambda s: s.subject_number)
     if cutoff is not None and chosen:
         kept = [s for s in chosen if s.enrolment_date <= cutoff]
@@ -116,10 +120,15 @@ def load_snapshot(
                 f"({first.isoformat()})"
             )
         chosen = kept
-    if screenings is None:
-        screenings = (
-            ScreeningRecord.objects.all() if every_subject else [s.screening for s in chosen]
-        )
+    if screenings is None and every_subject:
+        screenings = ScreeningRecord.objects.all()
+    elif screenings is None:  # the given subjects' own screenings, loaded with their sites
+        own = ScreeningRecord.objects.select_related("site", "subject")
+        screenings = [
+            scr
+            for chunk in ids_in_chunks([s.screening_id for s in chosen])
+            for scr in own.filter(id__in=chunk)
+        ]
     if isinstance(screenings, QuerySet):
         screenings = screenings.select_related("site", "subject")
     scr = sorted(
