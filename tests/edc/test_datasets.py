@@ -172,9 +172,11 @@ def test_queries_do_not_grow_with_subjects(
 
 def test_api_datasets_are_views_of_the_trial_data(trial: dict[str, Subject]) -> None:
     subjects = Subject.objects.all()
-    legacy = {r["subject_number"]: r for r in build_dataset("subjects", subjects).rows}
-    assert legacy["A-002"]["os_days"] == 39 and legacy["A-002"]["os_event"] is True
-    assert legacy["A-001"]["eln_responder"] is True and legacy["B-001"]["eln_responder"] is None
+    first_api = {r["subject_number"]: r for r in build_dataset("subjects", subjects).rows}
+    assert first_api["A-002"]["os_days"] == 39 and first_api["A-002"]["os_event"] is True
+    assert (
+        first_api["A-001"]["eln_responder"] is True and first_api["B-001"]["eln_responder"] is None
+    )
     adsl = build_dataset("adsl", subjects)
     assert adsl.columns == tuple(columns("adsl")) and len(adsl.rows) == 3
     assert adsl.rows[0]["enrolment_date"] == "2026-01-12"  # JSON: ISO dates
