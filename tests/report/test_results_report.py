@@ -211,3 +211,19 @@ def test_table_rejects_unformatted_cells() -> None:
         Table("t", "T", ("a",), (("nan",),))
     with pytest.raises(ValueError, match="not formatted text"):
         Table("t", "T", ("a",), ((1.5,),))  # type: ignore[arg-type]
+
+
+def test_an_empty_trial_reports_not_estimable_without_failing() -> None:
+    from nakip.analysis.data import TrialData
+
+    report = build_dsmb_report(TrialData(), PROTOCOL, today=TODAY, version="v")
+    rates = report.section("efficacy").table("rates-overt")
+    assert _row(rates, "primary (protocol definition)", "all treated")[2:] == (
+        "0/0", "not estimable", "not estimable", "\u2013",
+    )  # fmt: skip
+    assert report.section("safety").paragraphs == (
+        "No patient has been treated: no safety data to tabulate.",
+    )
+    assert all(len(f.png) > 0 for f in report.figures)
+    html = re.sub(r'src="data:[^"]*"', "", render_results_html(report))
+    assert "not estimable" in html and ">nan<" not in html.lower()
