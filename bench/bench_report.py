@@ -236,7 +236,8 @@ def main() -> None:
         verdict = (
             ""
             if target is None
-            else (f"{r['total_s']:.1f} s / {target:g} s = {r['total_s'] / target:.2f}x of target")
+            else f"wall {r['total_s'] / target:.2f}x, cpu {r['report_cpu_s'] / target:.2f}x, "
+            f"warm cpu {r['warm_report_cpu_s'] / target:.2f}x of {target:g} s"
         )
         print(f"{r['subjects']:>9} {r['path']:>9} {build:>8} {r['report_s']:>9.2f} "
               f"{r['analysis_figures_s']:>15.2f} {r['html_pdf_s']:>9.2f} {r['report_cpu_s']:>6.2f} "
