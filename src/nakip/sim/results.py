@@ -456,12 +456,12 @@ def summarize(
 
 
 def _dlt_evaluable(dv: Any, p: Protocol, cut: date) -> bool:
-    """DLT-evaluable: the DLT window started (an NK-cell infusion was given) and either a DLT
-    occurred or the window is over by the data cut."""
+    """DLT-evaluable: the DLT window started (study treatment given) and either a DLT occurred
+    or the window (closed by the first NK-cell infusion, `dlt_window_end`) is over by the cut."""
     if dv.dlt_window_start is None:
         return False
-    end = dv.dlt_window_start + timedelta(days=p.safety.dlt.window_days - 1)
-    return dv.has_dlt or cut > end or dv.death_date is not None
+    end = dv.dlt_window_end
+    return dv.has_dlt or (end is not None and cut > end) or dv.death_date is not None
 
 
 def _events(rule: MonitoringRule, rows: Sequence[Any], p: Protocol, cut: date) -> list[bool]:
