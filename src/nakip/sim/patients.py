@@ -24,7 +24,7 @@ from typing import Any
 from nakip.protocol import Protocol, load_protocol
 from nakip.protocol.model import Cohort, Visit
 
-#: ELN 2022 categories from best to worst (clinical-reference §2, "best response").
+#: ELN 2022 categories from best to worst (docs/clinical-rules.md, "best response").
 ELN_ORDER = ("CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD")
 #: Categories whose marrow is clear (< 5 % blasts, no blood blasts, no EMD).
 CR_FAMILY = ("CR", "CRh", "CRi", "MLFS")
@@ -129,7 +129,7 @@ class PatientTruth:
     mrd_responder: bool | None  # MRD cohort: > 1 log10 decrease at a response assessment
     evaluable: bool  # at least one response assessment
     dlt: bool
-    dlt_window_start: date | None
+    dlt_window_start: date | None  # talazoparib C1D1 (the DLT window opens there)
     feasibility_failure: bool
     death_date: date | None
     relapse_date: date | None
@@ -277,6 +277,9 @@ def _base_screening(d: _Draw, consent: date, protocol: Protocol) -> dict[str, An
         "apl": False,
         "diagnosis_date": _iso(consent - timedelta(days=d.i(200, 1500))),
         "prior_lines": d.i(1, 4),
+        "prior_intensive_therapy": True,  # a qualifying prior line (criterion IN3)
+        "prior_palliative_drug": "none",
+        "last_therapy_kind": "cytotoxic",  # washout in days (IN4a)
         "days_since_last_therapy": d.i(protocol.treatment.washout_days + 7, 150),
         "prior_hsct": prior_hsct,
         "active_gvhd_grade": 0,
@@ -344,6 +347,9 @@ def _mrd_screening(d: _Draw, consent: date, protocol: Protocol, c: Cohort) -> di
             "marrow_date": _iso(consent + timedelta(days=d.i(0, 3))),
             "bm_blasts_pct": d.u(0.2, c.mrd_entry.remission_bm_blasts_below_pct - 1.5),
             "mrd_assay": assay,
+            "mrd_material": "bone_marrow",  # the rise compares like with like
+            "mrd_reference_assay": assay,
+            "mrd_reference_material": "bone_marrow",
             "mrd_marker": d.pick(_MRD_MARKERS[assay]),
             "mrd_reference_date": _iso(current_date - timedelta(days=d.i(21, 60))),
             "mrd_reference_value": _sig(current / fold, 3),
@@ -791,7 +797,8 @@ class _PatientBuilder:
             drop_reason = d.pick(["death", "withdrawal_by_subject"])
             best, cats, relapse_at, changes = None, [], None, []
 
-        dlt_start: date | None = None
+        dlt_start: date | None = None  # first NK-cell infusion
+        treatment_start: date | None = None  # talazoparib C1D1: the DLT window opens
         dlt_visit = ""
         infusions: list[bool] = []
         crs_events: list[tuple[date, str]] = []
@@ -838,6 +845,7 @@ class _PatientBuilder:
                     self.add(when, v.code, form, self.haematology(s, when))
                 elif form == "talazoparib":
                     dose = self.talazoparib(v, when, dose, s, stops)
+                    treatment_start = treatment_start or when
                 elif form == "nk_infusion":
                     k = len(infusions)
                     given, values = self.nk_infusion(
@@ -881,7 +889,7 @@ class _PatientBuilder:
             mrd_responder=mrd_responder if evaluable else None,
             evaluable=evaluable,
             dlt=dlt,
-            dlt_window_start=dlt_start,
+            dlt_window_start=treatment_start,
             feasibility_failure=self.product_failed,
             death_date=death,
             relapse_date=relapse,
@@ -905,7 +913,7 @@ class _PatientBuilder:
         died: date | None,
         crs_events: list[tuple[date, str]],
     ) -> bool:
-        """Typical AEs of talazoparib + NK cells, and a DLT (clinical-reference §6) with the
+        """Typical AEs of talazoparib + NK cells, and a DLT (docs/clinical-rules.md "DLT") with the
         scenario's probability once the DLT window has started; returns whether one occurred.
         Look-alikes that are *not* DLTs are included on purpose (exemptions of §6)."""
         d = self.d
@@ -1084,6 +1092,7 @@ class _PatientBuilder:
                 if transplant and k == 1:
                     values["transplant"] = True
                     values["transplant_date"] = _iso(target - timedelta(days=d.i(20, 60)))
+            values["disease_assessment"] = "blood_counts"  # a remission assessment (EFS censoring)
             self.add(target, f"FU{k}", "follow_up", values)
             last = target
             k += 1
