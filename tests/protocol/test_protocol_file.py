@@ -175,3 +175,14 @@ def test_responder_definition_is_validated(text: str) -> None:
 
     with pytest.raises(ProtocolError, match="ELN 2022 endpoint only"):
         parse_protocol(_mutated(text, mrd), "bad.yaml")
+
+
+def test_dlt_window_in_words() -> None:
+    """The packaged window: talazoparib C1D1 through 28 days after the first NK infusion."""
+    d = load_protocol().safety.dlt
+    assert d.window_description == (
+        "from the first talazoparib dose (C1D1) through 28 days after the first NK-cell infusion"
+    )
+    legacy = d.model_copy(update={"window_start": "first_nk_infusion",
+                                  "window_end_anchor": "window_start"})  # fmt: skip
+    assert legacy.window_description == "28 days from the first NK-cell infusion"

@@ -374,6 +374,19 @@ class DLTDefinition(Strict):
     window_days: int = Field(ge=1)
     window_start: Literal["first_nk_infusion", "first_talazoparib"]
     window_end_anchor: Literal["first_nk_infusion", "window_start"] = "window_start"
+
+    @property
+    def window_description(self) -> str:
+        """The window in words, for reports and the CLI (one wording everywhere)."""
+        names = {"first_talazoparib": "the first talazoparib dose (C1D1)",
+                 "first_nk_infusion": "the first NK-cell infusion"}  # fmt: skip
+        if self.window_end_anchor == "window_start":
+            return f"{self.window_days} days from {names[self.window_start]}"
+        return (
+            f"from {names[self.window_start]} through {self.window_days} days after "
+            f"{names[self.window_end_anchor]}"
+        )
+
     nonhematologic_min_grade: int = Field(ge=1, le=5)
     min_attribution: Literal["unlikely", "possible", "probable", "definite"]
     exempt_if_controlled_within_hours: int = Field(ge=0)
