@@ -132,6 +132,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "edc/lockout.html"  # a page that says why and for how long
 AXES_ENABLED = _flag("NAKIP_AXES_ENABLED", default=True)
+# Keep failed logins after a successful one: the administrator's login history shows both.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Sessions: 30 minutes of inactivity, gone when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
