@@ -247,3 +247,13 @@ def test_queries_do_not_grow_with_subjects(
         client.get(f"/listings/{code}/")
     with django_assert_max_num_queries(one):
         client.get(f"/listings/{code}/?format=csv")
+
+
+def test_no_visits_expected_after_end_of_study(staff: dict[str, Any], trial: Any) -> None:
+    """A-002 died on 2026-02-20 (end of study 2026-03-01): C2D1 (window from 2026-02-06) is
+    still expected, C3D1 (window from 2026-03-06) and later visits are not."""
+    rows = _csv(_client(staff["data_manager"]).get("/listings/visits/?format=csv&status=").content)
+    a2 = [x["Visit"].split(" ")[0] for x in rows if x["Subject"] == "A-002"]
+    assert a2 == ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1"]
+    a1 = [x["Visit"].split(" ")[0] for x in rows if x["Subject"] == "A-001"]
+    assert "C3D1" in a1 and "FU1" in a1

@@ -49,6 +49,15 @@ class SubjectOverview:
         return "off study" if self.ended else "on study"
 
 
+def _until_end(states: list[VisitState], derivation: SubjectDerivation | None) -> list[VisitState]:
+    """The visits still expected of a subject who left the study (end of study or death): those
+    whose window opened on or before that date, and any visit with data."""
+    end = derivation and (derivation.end_of_study_date or derivation.death_date)
+    if not end:
+        return states
+    return [v for v in states if v.window_start <= end or v.forms_entered]
+
+
 def load_overviews(
     subjects: Iterable[Subject], protocol: Protocol, today: date
 ) -> list[SubjectOverview]:
@@ -82,17 +91,14 @@ def load_overviews(
             derivation, error = derive_subject(s, protocol, records), ""
         except ValueError as exc:  # bad source data must not hide the subject from a listing
             derivation, error = None, str(exc)
+        states = visit_states(schedules[s.cohort], s.enrolment_date, today, entered, missed[s.pk])
         out.append(
             SubjectOverview(
                 subject=s,
                 records=records,
                 derivation=derivation,
                 derive_error=error,
-                visits=tuple(
-                    visit_states(
-                        schedules[s.cohort], s.enrolment_date, today, entered, missed[s.pk]
-                    )
-                ),
+                visits=tuple(_until_end(states, derivation)),
                 locked=s.pk in snap.locked,
                 signed=s.pk in signed,
                 unresolved_queries=unresolved.get(s.pk, 0),
