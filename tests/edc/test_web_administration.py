@@ -71,7 +71,11 @@ def test_admin_creates_account_and_site(admin: Any, site_a: Site) -> None:
     user = get_user_model().objects.get(username="nurse_new")
     assert [(m.role, m.site.code) for m in user.memberships.all()] == [("study_nurse", "S01")]
     event = AccountEvent.objects.get(user=user)
-    assert (event.action, event.actor, event.detail) == ("created", admin, "study_nurse @ S01")
+    assert (event.action, event.actor, event.detail) == (
+        "created",
+        admin,
+        "Study nurse (data entry) @ S01",
+    )
     assert b"nurse_new" in c.get("/administration/").content
     weak_form = {"username": "weak", "password": "123", "role": "monitor", "site": "S01"}
     weak = c.post("/administration/users/new/", weak_form, follow=True)

@@ -257,3 +257,12 @@ def test_no_visits_expected_after_end_of_study(staff: dict[str, Any], trial: Any
     assert a2 == ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1"]
     a1 = [x["Visit"].split(" ")[0] for x in rows if x["Subject"] == "A-001"]
     assert "C3D1" in a1 and "FU1" in a1
+
+
+def test_download_links_keep_the_filters(staff: dict[str, Any], subject: Subject) -> None:
+    c = _client(staff["data_manager"])
+    every = c.get("/listings/visits/?status=").content.decode()
+    assert 'href="?site=&amp;' not in every  # empty filters are left out ...
+    assert 'href="?status=&amp;format=csv"' in every  # ... but "every status" is kept
+    default = c.get("/listings/visits/?site=S01").content.decode()
+    assert 'href="?site=S01&amp;status=attention&amp;format=xlsx"' in default

@@ -26,7 +26,7 @@ from nakip.edc.exceptions import (
     InvalidStateError,
     NotFoundError,
 )
-from nakip.edc.models import AccountAction, AccountEvent, Membership, Site
+from nakip.edc.models import AccountAction, AccountEvent, Membership, Role, Site
 
 #: Login-history rows shown per account (most recent first).
 HISTORY_LIMIT = 50
@@ -43,6 +43,11 @@ def _record(actor: Any, user: Any, action: str, reason: str = "", detail: str = 
     AccountEvent.objects.create(
         user=user, actor=actor, action=action, reason=reason, detail=detail[:200]
     )
+
+
+def _role_at(role: str, site: Site | None) -> str:
+    """ "Study nurse (data entry) @ S01" for the administration history."""
+    return f"{Role(role).label} @ {site.code if site else 'all sites'}"
 
 
 def administered_users(actor: Any) -> QuerySet[Any]:
@@ -96,8 +101,7 @@ def create_account(
     """Create an account with one role (services.create_user) and record who created it."""
     _require_scope(actor, site)
     user = services.create_user(actor, username, password, role, site, email=email)
-    where = site.code if site else "all sites"
-    _record(actor, user, AccountAction.CREATED, detail=f"{role} @ {where}")
+    _record(actor, user, AccountAction.CREATED, detail=_role_at(role, site))
     return user
 
 
@@ -107,8 +111,7 @@ def grant_role(actor: Any, user: Any, role: str, site: Site | None) -> Membershi
     _require_scope(actor, site)
     require_over(actor, user)
     m = services.add_membership(actor, user, role, site)
-    where = site.code if site else "all sites"
-    _record(actor, user, AccountAction.ROLE_GRANTED, detail=f"{role} @ {where}")
+    _record(actor, user, AccountAction.ROLE_GRANTED, detail=_role_at(role, site))
     return m
 
 

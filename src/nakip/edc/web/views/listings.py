@@ -45,7 +45,9 @@ class Filters:
     subject: str
 
     def query_string(self) -> str:
-        return urlencode({k: v for k, v in self.__dict__.items() if v})
+        """The filters as a query string; `status` always, since its absence means the
+        listing's default (the visit calendar's visits needing attention)."""
+        return urlencode({k: v for k, v in self.__dict__.items() if v or k == "status"})
 
 
 def _filters(request: HttpRequest, site_codes: set[str], code: str) -> Filters:
