@@ -103,7 +103,8 @@ def test_site_admin_is_limited_to_the_site(
         administration.create_account(
             site_admin, "dm_b", NEW_PASSWORD, "data_manager", Site.objects.get(code="S02")
         )
-    assert c.post("/sites/new/", {"code": "S09", "name": "x"}).status_code == 404
+    assert c.post("/administration/sites/new/", {"code": "S09", "name": "x"}).status_code == 403
+    assert not Site.objects.filter(code="S09").exists()
 
 
 def test_password_reset(admin: Any, investigator: Any) -> None:

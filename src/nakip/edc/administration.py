@@ -94,6 +94,13 @@ def get_account(actor: Any, username: str) -> Any:
     return user
 
 
+def create_site(actor: Any, code: str, name: str) -> Site:
+    """Create a site (services.create_site); only a trial-wide administrator may."""
+    if not is_trial_wide(actor):
+        raise EDCPermissionDenied("manage_users", "all sites")
+    return services.create_site(actor, code, name)
+
+
 @transaction.atomic
 def create_account(
     actor: Any, username: str, password: str, role: str, site: Site | None, email: str = ""

@@ -106,7 +106,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
         return redirect(back)
 
     def run() -> str:
-        site = services.create_site(
+        site = administration.create_site(
             request.user, form.cleaned_data["code"], form.cleaned_data["name"]
         )
         return f"Site {site.code} created."
