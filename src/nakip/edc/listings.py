@@ -23,6 +23,10 @@ ATTENTION_STATES = ("due", "overdue", "missed")
 ADVERSE_EVENT_FORM = "adverse_event"
 
 
+class ListingFilterError(ValueError):
+    """A filter value a listing does not know; the message names the filter."""
+
+
 @dataclass(frozen=True)
 class Column:
     """A listing column: the row key and its heading."""
@@ -344,12 +348,14 @@ def build_listing(
     code: str, overviews: Sequence[SubjectOverview], protocol: Protocol, status: str = ""
 ) -> Listing:
     """The listing `code` over the overviews, rows kept to `status` when given (KeyError for
-    an unknown listing, ValueError for a status the listing does not have)."""
+    an unknown listing, ListingFilterError for a status the listing does not have)."""
     listing = BUILDERS[code](overviews, _Context(protocol))
     if not status:
         return listing
     if status not in listing.status_choices:
-        raise ValueError(f"status {status!r} is not one of {', '.join(listing.status_choices)}")
+        raise ListingFilterError(
+            f"status {status!r} is not one of {', '.join(listing.status_choices)}"
+        )
     wanted: Iterable[str] = ATTENTION_STATES if status == ATTENTION else (status,)
     rows = tuple(r for r in listing.rows if r.get(listing.status_key) in set(wanted))
     return Listing(

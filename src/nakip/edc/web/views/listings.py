@@ -22,17 +22,20 @@ from django.utils import timezone
 
 from nakip.analysis.csv_cells import neutralise, rows_csv
 from nakip.edc import permissions, services
-from nakip.edc.listings import ATTENTION, BUILDERS, TITLES, Listing, build_listing
+from nakip.edc.listings import (
+    ATTENTION,
+    BUILDERS,
+    TITLES,
+    Listing,
+    ListingFilterError,
+    build_listing,
+)
 from nakip.edc.models import Subject
 from nakip.edc.subject_overview import load_overviews
 from nakip.edc.web.views.common import cohort_names, need, sites_for
 
 DOWNLOAD_FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class BadFilter(ValueError):
-    """A filter value the listing does not know (answered with 400 and the reason)."""
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,11 @@ def _filters(request: HttpRequest, site_codes: set[str], code: str) -> Filters:
         subject=get.get("subject", "").strip().upper(),
     )
     if f.site and f.site not in site_codes:
-        raise BadFilter(
+        raise ListingFilterError(
             f"site: {f.site!r} is not one of your sites ({', '.join(sorted(site_codes))})"
         )
     if f.cohort and f.cohort not in cohort_names():
-        raise BadFilter(f"cohort: unknown cohort {f.cohort!r}")
+        raise ListingFilterError(f"cohort: unknown cohort {f.cohort!r}")
     return f
 
 
@@ -147,12 +150,13 @@ def listing(request: HttpRequest, code: str) -> HttpResponse:
     if fmt and not permissions.can(request.user, "export_dataset"):
         raise PermissionDenied("downloading a listing needs the export_dataset right")
     sites = list(sites_for(request.user, action))
+    protocol = services.get_protocol()
     try:
         f = _filters(request, {s.code for s in sites}, code)
         subjects = _subjects(permissions.visible_subjects(request.user, action), f)
-        overviews = load_overviews(subjects, services.get_protocol(), timezone.localdate())
-        result = build_listing(code, overviews, services.get_protocol(), f.status)
-    except ValueError as exc:  # BadFilter, or a status the listing does not have
+        overviews = load_overviews(subjects, protocol, timezone.localdate())
+        result = build_listing(code, overviews, protocol, f.status)
+    except ListingFilterError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     if fmt:
         return _download(result, f, fmt)
