@@ -719,6 +719,9 @@ def test_every_route_needs_login() -> None:
         "form_code": "haematology",
         "visit_code": "C1D1",
         "cohort": "overt",
+        "code": "subjects",
+        "username": "someone",
+        "action": "deactivate",
     }
     c = Client()
     checked = 0

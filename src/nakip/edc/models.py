@@ -368,3 +368,31 @@ class MissedVisit(models.Model):
                 name="missed_visit_one_active",
             )
         ]
+
+
+class AccountAction(models.TextChoices):
+    CREATED = "created", "Account created"
+    ROLE_GRANTED = "role_granted", "Role granted"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    DEACTIVATED = "deactivated", "Account deactivated"
+    REACTIVATED = "reactivated", "Account reactivated"
+
+
+class AccountEvent(models.Model):
+    """One administrative change to a user account: who did what to whom, when and why.
+
+    The auth user table has no history of its own (its password hash must never be copied into
+    one), so account administration leaves these rows; memberships keep their own history.
+    """
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="account_events")
+    action = models.CharField(max_length=20, choices=AccountAction.choices)
+    detail = models.CharField(max_length=200, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+    actor = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -7,7 +7,7 @@ FU1, FU2, ... fall every `follow_up.interval_days` after the last treatment visi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -160,3 +160,31 @@ def visit_status(
     if today <= end:
         return "due"
     return "overdue"
+
+
+def visit_states(
+    visits: Iterable[PlannedVisit],
+    day1: date,
+    today: date,
+    entered: Mapping[str, set[str]],
+    missed: Mapping[str, str],
+) -> list[VisitState]:
+    """Each planned visit with its dates and status on `today`, from the forms entered per
+    visit code and the missed-visit reasons per visit code (no database access)."""
+    out = []
+    for v in visits:
+        have = entered.get(v.code, set())
+        start, end = v.window(day1)
+        out.append(
+            VisitState(
+                visit=v,
+                target_date=v.target_date(day1),
+                window_start=start,
+                window_end=end,
+                status=visit_status(v, day1, today, have, v.code in missed),
+                forms_entered=tuple(f for f in v.forms if f in have),
+                forms_missing=tuple(f for f in v.expected_forms if f not in have),
+                missed_reason=missed.get(v.code, ""),
+            )
+        )
+    return out

@@ -154,6 +154,8 @@ NAKIP_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("NAKIP_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
 AXES_CLIENT_IP_CALLABLE = "nakip.edc.client_address.client_ip"
+# Keep failed logins after a successful one: the administrator's login history shows both.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Sessions: 30 minutes of inactivity, gone when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60

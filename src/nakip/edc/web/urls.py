@@ -6,9 +6,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from nakip.edc.web.views import (
+    administration,
     audit_trail,
+    casebook_pdf,
     dashboard,
+    listings,
     monitoring,
+    quality,
     queries,
     records,
     reports,
@@ -40,6 +44,7 @@ urlpatterns = [
     path("subjects/", subjects.subject_list, name="subjects"),
     path("subjects/<str:number>/", subjects.casebook, name="casebook"),
     path("subjects/<str:number>/audit/", audit_trail.subject_audit, name="subject-audit"),
+    path("subjects/<str:number>/casebook.pdf", casebook_pdf.casebook_pdf, name="casebook-pdf"),
     path("subjects/<str:number>/sign/", subjects.subject_sign, name="subject-sign"),
     path("subjects/<str:number>/lock/", subjects.subject_lock, name="subject-lock"),
     path("subjects/<str:number>/unlock/", subjects.subject_unlock, name="subject-unlock"),
@@ -65,4 +70,16 @@ urlpatterns = [
     path("queries/", queries.query_inbox, name="queries"),
     path("queries/<int:pk>/answer/", queries.query_answer, name="query-answer"),
     path("queries/<int:pk>/close/", queries.query_close, name="query-close"),
+    # listings, data quality, account administration
+    path("listings/<slug:code>/", listings.listing, name="listing"),
+    path("quality/", quality.quality, name="quality"),
+    path("administration/", administration.accounts, name="accounts"),
+    path("administration/users/new/", administration.account_new, name="account-new"),
+    path("administration/sites/new/", administration.site_new, name="site-new"),
+    path("administration/users/<str:username>/", administration.account, name="account"),
+    path(
+        "administration/users/<str:username>/<slug:action>/",
+        administration.account_action,
+        name="account-action",
+    ),
 ]

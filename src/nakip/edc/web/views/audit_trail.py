@@ -25,7 +25,7 @@ MODEL_NAMES = {
 AUDIT_HIDDEN_ON_CREATE = frozenset({"id", "created_at", "raised_at", "signed_at", "locked_at"})
 
 
-def _audit_rows(entries: list[audit.AuditEntry]) -> list[dict[str, Any]]:
+def audit_rows(entries: list[audit.AuditEntry]) -> list[dict[str, Any]]:
     """Audit entries for the page, newest first, with readable object names."""
     record_ids = {e.object_id for e in entries if e.model == "formrecord"}
     labels = {}
@@ -65,7 +65,7 @@ def _audit_response(
         stem = title.lower().replace(" ", "-").replace("#", "")
         response["Content-Disposition"] = f'attachment; filename="audit-{stem}.csv"'
         return response
-    ctx = {"rows": _audit_rows(entries), "title": title, "back": back, "can_export": can_export}
+    ctx = {"rows": audit_rows(entries), "title": title, "back": back, "can_export": can_export}
     return render(request, "edc/audit.html", ctx)
 
 
