@@ -208,8 +208,8 @@ def _search(code: str, spec: DesignSpec) -> DesignBoundaries:
             s = single_stage_design(spec.p0, spec.p1, spec.alpha, spec.power, spec.nmax)
         except NoSingleStageDesignError as exc:
             raise ValueError(f"cohort {code}: {exc}") from None
-        # nakip.stats.binomial states the rule as "reject if X >= r"; Simon's is "X > r".
-        return DesignBoundaries(None, None, s.r - 1, s.n, s.alpha, s.power, float(s.n), 0.0)
+        # nakip.stats.binomial uses Simon's convention too: reject H0 if X > r.
+        return DesignBoundaries(None, None, s.r, s.n, s.alpha, s.power, float(s.n), 0.0)
     from nakip.stats.simon import search
 
     found = search(spec.p0, spec.p1, spec.alpha, spec.power, spec.nmax)

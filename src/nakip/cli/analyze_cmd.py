@@ -30,7 +30,7 @@ analyze_app = typer.Typer(
 )
 app.add_typer(analyze_app, name="analyze")
 
-_out = Console(highlight=False)
+_out = Console(highlight=False, soft_wrap=True)  # paths are never broken across lines
 
 CSV = Annotated[Path, typer.Option("--csv", help="CSV file with one row per patient.")]
 TIME = Annotated[str, typer.Option("--time", help="Column of times (>= 0, any one unit).")]

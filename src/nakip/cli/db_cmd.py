@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from nakip.cli.apps import db_app
-from nakip.cli.edc_cmd import JsonOpt, _ensure_database, _setup_django
+from nakip.cli.edc_cmd import JsonOpt
+from nakip.cli.edc_database import ensure_database, setup_django
 from nakip.cli.errors import fail
 
 _out = Console(highlight=False)
@@ -21,7 +22,7 @@ FileArg = Annotated[Path, typer.Argument(help="The backup file.")]
 @db_app.command("backup")
 def db_backup(path: FileArg, as_json: JsonOpt = False) -> None:
     """Write a consistent copy of the EDC database (records, audit trail, users) to FILE."""
-    _setup_django()
+    setup_django()
     from nakip.edc.backup import BackupError, backup
 
     try:
@@ -43,7 +44,7 @@ def db_restore(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace the EDC database's content with the backup FILE (everything since is lost)."""
-    _setup_django()
+    setup_django()
     from nakip.edc.backup import BackupError, restore
 
     if not yes and not typer.confirm(f"Replace the EDC database with {path}?", default=False):
@@ -52,7 +53,7 @@ def db_restore(
         result = restore(path)
     except BackupError as exc:
         fail(str(exc))
-    _ensure_database()  # a backup from an older release is brought up to this schema
+    ensure_database()  # a backup from an older release is brought up to this schema
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
     else:

@@ -19,7 +19,7 @@ from nakip.cli.apps import app, db_app, site_app, user_app
 from nakip.cli.edc_database import ensure_database, setup_django
 from nakip.cli.errors import fail
 
-_out = Console(highlight=False)
+_out = Console(highlight=False, soft_wrap=True)  # paths are never broken across lines
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 

@@ -14,7 +14,7 @@ from nakip.cli.apps import app
 from nakip.cli.edc_database import open_database, parse_cutoff
 from nakip.cli.errors import fail
 
-_out = Console(highlight=False)
+_out = Console(highlight=False, soft_wrap=True)  # paths are never broken across lines
 FORMAT_NAMES = ("csv", "xpt", "sdtm", "odm")
 
 

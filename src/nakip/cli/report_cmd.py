@@ -20,7 +20,7 @@ from nakip.cli.apps import app
 from nakip.cli.edc_database import open_database, parse_cutoff
 from nakip.cli.errors import fail
 
-_out = Console(highlight=False)
+_out = Console(highlight=False, soft_wrap=True)  # paths are never broken across lines
 
 report_app = typer.Typer(
     help="The trial's results: closed DSMB report and final study report.", no_args_is_help=True

@@ -147,7 +147,7 @@ def combined_oc(
         n1 = design.n1
     else:
         pet, n1 = 0.0, n
-        success = float(single_stage_reject_prob(design.r + 1, n, response_rate))
+        success = float(single_stage_reject_prob(design.r, n, response_rate))
     # P(T_eff >= k): the efficacy rule lets the k-th patient be treated
     eff_reaches = np.where(k <= n1, 1.0, 1.0 - pet)
     eff_beyond = np.where(k < n1, 1.0, np.where(k < n, 1.0 - pet, 0.0))  # P(T_eff > k)
