@@ -94,7 +94,7 @@ def lower_gi_stage(
 ) -> int:
     """MAGIC lower GI stage (adults): volume < 500 / 500-999 / 1000-1500 / > 1500 mL per day or
     episodes < 3 / 3-4 / 5-7 / > 7 per day give stages 0-3 (the higher of the two); severe
-    abdominal pain with or without ileus, or grossly bloody stool, is stage 4 whatever the volume."""
+    abdominal pain with or without ileus, or grossly bloody stool, is stage 4 (any volume)."""
     ml = check_number("stool_ml_per_day", stool_ml_per_day)
     ep = check_number("episodes_per_day", episodes_per_day)
     severe = check_flag("severe_pain_ileus_or_bloody_stool", severe_pain_ileus_or_bloody_stool)
