@@ -19,6 +19,9 @@ _COMMAND_MODULES = (
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",
     "nakip.cli.demo_cmd",
+    "nakip.cli.export_cmd",
+    "nakip.cli.report_cmd",
+    "nakip.cli.analyze_cmd",
 )
 for _name in _COMMAND_MODULES:
     try:

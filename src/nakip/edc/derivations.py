@@ -11,6 +11,7 @@ the data queries the rules ask for (`queries`), which the services open on the r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -196,10 +197,12 @@ class SubjectDerivation:
 
 
 class _Records:
-    """The subject's active records indexed by form and visit."""
+    """The subject's active records indexed by form and visit (queried unless given)."""
 
-    def __init__(self, subject: Subject):
-        self.all = list(FormRecord.objects.filter(subject=subject, withdrawn=False).order_by("id"))
+    def __init__(self, subject: Subject, records: Iterable[FormRecord] | None = None):
+        if records is None:
+            records = FormRecord.objects.filter(subject=subject, withdrawn=False)
+        self.all = sorted((r for r in records if not r.withdrawn), key=lambda r: r.pk)
 
     def of(self, form: str) -> list[FormRecord]:
         return [r for r in self.all if r.form_code == form]
@@ -692,13 +695,19 @@ def _queries(
     return out
 
 
-def derive_subject(subject: Subject, protocol: Protocol | None = None) -> SubjectDerivation:
-    """All derived values of one subject from its current (non-withdrawn) records."""
-    from nakip.edc.services import death_date as _death
-    from nakip.edc.services import get_protocol
+def derive_subject(
+    subject: Subject,
+    protocol: Protocol | None = None,
+    records: Iterable[FormRecord] | None = None,
+) -> SubjectDerivation:
+    """All derived values of one subject from its current (non-withdrawn) records.
+
+    `records`: the subject's records already loaded (a dataset build prefetches them once, and
+    passes them cut at the data cut-off); None queries the database."""
+    from nakip.edc.services import death_date_in, get_protocol
 
     proto = protocol or get_protocol()
-    recs = _Records(subject)
+    recs = _Records(subject, records)
     problems: list[str] = []
     base_visit = proto.schedule.visits[0].code
     baseline = _baseline(recs, subject, base_visit)
@@ -753,7 +762,7 @@ def derive_subject(subject: Subject, protocol: Protocol | None = None) -> Subjec
         chem_rows, recs.of("adverse_event"), window, proto.safety.dlt
     )
 
-    died = _death(subject)
+    died = death_date_in(recs.all)
     eos = recs.of("end_of_study")
     eos_date = _d(eos[0].values.get("end_date")) if eos else None
     eos_reason = eos[0].values.get("reason") if eos else None

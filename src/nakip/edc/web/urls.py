@@ -8,8 +8,10 @@ from django.urls import path
 from nakip.edc.web.views import (
     audit_trail,
     dashboard,
+    monitoring,
     queries,
     records,
+    reports,
     safety_listings,
     screening,
     subjects,
@@ -23,6 +25,9 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("cohorts/<slug:cohort>/lock/", dashboard.cohort_lock, name="cohort-lock"),
     path("cohorts/<slug:cohort>/unlock/", dashboard.cohort_unlock, name="cohort-unlock"),
+    # aggregate reports (statistician, DSMB, investigators for their sites)
+    path("monitoring/", monitoring.monitoring, name="monitoring"),
+    path("reports/", reports.reports, name="reports"),
     # screening and enrolment
     path("screening/", screening.screening_list, name="screening-list"),
     path("screening/new/", screening.screening_new, name="screening-new"),
