@@ -154,3 +154,22 @@ def test_sae_report_page_files_the_notice(staff: dict[str, Any], subject: Subjec
     )
     assert b'<datalist id="choices-term">' in form.content  # searchable CTCAE term list
     assert b"Blood and lymphatic system disorders" in form.content
+
+
+def test_deviation_form_rows_reach_addv_and_the_dsmb_log(subject, investigator) -> None:
+    from datetime import date
+
+    from nakip.analysis.deviations import DeviationLog
+    from nakip.analysis.dictionary import columns
+    from nakip.edc.datasets import build_dataset, build_trial_data
+
+    rec = _deviation(investigator, subject, "missed_dose", "major")
+    data = build_trial_data()
+    assert list(data.addv.columns) == columns("addv")
+    (row,) = data.addv.to_dict("records")
+    assert (row["record_id"], row["category"], row["severity"]) == (rec.pk, "missed_dose", "major")
+    assert row["deviation_date"] == date(2026, 2, 12) and row["study_day"] is not None
+    log = DeviationLog(services.get_protocol()).fit(data)
+    assert log.counts == {"missed dose": 1} and log.severity_counts == {"major": 1}
+    assert build_trial_data(cutoff=date(2026, 2, 11)).addv.empty  # after the cut-off
+    assert build_dataset("addv", [subject]).rows[0]["severity"] == "major"
