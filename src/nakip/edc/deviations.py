@@ -55,7 +55,7 @@ def deviation_rows(records: Iterable[FormRecord]) -> list[DeviationRow]:
                 v["severity"],
                 v.get("description", ""),
                 v.get("corrective_action", ""),
-                v.get("visit_code", ""),
+                v.get("visit_concerned", ""),
                 v.get("reported_to_ethics"),
             )  # fmt: skip
         )

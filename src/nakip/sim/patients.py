@@ -736,7 +736,7 @@ class _PatientBuilder:
                 {
                     "deviation_date": _iso(self.day(32)),
                     "category": "late_visit",
-                    "visit_code": "C2D1",
+                    "visit_concerned": "C2D1",
                     "severity": "minor",
                     "description": "C2D1 assessment done after its window",
                     "corrective_action": "visit reminders one week ahead",
