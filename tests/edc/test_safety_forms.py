@@ -110,3 +110,15 @@ def test_new_forms_validate_on_save(subject, investigator) -> None:
     }, "C1D8")  # fmt: skip
     assert il2.record.values["doses_given"] == 5
     assert [q.field_name for q in il2.opened_queries] == ["doses_given"]  # soft_min 6
+
+
+def test_casebook_shows_the_derived_grades(subject, investigator) -> None:
+    from django.test import Client
+
+    _treat(investigator, subject)
+    services.create_record(investigator, subject, "chemistry", _chem("2026-01-12", 30), "C1D1")
+    services.create_record(investigator, subject, "gvhd", _gvhd("2026-02-09", 60), "C2D1")
+    c = Client()
+    c.force_login(investigator)
+    page = c.get(f"/subjects/{subject.subject_number}/").content.decode()
+    assert "Alanine aminotransferase increased" in page and "Acute GVHD grade II" in page
