@@ -61,6 +61,9 @@ def test_hepatic_grade_3_in_window_is_a_provisional_dlt_until_an_ae_decides(
     d = derive_subject(subject)
     (row,) = [r for r in d.derived_dlts if r.source == "chemistry"]
     assert row.grade == 3 and row.is_dlt is True and d.has_dlt  # > 5.0 x ULN, attribution unknown
+    chem = services.records(subject, "chemistry", "C1D15").get()
+    (q,) = chem.queries.filter(check_code="cross:hepatic_dlt_without_ae")
+    assert q.field_name == "alt" and q.status == "open"
     services.create_record(investigator, subject, "adverse_event", {
         "term": "Alanine aminotransferase increased", "ctcae_grade": 3,
         "onset_date": "2026-01-26", "serious": False, "attribution_talazoparib": "unrelated",
@@ -69,6 +72,8 @@ def test_hepatic_grade_3_in_window_is_a_provisional_dlt_until_an_ae_decides(
     d = derive_subject(subject)
     (row,) = [r for r in d.derived_dlts if r.source == "chemistry"]
     assert row.adverse_event_id is not None and row.is_dlt is None and not d.has_dlt
+    q.refresh_from_db()
+    assert q.status == "closed"  # the adverse event now decides: the query closed itself
     assert d.adverse_events[0].soc == "Investigations"
 
 

@@ -830,7 +830,8 @@ def derive_subject(
         first_nk_date=first_nk,
         dlt_window_end=window.end if window else None,
         time_to_event_rows=rows,
-        queries=tuple(_queries(recs, responses, points)),
+        queries=tuple(_queries(recs, responses, points))
+        + tuple(DerivedQuery(*q) for q in safety_derivations.hepatic_queries(derived_dlts)),
         chemistry_grades=tuple(chem_rows),
         derived_dlts=tuple(derived_dlts),
     )

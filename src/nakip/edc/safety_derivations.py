@@ -9,7 +9,7 @@ GVHD", "DLT"); this module only gathers their inputs from the records.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -69,6 +69,7 @@ class DerivedDLTRow:
     rule: str
     adverse_event_id: int | None = None
     stages: dict[str, int] | None = None
+    field: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,10 +146,11 @@ def hepatic_dlts(
         if ae_id is not None:
             rule = f"{r.term} grade {r.grade}: judged on adverse event #{ae_id}"
             out.append(DerivedDLTRow(r.record_id, "chemistry", r.term, r.grade, r.sample_date,
-                                     None, None, rule, ae_id))  # fmt: skip
+                                     None, None, rule, ae_id, None, r.field))  # fmt: skip
             continue
-        out.append(_judge(r.record_id, "chemistry", r.term, r.grade, r.sample_date,
-                          "nonhematologic", window, definition))  # fmt: skip
+        row = _judge(r.record_id, "chemistry", r.term, r.grade, r.sample_date,
+                     "nonhematologic", window, definition)  # fmt: skip
+        out.append(replace(row, field=r.field))
     return out
 
 
@@ -207,6 +209,18 @@ def gvhd_grades(
         row = _judge(rec.pk, "gvhd", term, st.grade, when, "agvhd", window, definition, stages)
         out.append(row)
     return out
+
+
+def hepatic_queries(rows: Iterable[DerivedDLTRow]) -> list[tuple[int, str, str, str]]:
+    """(record, field, code, message) of each hepatic grade that is a DLT in the window and has
+    no adverse-event record yet: the site must enter the event with its attribution."""
+    return [
+        (r.record_id, r.field or "", "hepatic_dlt_without_ae",
+         f"{r.term} grade {r.grade} in the DLT window: enter the adverse event with its "
+         "attribution (counted as a possibly related DLT until then)")
+        for r in rows
+        if r.source == "chemistry" and r.adverse_event_id is None and r.is_dlt
+    ]  # fmt: skip
 
 
 def _num(value: Any) -> float | None:
