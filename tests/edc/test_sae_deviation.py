@@ -173,3 +173,12 @@ def test_deviation_form_rows_reach_addv_and_the_dsmb_log(subject, investigator) 
     assert log.counts == {"missed dose": 1} and log.severity_counts == {"major": 1}
     assert build_trial_data(cutoff=date(2026, 2, 11)).addv.empty  # after the cut-off
     assert build_dataset("addv", [subject]).rows[0]["severity"] == "major"
+
+
+def test_a_report_on_another_subjects_record_does_not_count(enrol, investigator) -> None:
+    a, b = enrol("overt"), enrol("overt")
+    ae = _ae(investigator, a)
+    services.create_record(investigator, b, "sae_report", {**_initial("2026-01-20T09:00:00"),
+                                                           "ae_record_id": ae.pk})  # fmt: skip
+    (case,) = sae.sae_cases([a, b])
+    assert case.subject_number == a.subject_number and case.status != "notified"

@@ -164,12 +164,12 @@ def sae_cases(
                                   form_code__in=[AE_FORM, SAE_FORM])
         .select_related("subject", "subject__site").order_by("id")
     )  # fmt: skip
-    by_ae: dict[int, list[FormRecord]] = {}
-    for r in recs:
+    by_ae: dict[tuple[int, int], list[FormRecord]] = {}
+    for r in recs:  # a report counts only for an AE of its own subject
         if r.form_code == SAE_FORM:
-            by_ae.setdefault(int(r.values.get("ae_record_id", 0)), []).append(r)
+            by_ae.setdefault((r.subject_id, int(r.values.get("ae_record_id", 0))), []).append(r)
     return [
-        _case(r, by_ae.get(r.pk, []), hours, now)
+        _case(r, by_ae.get((r.subject_id, r.pk), []), hours, now)
         for r in recs
         if r.form_code == AE_FORM and r.values.get("serious") is True
     ]
