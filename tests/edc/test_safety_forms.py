@@ -127,3 +127,30 @@ def test_casebook_shows_the_derived_grades(subject, investigator) -> None:
     c.force_login(investigator)
     page = c.get(f"/subjects/{subject.subject_number}/").content.decode()
     assert "Alanine aminotransferase increased" in page and "Acute GVHD grade II" in page
+
+
+def test_chemistry_and_deviation_through_the_api(subject, investigator) -> None:
+    from tests.edc.test_api import api
+
+    client = api(investigator)
+    url = f"/api/subjects/{subject.subject_number}/records/"
+    bad = client.post(
+        url,
+        {
+            "form_code": "chemistry",
+            "visit_code": "C1D1",
+            "values": {**_chem("2026-01-12", 30), "alt_uln": 0},
+        },
+        format="json",
+    )
+    assert bad.status_code == 400 and "alt_uln" in bad.json()["fields"]
+    ok = client.post(url, {"form_code": "chemistry", "visit_code": "C1D1",
+                           "values": _chem("2026-01-12", 30)}, format="json")  # fmt: skip
+    assert ok.status_code == 201
+    values = {"deviation_date": "2026-01-20", "category": "missed_dose", "severity": "minor",
+              "description": "one dose missed", "corrective_action": "diary"}  # fmt: skip
+    dev = client.post(url, {"form_code": "deviation", "values": values}, format="json")
+    assert dev.status_code == 201
+    derived = client.get(f"/api/subjects/{subject.subject_number}/derived/").json()
+    assert {g["field"] for g in derived["chemistry_grades"]} == {"alt", "ast", "bilirubin",
+                                                                 "creatinine"}  # fmt: skip
