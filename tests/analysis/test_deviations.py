@@ -37,3 +37,36 @@ def test_each_kind_is_found() -> None:
     assert any("study day 25" in d for d in window) and any("study day 33" in d for d in window)
     elig = log.table[log.table["category"] == "eligibility"].iloc[0]
     assert elig["usubjid"] == "NAKIP-AML-B003" and "IN5" in elig["description"]
+
+
+def _addv(data, rows):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from nakip.analysis.data import TrialData
+    from nakip.analysis.dictionary import columns
+
+    frame = pd.DataFrame(rows, columns=columns("addv"))
+    return TrialData(**{**data.frames(), "addv": frame}, cutoff=data.cutoff)
+
+
+def test_recorded_deviations_join_the_found_ones_and_a_late_visit_is_listed_once() -> None:
+    data = small_trial_data()
+    adrs = data.adrs.copy()
+    c2d1 = adrs.index[adrs["visit_code"] == "C2D1"]
+    adrs.loc[c2d1[0], "study_day"] = 34  # outside the C2D1 window
+    late = adrs.loc[c2d1[0]]
+    key = {"usubjid": late["usubjid"], "subject_number": late["subject_number"],
+           "site": "S01", "cohort": late["cohort"]}  # fmt: skip
+    data = _addv(replace(data, adrs=adrs), [
+        {**key, "record_id": 7, "deviation_date": date(2026, 2, 8), "study_day": 34,
+         "category": "late_visit", "severity": "minor", "visit_code": "C2D1",
+         "description": "C2D1 five days late", "corrective_action": "reminders"},
+        {**key, "record_id": 8, "deviation_date": date(2026, 1, 20), "study_day": 15,
+         "category": "missed_dose", "severity": "major", "visit_code": "",
+         "description": "talazoparib not taken for 3 days", "corrective_action": "diary"},
+    ])  # fmt: skip
+    log = DeviationLog(PROTOCOL).fit(data)
+    assert log.counts == {"late visit": 1, "missed dose": 1}  # the window finding is not repeated
+    assert log.severity_counts == {"minor": 1, "major": 1}
+    assert set(log.table["source"]) == {"form"}
+    assert not log.table.isna().any().any()  # no NaN cell in the DSMB table

@@ -323,13 +323,13 @@ def test_adverse_events_with_dlt_flag(subject: Subject, investigator: Any, inv: 
     assert r.json()["dlt"]["is_dlt"] is None
     services.create_record(investigator, subject, "talazoparib", TALA, "C1D1")
     services.create_record(investigator, subject, "nk_infusion", NK, "C1D8")
-    grade2 = {**AE, "term": "Rash", "ctcae_grade": 2}
+    grade2 = {**AE, "term": "Rash maculo-papular", "ctcae_grade": 2}
     assert inv.post(url, {"values": grade2}, format="json").status_code == 201
     listed = {a["values"]["term"]: a["dlt"] for a in inv.get(url).json()}
     # DLT definition (docs/clinical-rules.md): grade >= 3 non-haematological, at least possibly
     # related, from C1D1 to 28 days after the first NK infusion (2026-01-19) -> DLT; grade 2 not
     assert listed["Pneumonitis"]["is_dlt"] is True and listed["Pneumonitis"]["in_window"]
-    assert listed["Rash"]["is_dlt"] is False
+    assert listed["Rash maculo-papular"]["is_dlt"] is False
     r = inv.post(url, {"values": {**AE, "ctcae_grade": 9}}, format="json")
     assert r.status_code == 400 and list(r.json()["fields"]) == ["ctcae_grade"]
 

@@ -53,7 +53,7 @@ RIGHTS: dict[str, set[str]] = {
 SITE_BOUND = {"investigator", "study_nurse"}
 HAEM = {"sample_date": "2026-01-20", "anc": 0.8, "platelets": 40, "haemoglobin": 9.1,
         "pb_blasts_pct": 2}  # fmt: skip
-AE = {"term": "Rash", "ctcae_grade": 2, "onset_date": "2026-01-25", "serious": False,
+AE = {"term": "Rash maculo-papular", "ctcae_grade": 2, "onset_date": "2026-01-25", "serious": False,
       "attribution_talazoparib": "possible", "attribution_nk": "unlikely",
       "category": "nonhematologic", "outcome": "recovered"}  # fmt: skip
 

@@ -61,7 +61,8 @@ def test_csv_round_trip_and_manifest(trial: dict[str, Subject], tmp_path: Path) 
     snap = _snapshot(date(2026, 4, 1))
     manifest = export("csv", snap, tmp_path)
     names = [f.name for f in manifest.files]
-    assert names[:7] == [f"{n}.csv" for n in DICTIONARY] + ["dictionary.csv"]
+    n = len(DICTIONARY) + 1
+    assert names[:n] == [f"{n}.csv" for n in DICTIONARY] + ["dictionary.csv"]
     assert {"form_screening.csv", "form_haematology.csv", "form_adverse_event.csv"} <= set(names)
     back = TrialData.from_csv_dir(tmp_path, cutoff=date(2026, 4, 1))
     original = trial_data_from(snap)
@@ -265,8 +266,8 @@ def test_a_failing_export_leaves_the_folder_as_it_was(
 def injected(trial: dict[str, Subject], investigator: Any) -> Subject:
     a1 = trial["A-001"]
     rec = services.records(a1, "adverse_event").get()
-    services.update_record(investigator, rec, {"term": INJECTION}, "=cmd|' /C calc'!A0", 1,
-                           partial=True)  # fmt: skip
+    services.update_record(investigator, rec, {"term": "Other, specify", "term_other": INJECTION},
+                           "=cmd|' /C calc'!A0", 1, partial=True)  # fmt: skip
     return a1
 
 

@@ -8,6 +8,9 @@ from nakip.protocol import load_protocol
 NEEDED = {
     "screening", "haematology", "marrow", "emd", "mrd", "talazoparib", "nk_infusion",
     "adverse_event", "crs", "icans", "follow_up", "end_of_study",
+    # amendment 2 (issue 12)
+    "concomitant_medication", "lymphodepletion", "il2", "chemistry", "gvhd", "eln_risk",
+    "donor", "sae_report", "deviation",
 }  # fmt: skip
 
 
@@ -71,3 +74,25 @@ def test_form_model_rejects_bad_cross_references() -> None:
             fields=[FormField(name="d", label="D", type="date",
                               required_if=[Condition(field="nope", op="==", value=1)])],
         )  # fmt: skip
+
+
+def test_adverse_event_terms_are_the_ctcae_list_with_other() -> None:
+    """The AE term choices are exactly the shipped CTCAE v5.0 list (each with its SOC) + OTHER."""
+    from nakip.clinical.ctcae_terms import OTHER, TERM_SOC
+
+    field = next(f for f in load_protocol().form("adverse_event").fields if f.name == "term")
+    assert field.choices == [*TERM_SOC, OTHER]
+    assert len(TERM_SOC) >= 40
+
+
+def test_new_forms_have_labels_units_and_ranges() -> None:
+    """Every numeric field of the amendment-2 forms has hard limits; measured values a unit."""
+    proto = load_protocol()
+    for code in ("lymphodepletion", "il2", "chemistry", "gvhd", "donor"):
+        for f in proto.form(code).fields:
+            assert f.label
+            if f.type in ("integer", "decimal"):
+                assert f.min is not None and f.max is not None, (code, f.name)
+    chem = {f.name: f for f in proto.form("chemistry").fields}
+    for lab in ("alt", "ast", "bilirubin", "creatinine"):
+        assert chem[lab].unit == chem[f"{lab}_uln"].unit  # ULN per value, same unit

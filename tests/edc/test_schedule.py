@@ -47,8 +47,10 @@ def test_done_needs_every_form_and_beats_missed() -> None:
     assert visit_status(v, DAY1, late, ["haematology"]) == "overdue"
     assert visit_status(v, DAY1, late, list(v.forms)) == "done"
     # CRS and ICANS are event forms: a visit without CRS is complete with its routine forms
-    assert v.expected_forms == ("haematology", "nk_infusion")
-    assert visit_status(v, DAY1, late, ["haematology", "nk_infusion"]) == "done"
+    routine = ("haematology", "chemistry", "lymphodepletion", "donor", "nk_infusion", "il2")
+    assert v.expected_forms == routine  # amendment 2 added chemistry, LD, donor, IL-2
+    assert visit_status(v, DAY1, late, list(routine)) == "done"
+    assert visit_status(v, DAY1, late, ["haematology", "nk_infusion"]) == "overdue"
     assert visit_status(v, DAY1, late, [], missed=True) == "missed"
 
 
@@ -63,8 +65,39 @@ def test_subject_visits_from_records(subject, investigator) -> None:
     icans = {"assessment_date": "2026-01-19", "ice_score": 10, "unarousable": False,
              "consciousness": "normal", "seizure": "none", "motor_weakness": False,
              "raised_icp": "none"}  # fmt: skip
+    chem = {
+        "sample_date": "2026-01-19",
+        "alt": 30,
+        "alt_uln": 40,
+        "ast": 30,
+        "ast_uln": 40,
+        "bilirubin": 0.5,
+        "bilirubin_uln": 1.2,
+        "creatinine": 0.8,
+        "creatinine_uln": 1.1,
+    }
+    ld = {
+        "body_surface_area_m2": 1.9,
+        "start_date": "2026-01-14",
+        "end_date": "2026-01-16",
+        "fludarabine_mg_m2": 30,
+        "fludarabine_days": 3,
+        "cyclophosphamide_mg_m2": 500,
+        "cyclophosphamide_days": 3,
+        "dose_modified": False,
+    }
+    donor = {
+        "relation": "sibling",
+        "donor_age_years": 40,
+        "hla_match_of_10": 5,
+        "kir_ligand_mismatch": True,
+        "kir_haplotype": "Bx",
+    }
+    il2 = {"first_dose_date": "2026-01-20", "last_dose_date": "2026-01-30", "dose_iu_m2": 1e6,
+           "doses_given": 6, "route": "subcutaneous"}  # fmt: skip
     for code, values in (("haematology", haem), ("nk_infusion", inf), ("crs", crs),
-                         ("icans", icans)):  # fmt: skip
+                         ("icans", icans), ("chemistry", chem), ("lymphodepletion", ld),
+                         ("donor", donor), ("il2", il2)):  # fmt: skip
         services.create_record(investigator, subject, code, values, "C1D8")
     states = {s.visit.code: s for s in services.subject_visits(subject, date(2026, 1, 19))}
     assert states["C1D8"].status == "done"

@@ -45,6 +45,9 @@ def build_trial(enrol: Any, user: Any) -> dict[str, Subject]:
     add(user, a1, "nk_infusion", NK, "C1D8")
     add(user, a1, "crs", CRS)
     add(user, a1, "adverse_event", AE)
+    add(user, a1, "deviation", {"deviation_date": "2026-01-20", "category": "missed_dose",
+                                "severity": "minor", "description": "talazoparib dose missed",
+                                "corrective_action": "patient diary"})  # fmt: skip
     add(user, a1, "marrow", {"aspirate_date": "2026-02-09", "evaluable": True,
                              "bm_blasts_pct": 2}, "C2D1")  # fmt: skip
     add(user, a1, "emd", {"assessment_date": "2026-02-09", "emd_present": False}, "C2D1")

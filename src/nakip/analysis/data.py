@@ -36,7 +36,8 @@ def empty_frame(name: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class TrialData:
-    """ADSL, ADRS, ADTTE, ADAE, ADLB and the screening log at one data cut-off."""
+    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log and ADDV (protocol deviations recorded
+    on the deviation form) at one data cut-off."""
 
     adsl: pd.DataFrame = field(default_factory=lambda: empty_frame("adsl"))
     adrs: pd.DataFrame = field(default_factory=lambda: empty_frame("adrs"))
@@ -44,6 +45,7 @@ class TrialData:
     adae: pd.DataFrame = field(default_factory=lambda: empty_frame("adae"))
     adlb: pd.DataFrame = field(default_factory=lambda: empty_frame("adlb"))
     screening: pd.DataFrame = field(default_factory=lambda: empty_frame("screening"))
+    addv: pd.DataFrame = field(default_factory=lambda: empty_frame("addv"))
     cutoff: date | None = None
 
     def __post_init__(self) -> None:

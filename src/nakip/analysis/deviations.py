@@ -1,9 +1,12 @@
-"""Protocol deviations that the analysis datasets show (ICH E3 section 10.2 listing).
+"""Protocol deviations for the DSMB and final reports (ICH E3 section 10.2 listing).
 
-The EDC keeps no deviation log, so only deviations visible in the data are found: enrolment of
-a patient the screening log marks not eligible, study treatment before informed consent, and a
-response assessment outside its visit window (protocol schedule: day - window_before to
-day + window_after, study day 1 = enrolment). Each is one row of `DeviationLog.table`.
+Two sources, one table: the deviations the sites record on the deviation form (dataset ADDV:
+late visit, missed dose, eligibility waiver, other; severity major/minor), and the deviations
+the data themselves show: enrolment of a patient the screening log marks not eligible, study
+treatment before informed consent, and a response assessment outside its visit window
+(protocol schedule: day - window_before to day + window_after, study day 1 = enrolment). A
+window deviation the site already recorded as a late visit of the same visit is listed once.
+Each is one row of `DeviationLog.table` (`source`: "form" or "data check").
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from nakip.analysis.fitter import Fitter
 from nakip.analysis.populations import flag, is_false
 from nakip.protocol.model import Protocol
 
-COLUMNS = ["usubjid", "cohort", "category", "description"]
+COLUMNS = ["usubjid", "cohort", "category", "description", "severity", "source"]
+CHECKS = (
+    "enrolment of a patient the screening log marks not eligible, study treatment before "
+    "informed consent, and response assessments outside their visit window"
+)
 
 
 def _not_eligible_enrolled(data: TrialData) -> list[dict[str, Any]]:
@@ -60,13 +67,37 @@ def _treated_before_consent(data: TrialData) -> list[dict[str, Any]]:
     ]
 
 
+def _recorded(data: TrialData) -> list[dict[str, Any]]:
+    """The deviations recorded on the deviation form (ADDV)."""
+    return [
+        {
+            "usubjid": row["usubjid"],
+            "cohort": row["cohort"],
+            "category": str(row["category"]).replace("_", " "),
+            "description": str(row["description"])
+            + (f" ({row['visit_code']})" if row["visit_code"] else ""),
+            "severity": row["severity"],
+            "source": "form",
+        }
+        for _, row in data.addv.iterrows()
+    ]
+
+
 def _out_of_window(data: TrialData, protocol: Protocol) -> list[dict[str, Any]]:
     visits = [v for v in protocol.schedule.visits if v.response_assessment]
     low = {v.code: v.day - v.window_before for v in visits}
     high = {v.code: v.day + v.window_after for v in visits}
     adrs = data.adrs[data.adrs["visit_code"].isin(list(low))]
+    late = data.addv[data.addv["category"] == "late_visit"]
+    recorded = set(zip(late["usubjid"], late["visit_code"], strict=True))
     day = pd.to_numeric(adrs["study_day"], errors="coerce")
     outside = (day < adrs["visit_code"].map(low)) | (day > adrs["visit_code"].map(high))
+    not_recorded = pd.Series(
+        [(u, v) not in recorded for u, v in zip(adrs["usubjid"], adrs["visit_code"], strict=True)],
+        index=adrs.index,
+        dtype=bool,
+    )
+    outside &= not_recorded
     return [
         {
             "usubjid": row["usubjid"],
@@ -91,14 +122,22 @@ class DeviationLog(Fitter):
 
     def fit(self, data: TrialData) -> Self:
         """Check `data` against the protocol."""
-        rows = (
+        found = (
             _not_eligible_enrolled(data)
             + _treated_before_consent(data)
             + _out_of_window(data, self.protocol)
         )
+        rows = _recorded(data) + [{"severity": "", "source": "data check", **r} for r in found]
         self.table = pd.DataFrame(rows, columns=COLUMNS)
         self._fitted = True
         return self
+
+    @property
+    def severity_counts(self) -> dict[str, int]:
+        """Recorded deviations per severity (major, minor); data-check findings are unjudged."""
+        self._check_fitted()
+        form = self.table[self.table["source"] == "form"]
+        return {str(k): int(v) for k, v in form["severity"].value_counts().items()}
 
     @property
     def counts(self) -> dict[str, int]:
@@ -109,4 +148,8 @@ class DeviationLog(Fitter):
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON view."""
         self._check_fitted()
-        return {"counts": self.counts, "deviations": self.table.to_dict(orient="records")}
+        return {
+            "counts": self.counts,
+            "severity_counts": self.severity_counts,
+            "deviations": self.table.to_dict(orient="records"),
+        }

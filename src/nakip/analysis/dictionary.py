@@ -204,6 +204,23 @@ SCREENING: tuple[Variable, ...] = (
        cdisc="SUBJID"),
 )  # fmt: skip
 
+ADDV: tuple[Variable, ...] = (
+    *_KEYS,
+    _v("record_id", "EDC record of the deviation form", "int", source="EDC", cdisc="DVSEQ"),
+    _v("deviation_date", "Date of the deviation", "date", source="deviation form",
+       cdisc="DVSTDT"),
+    _v("study_day", "Study day of the deviation (day 1 = enrolment)", "int", source="derived",
+       cdisc="DVSTDY"),
+    _v("category", "Category (late_visit, missed_dose, eligibility_waiver, other)", "str",
+       source="deviation form", cdisc="DVCAT"),
+    _v("severity", "Severity (major, minor)", "str", source="deviation form", cdisc="DVSEV"),
+    _v("visit_code", "Visit concerned", "str", source="deviation form", cdisc="VISIT"),
+    _v("description", "Description of the deviation", "str", source="deviation form",
+       cdisc="DVTERM"),
+    _v("corrective_action", "Corrective and preventive action", "str",
+       source="deviation form", cdisc="DVACN"),
+)  # fmt: skip
+
 DICTIONARY: dict[str, tuple[Variable, ...]] = {
     "adsl": ADSL,
     "adrs": ADRS,
@@ -211,6 +228,7 @@ DICTIONARY: dict[str, tuple[Variable, ...]] = {
     "adae": ADAE,
     "adlb": ADLB,
     "screening": SCREENING,
+    "addv": ADDV,
 }
 """Every analysis dataset by name, each with its columns in order."""
 

@@ -335,3 +335,131 @@ def febrile_neutropenia(
     if a >= 1.0:
         return False
     return t > 38.3 or (bool(sustained) and t >= 38.0)
+
+
+# --------------------------------------------------------------------------- chemistry (x ULN)
+@dataclass(frozen=True)
+class _UlnTerm:
+    """CTCAE v5.0 grading of a chemistry term by multiples of ULN (or of an abnormal baseline).
+
+    `uln_floors`: lower (exclusive) bounds of grades 2, 3, 4 in x ULN (grade 1 is "> ULN").
+    `baseline_floors`: bounds of grades 1-4 in x baseline when the baseline was abnormal
+    (`baseline_grade1_inclusive`: grade 1 starts *at* the bound, "1.5 - 3.0 x baseline").
+    `baseline_adds`: creatinine adds its x-baseline rows to the x-ULN rows (grade 2 "> 1.5 - 3.0
+    x baseline", grade 3 "> 3.0 x baseline") instead of replacing them.
+    """
+
+    label: str
+    soc: str
+    uln_floors: tuple[float, float, float]
+    baseline_floors: tuple[float, float, float, float] | None
+    baseline_grade1_inclusive: bool = False
+    baseline_adds: tuple[float, float] | None = None
+
+
+INVESTIGATIONS = "Investigations"
+ULN_TERMS: dict[str, _UlnTerm] = {
+    # CTCAE v5.0 "Alanine aminotransferase increased": > ULN - 3.0; > 3.0 - 5.0; > 5.0 - 20.0;
+    # > 20.0 x ULN (normal baseline); 1.5 - 3.0; > 3.0 - 5.0; > 5.0 - 20.0; > 20.0 x baseline.
+    "alt_increased": _UlnTerm(
+        "Alanine aminotransferase increased",
+        INVESTIGATIONS,
+        (3.0, 5.0, 20.0),
+        (1.5, 3.0, 5.0, 20.0),
+        baseline_grade1_inclusive=True,
+    ),
+    # CTCAE v5.0 "Aspartate aminotransferase increased": the same cut-offs as ALT.
+    "ast_increased": _UlnTerm(
+        "Aspartate aminotransferase increased",
+        INVESTIGATIONS,
+        (3.0, 5.0, 20.0),
+        (1.5, 3.0, 5.0, 20.0),
+        baseline_grade1_inclusive=True,
+    ),
+    # CTCAE v5.0 "Blood bilirubin increased": > ULN - 1.5; > 1.5 - 3.0; > 3.0 - 10.0; > 10.0 x
+    # ULN (normal baseline); > 1.0 - 1.5; > 1.5 - 3.0; > 3.0 - 10.0; > 10.0 x baseline.
+    "bilirubin_increased": _UlnTerm(
+        "Blood bilirubin increased",
+        INVESTIGATIONS,
+        (1.5, 3.0, 10.0),
+        (1.0, 1.5, 3.0, 10.0),
+    ),
+    # CTCAE v5.0 "Creatinine increased": > ULN - 1.5 x ULN; > 1.5 - 3.0 x baseline or x ULN;
+    # > 3.0 x baseline or > 3.0 - 6.0 x ULN; > 6.0 x ULN.
+    "creatinine_increased": _UlnTerm(
+        "Creatinine increased",
+        INVESTIGATIONS,
+        (1.5, 3.0, 6.0),
+        None,
+        baseline_adds=(1.5, 3.0),
+    ),
+}
+HEPATIC_TERMS = ("alt_increased", "ast_increased", "bilirubin_increased")
+
+
+@dataclass(frozen=True)
+class UlnGrade:
+    """CTCAE v5.0 grade of a chemistry value; `x_uln` the value over the site's ULN; `basis`
+    says whether the grade counts multiples of ULN or of the abnormal baseline."""
+
+    term: str
+    grade: int
+    x_uln: float
+    basis: str
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _grade_by_floors(ratio: float, floors: tuple[float, ...], first_inclusive: bool) -> int:
+    """Grade 1..n: the number of (exclusive) floors the ratio is above; 0 below the first."""
+    grade = 0
+    for i, floor in enumerate(floors):
+        f = rounded(floor, DECIMALS)
+        if ratio > f or (i == 0 and first_inclusive and ratio == f):
+            grade = i + 1
+    return grade
+
+
+def grade_uln(term: str, value: float, uln: float, baseline_value: float | None = None) -> UlnGrade:
+    """CTCAE v5.0 grade of ALT, AST, total bilirubin or creatinine relative to the site's ULN.
+
+    Rows "Alanine aminotransferase increased", "Aspartate aminotransferase increased", "Blood
+    bilirubin increased", "Creatinine increased" (CTCAE v5.0, SOC Investigations;
+    docs/clinical-rules.md "Hepatic and renal grades"). "> A - B" means ratio > A and <= B after
+    rounding to 9 decimals (ALT exactly 3.0 x ULN is grade 1, 5.0 grade 2, 20.0 grade 3). When
+    `baseline_value` (same unit) was above ULN, ALT/AST/bilirubin count multiples of the
+    baseline instead; creatinine takes the worse of its x-ULN and x-baseline rows.
+    """
+    if term not in ULN_TERMS:
+        raise UnknownTermError(f"term: unknown term {term!r}; known: {', '.join(ULN_TERMS)}")
+    spec = ULN_TERMS[term]
+    v = check_number("value", value, minimum=0.0)
+    u = check_number("uln", uln, strictly_positive=True)
+    if v is None or u is None:
+        raise ValueError(f"{'value' if v is None else 'uln'}: a number is required")
+    b = check_number("baseline_value", baseline_value, minimum=0.0)
+    ratio = rounded(v / u, DECIMALS)
+    name = f"CTCAE v5.0 {spec.soc}: {spec.label}"
+    by_uln = 0 if ratio <= 1.0 else 1 + _grade_by_floors(ratio, spec.uln_floors, False)
+    abnormal_baseline = b is not None and rounded(b / u, DECIMALS) > 1.0
+    if abnormal_baseline and spec.baseline_floors is not None:
+        assert b is not None
+        xb = rounded(v / b, DECIMALS)
+        g = _grade_by_floors(xb, spec.baseline_floors, spec.baseline_grade1_inclusive)
+        return UlnGrade(
+            term, g, ratio, "baseline", f"{name} grade {g} ({_fmt(xb)} x abnormal baseline)"
+        )
+    if spec.baseline_adds is not None and b is not None and b > 0:
+        xb = rounded(v / b, DECIMALS)
+        by_base = 0
+        if xb > rounded(spec.baseline_adds[1], DECIMALS):
+            by_base = 3
+        elif xb > rounded(spec.baseline_adds[0], DECIMALS):
+            by_base = 2
+        if by_base > by_uln:
+            return UlnGrade(
+                term, by_base, ratio, "baseline", f"{name} grade {by_base} ({_fmt(xb)} x baseline)"
+            )
+    return UlnGrade(term, by_uln, ratio, "uln", f"{name} grade {by_uln} ({_fmt(ratio)} x ULN)")

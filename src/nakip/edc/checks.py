@@ -20,6 +20,9 @@ from nakip.protocol.model import Condition, DateLimits, FormDefinition, FormFiel
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
+#: Above this many choices an error names the count, not every choice (one-line messages).
+LONG_CHOICE_LIST = 20
+
 
 @dataclass(frozen=True)
 class SoftFinding:
@@ -119,6 +122,8 @@ def coerce(f: FormField, value: Any) -> Any:
     if f.type == "choice":
         text = str(value).strip() if isinstance(value, str | int | float) else None
         if isinstance(value, bool) or text not in f.choices:
+            if len(f.choices) > LONG_CHOICE_LIST:
+                raise ValueError(f"{text!r} is not one of the {len(f.choices)} listed choices")
             raise ValueError(f"expected one of: {', '.join(f.choices)}")
         return text
     if not isinstance(value, str):

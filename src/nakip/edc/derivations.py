@@ -2,7 +2,8 @@
 
 ELN 2022 response per response-assessment visit, best response and the three responder
 definitions, MRD log10 change, evaluability and negativity, CTCAE grades of blood counts, ASTCT
-CRS/ICANS grades, DLT flag per adverse event in the DLT window, NK-product feasibility, and
+CRS/ICANS grades, CTCAE grades of ALT/AST/bilirubin/creatinine and MAGIC acute GVHD grades
+(`safety_derivations`), DLT flag per adverse event in the DLT window, NK-product feasibility, and
 OS/EFS/RFS/CIR/CID event or censoring dates. The rules live in `nakip.clinical` (stated in
 docs/clinical-rules.md); this module only gathers their inputs from the EDC records, and lists
 the data queries the rules ask for (`queries`), which the services open on the records.
@@ -16,6 +17,8 @@ from datetime import date
 from typing import Any
 
 from nakip.clinical import crs_icans, ctcae, dlt, eln2022, events, mrd
+from nakip.clinical.ctcae_terms import reported_term, soc_of
+from nakip.edc import safety_derivations
 from nakip.edc.models import FormRecord, Subject
 from nakip.edc.schedule import planned_visits
 from nakip.protocol import Protocol
@@ -131,6 +134,7 @@ class AEDerivation:
     in_window: bool | None
     rule: str
     serious: bool | None = None
+    soc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,9 @@ class SubjectDerivation:
     dlt_window_end: date | None = None
     time_to_event_rows: tuple[events.TimeToEventRow, ...] = ()
     queries: tuple[DerivedQuery, ...] = ()
+    chemistry_grades: tuple[safety_derivations.ChemistryGradeRow, ...] = ()
+    #: DLT verdicts from the GVHD and chemistry forms (the AE verdicts are `adverse_events`)
+    derived_dlts: tuple[safety_derivations.DerivedDLTRow, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -409,7 +416,7 @@ def _adverse_events(
             out.append(
                 AEDerivation(
                     rec.pk,
-                    v.get("term", ""),
+                    v.get("term_other") or v.get("term", ""),
                     int(v.get("ctcae_grade", 0)),
                     onset,
                     None,
@@ -436,7 +443,7 @@ def _adverse_events(
         resolution = _d(v.get("resolution_date"))
         try:
             ae = dlt.AdverseEventRecord(
-                term=v.get("term", ""),
+                term=reported_term(v.get("term", ""), v.get("term_other")),
                 ctcae_grade=int(v.get("ctcae_grade", 0)),
                 onset_date=onset,
                 category=v.get("category", "nonhematologic"),
@@ -462,6 +469,7 @@ def _adverse_events(
                 res.in_window,
                 res.rule,
                 v.get("serious"),
+                soc_of(v.get("term", "")),
             )  # fmt: skip
         )
     return out
@@ -747,6 +755,12 @@ def derive_subject(
     except ValueError as exc:
         problems.append(f"DLT window: {exc}")
     aes = _adverse_events(subject, recs, proto, window, problems)
+    chem_rows = safety_derivations.chemistry_grades(recs.of("chemistry"), base_visit, problems)
+    derived_dlts = safety_derivations.gvhd_grades(
+        recs.of("gvhd"), window, proto.safety.dlt, problems
+    ) + safety_derivations.hepatic_dlts(
+        chem_rows, recs.of("adverse_event"), window, proto.safety.dlt
+    )
 
     died = death_date_in(recs.all)
     eos = recs.of("end_of_study")
@@ -794,7 +808,7 @@ def derive_subject(
         icans=tuple(icans_rows),
         adverse_events=tuple(aes),
         dlt_window_start=window.start if window else None,
-        has_dlt=any(a.is_dlt for a in aes),
+        has_dlt=any(a.is_dlt for a in aes) or any(r.is_dlt for r in derived_dlts),
         feasibility_failure=_feasibility(recs, proto),
         death_date=died,
         last_known_alive_date=last_alive,
@@ -816,5 +830,8 @@ def derive_subject(
         first_nk_date=first_nk,
         dlt_window_end=window.end if window else None,
         time_to_event_rows=rows,
-        queries=tuple(_queries(recs, responses, points)),
+        queries=tuple(_queries(recs, responses, points))
+        + tuple(DerivedQuery(*q) for q in safety_derivations.hepatic_queries(derived_dlts)),
+        chemistry_grades=tuple(chem_rows),
+        derived_dlts=tuple(derived_dlts),
     )

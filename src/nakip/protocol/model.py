@@ -410,6 +410,9 @@ class Safety(Strict):
     crs_icans_grading: Literal["ASTCT 2019"]
     dlt: DLTDefinition
     feasibility_failure: str
+    #: hours from the site's awareness of an SAE to the sponsor's notice (ICH E6(R2) 4.11.1
+    #: "immediately"; the protocol's expedited timeline, docs/clinical-rules.md "SAE timelines")
+    sae_notice_hours: int = Field(24, ge=1, le=168)
 
 
 class EFSDefinition(Strict):

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from nakip.clinical import dlt
+from nakip.clinical.ctcae_terms import OTHER, soc_of
 from nakip.edc.datasets.frames import keys, study_day
 from nakip.edc.datasets.source import SubjectSource
 
@@ -48,8 +49,8 @@ def adae_rows(src: SubjectSource) -> list[dict[str, Any]]:
                 **base,
                 "record_id": rec.pk,
                 "source": "adverse_event",
-                "term": v.get("term"),
-                "soc": None,
+                "term": v.get("term_other") if v.get("term") == OTHER else v.get("term"),
+                "soc": soc_of(v.get("term", "")),
                 "category": v.get("category"),
                 "grade": v.get("ctcae_grade"),
                 "onset_date": onset,

@@ -7,6 +7,7 @@ from datetime import date
 
 from nakip.analysis.data import TrialData
 from nakip.edc.datasets.adae import adae_rows
+from nakip.edc.datasets.addv import addv_rows
 from nakip.edc.datasets.adlb import adlb_rows
 from nakip.edc.datasets.adrs import adrs_rows
 from nakip.edc.datasets.adsl import adsl_row
@@ -20,7 +21,7 @@ from nakip.protocol import Protocol
 
 
 def trial_data_from(snapshot: EDCSnapshot) -> TrialData:
-    """ADSL, ADRS, ADTTE, ADAE, ADLB and the screening log of a loaded snapshot."""
+    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log and ADDV of a loaded snapshot."""
     sources = subject_sources(snapshot)
     return TrialData(
         adsl=typed_frame("adsl", (adsl_row(s) for s in sources)),
@@ -31,6 +32,7 @@ def trial_data_from(snapshot: EDCSnapshot) -> TrialData:
         screening=typed_frame(
             "screening", (screening_row(s, snapshot.cutoff) for s in snapshot.screenings)
         ),
+        addv=typed_frame("addv", (r for s in sources for r in addv_rows(s))),
         cutoff=snapshot.cutoff,
     )
 

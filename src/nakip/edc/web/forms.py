@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
+from nakip.clinical.ctcae_terms import soc_of
 from nakip.edc.exceptions import FormValidationError, ReasonRequiredError
 from nakip.protocol.model import FormDefinition, FormField
 
@@ -38,10 +41,36 @@ def _help(f: FormField) -> str:
     return "; ".join(parts)
 
 
+#: A choice field with more options than this is typed with suggestions (the CTCAE term list).
+SEARCH_CHOICES_ABOVE = 20
+
+
+class SearchableChoice(forms.TextInput):
+    """A text input with the choices as browser suggestions (typing filters them); the option
+    label shows a CTCAE term's SOC. The edit checks still accept only a listed choice."""
+
+    def __init__(self, name: str, choices: list[str]):
+        super().__init__(attrs={"list": f"choices-{name}", "autocomplete": "off"})
+        self.list_id = f"choices-{name}"
+        self.options = [(c, soc_of(c) or "") for c in choices]
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        options = "".join(
+            format_html('<option value="{}" label="{} — {}"></option>', c, c, soc)
+            if soc
+            else format_html('<option value="{}"></option>', c)
+            for c, soc in self.options
+        )
+        datalist = format_html('<datalist id="{}">{}</datalist>', self.list_id, mark_safe(options))
+        return mark_safe(super().render(name, value, attrs, renderer) + datalist)
+
+
 def _widget(f: FormField) -> forms.Widget:
     """An input fitting the field's type; ranges and keyboards help on a tablet."""
     if f.type == "boolean":
         return forms.Select(choices=[("", "—"), ("true", "Yes"), ("false", "No")])
+    if f.type == "choice" and len(f.choices) > SEARCH_CHOICES_ABOVE:
+        return SearchableChoice(f.name, f.choices)
     if f.type == "choice":
         labels = [(c, c.replace("_", " ")) for c in f.choices]
         return forms.Select(choices=[("", "—"), *labels])

@@ -16,6 +16,7 @@ from nakip.edc.web.views import (
     queries,
     records,
     reports,
+    safety_listings,
     screening,
     subjects,
 )
@@ -66,6 +67,10 @@ urlpatterns = [
     path("records/<int:pk>/withdraw/", records.record_withdraw, name="record-withdraw"),
     path("records/<int:pk>/sdv/", records.record_sdv, name="record-sdv"),
     path("records/<int:pk>/queries/new/", records.record_query, name="record-query"),
+    # safety and conduct listings
+    path("sae/", safety_listings.sae_list, name="sae-list"),
+    path("sae/<int:pk>/report/", safety_listings.sae_report_new, name="sae-report-new"),
+    path("deviations/", safety_listings.deviation_list, name="deviations"),
     # queries
     path("queries/", queries.query_inbox, name="queries"),
     path("queries/<int:pk>/answer/", queries.query_answer, name="query-answer"),

@@ -4,7 +4,7 @@ section 10.2)."""
 from __future__ import annotations
 
 from nakip.analysis.consort import ConsortCounts
-from nakip.analysis.deviations import DeviationLog
+from nakip.analysis.deviations import CHECKS, DeviationLog
 from nakip.report.figures.consort import consort_figure
 from nakip.report.figures.style import figure_image
 from nakip.report.trial_report.model import ReportSection, Table
@@ -64,29 +64,36 @@ def enrolment_section(consort: ConsortCounts) -> ReportSection:
 
 
 def deviations_section(log: DeviationLog) -> ReportSection:
-    """Deviations found in the datasets, or a statement that none were found."""
-    checks = (
-        "enrolment of a patient the screening log marks not eligible, study treatment before "
-        "informed consent, and response assessments outside their visit window"
-    )
+    """Deviations recorded on the deviation form and found by the checks on the datasets, or a
+    statement that there were none."""
     if log.table.empty:
         words = (
-            "No protocol deviation is recorded. The EDC keeps no separate deviation log; the "
-            f"checks made on the datasets ({checks}) found none."
+            "No protocol deviation is recorded. The sites recorded none on the deviation form, "
+            f"and the checks made on the datasets ({CHECKS}) found none."
         )
         return ReportSection("deviations", "Protocol deviations", (words,))
     counts = ", ".join(f"{n} {category}" for category, n in log.counts.items())
+    severity = ", ".join(f"{n} {s}" for s, n in log.severity_counts.items()) or "none"
+    recorded = int((log.table["source"] == "form").sum())
     table = Table(
         "deviations",
         "Protocol deviations",
-        ("Subject", "Cohort", "Category", "Description"),
+        ("Subject", "Cohort", "Category", "Severity", "Description", "Source"),
         tuple(
-            (str(r.usubjid), str(r.cohort), str(r.category), str(r.description))
+            (
+                str(r.usubjid),
+                str(r.cohort),
+                str(r.category),
+                str(r.severity) or "—",
+                str(r.description),
+                str(r.source),
+            )
             for r in log.table.itertuples(index=False)
-        ),
+        ),  # fmt: skip
     )
     words = (
-        f"{len(log.table)} deviations found in the datasets ({counts}). The EDC keeps no "
-        f"separate deviation log; the checks are: {checks}."
+        f"{len(log.table)} protocol deviations ({counts}): {recorded} recorded by the sites on "
+        f"the deviation form (severity: {severity}) and {len(log.table) - recorded} found by "
+        f"the checks on the datasets ({CHECKS})."
     )
     return ReportSection("deviations", "Protocol deviations", (words,), (table,))
