@@ -971,9 +971,8 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
     from nakip.edc.derivations import derive_subject  # derivations import this module
 
     by_pk = {rec.pk: rec for rec in loaded}
-    for q in derive_subject(
-        subject, proto, records=loaded
-    ).queries:  # queries the clinical rules ask for
+    # the data queries the clinical rules ask for
+    for q in derive_subject(subject, proto, records=loaded).queries:
         if q.record_id in by_pk:
             out.append((by_pk[q.record_id], SoftFinding(q.field, f"cross:{q.code}", q.message)))
     return out
