@@ -945,11 +945,12 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
     """Cross-form soft checks on a subject's records (e.g. counts without marrow at a
     response-assessment visit) and the data queries the derived values ask for (marrow
     cellularity for MLFS, MRD not evaluable); each finding is attached to the record it
-    concerns."""
+    concerns. The records are read once and shared with the derivation (a save's budget)."""
     proto = get_protocol()
+    loaded = list(records(subject))
     out: list[tuple[FormRecord, SoftFinding]] = []
     by_visit: dict[str, dict[str, FormRecord]] = {}
-    for rec in records(subject):
+    for rec in loaded:
         by_visit.setdefault(rec.visit_code, {}).setdefault(rec.form_code, rec)
     for v in planned_visits(subject.cohort, proto):
         if not (v.response_assessment or v.code == proto.schedule.visits[0].code):
@@ -969,8 +970,9 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
             )
     from nakip.edc.derivations import derive_subject  # derivations import this module
 
-    by_pk = {rec.pk: rec for rec in records(subject)}
-    for q in derive_subject(subject, proto).queries:  # queries the clinical rules ask for
+    by_pk = {rec.pk: rec for rec in loaded}
+    # the data queries the clinical rules ask for
+    for q in derive_subject(subject, proto, records=loaded).queries:
         if q.record_id in by_pk:
             out.append((by_pk[q.record_id], SoftFinding(q.field, f"cross:{q.code}", q.message)))
     return out

@@ -21,9 +21,11 @@ from nakip.edc.models import FormRecord, Lock, ScreeningRecord, Subject
 from nakip.protocol import Protocol
 
 _CHUNK = 500  # ids per IN (...) list: below SQLite's bound on query parameters
-#: the record fields the derivations read (the rest is not loaded)
+#: the record fields the derivations and the data-quality figures (SDV, entry lag) read; the
+#: rest is not loaded (a deferred field read later costs one query per record)
 _FIELDS = (
     "id", "subject_id", "visit_code", "form_code", "form_version", "values", "withdrawn", "status",
+    "sdv_at", "created_at",
 )  # fmt: skip
 
 
