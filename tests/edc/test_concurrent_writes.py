@@ -80,7 +80,12 @@ def _run_writers(
 
 def _ae_writer(user: Any, subject: Subject) -> Callable[[int], None]:
     def write(n: int) -> None:
-        services.create_record(user, subject, "adverse_event", {**AE, "term": f"AE {n}"})
+        services.create_record(
+            user,
+            subject,
+            "adverse_event",
+            {**AE, "term": "Other, specify", "term_other": f"AE {n}"},
+        )
 
     return write
 

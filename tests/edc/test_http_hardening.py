@@ -127,7 +127,7 @@ def test_date_limits_come_from_the_protocol(
     subject: Subject, investigator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tomorrow = date.today() + timedelta(days=1)
-    services.create_record(investigator, subject, "adverse_event", {**AE, "term": "x"})
+    services.create_record(investigator, subject, "adverse_event", {**AE, "term": "Sepsis"})
     proto = services.get_protocol()
     strict = proto.model_copy(update={"date_limits": proto.date_limits.model_copy(
         update={"max_days_ahead": 0})})  # fmt: skip

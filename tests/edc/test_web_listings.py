@@ -149,7 +149,12 @@ def test_formula_cells_are_neutralised(staff: dict[str, Any], subject: Subject) 
     from openpyxl import load_workbook
 
     evil = '=HYPERLINK("http://x.example","click")'
-    services.create_record(staff["investigator"], subject, "adverse_event", {**AE, "term": evil})
+    services.create_record(
+        staff["investigator"],
+        subject,
+        "adverse_event",
+        {**AE, "term": "Other, specify", "term_other": evil},
+    )
     c = _client(staff["data_manager"])
     rows = _csv(c.get("/listings/adverse-events/?format=csv").content)
     assert rows[0]["CTCAE v5.0 term"] == "'" + evil

@@ -416,7 +416,7 @@ def _adverse_events(
             out.append(
                 AEDerivation(
                     rec.pk,
-                    v.get("term_other") or v.get("term", ""),
+                    reported_term(v.get("term", ""), v.get("term_other")),
                     int(v.get("ctcae_grade", 0)),
                     onset,
                     None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from nakip.clinical.ctcae_terms import reported_term
 from nakip.edc.datasets.snapshot import record_date_fields
 from nakip.edc.subject_overview import SubjectOverview
 from nakip.protocol import Protocol
@@ -156,7 +157,7 @@ def _ae_rows(
             row = {
                 **_base(o, ctx.cohorts),
                 "record": r.pk,
-                "term": v.get("term"),
+                "term": reported_term(v.get("term", ""), v.get("term_other")),
                 "ctcae_grade": v.get("ctcae_grade"),
                 "onset_date": _iso_date(v.get("onset_date")),
                 "resolution_date": _iso_date(v.get("resolution_date")),

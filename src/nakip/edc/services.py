@@ -937,8 +937,13 @@ def _sync_soft_queries(
     return opened
 
 
-#: The forms the cross-form checks read: saving another form cannot change their findings.
-CROSS_FORM_CODES = frozenset({"haematology", "marrow"})
+#: The forms the cross-form checks and the derived-value queries read (marrow missing at a
+#: response visit; MLFS cellularity; MRD not evaluable; a hepatic DLT without its AE, which
+#: depends on the DLT window set by the treatment forms): saving another form cannot change
+#: their findings, so it skips the sync.
+CROSS_FORM_CODES = frozenset(
+    {"haematology", "marrow", "mrd", "chemistry", "adverse_event", "talazoparib", "nk_infusion"}
+)
 
 
 def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]]:

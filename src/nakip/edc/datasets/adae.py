@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from nakip.clinical import dlt
-from nakip.clinical.ctcae_terms import OTHER, soc_of
+from nakip.clinical.ctcae_terms import reported_term, soc_of
 from nakip.edc.datasets.frames import keys, study_day
 from nakip.edc.datasets.source import SubjectSource
 
@@ -49,7 +49,7 @@ def adae_rows(src: SubjectSource) -> list[dict[str, Any]]:
                 **base,
                 "record_id": rec.pk,
                 "source": "adverse_event",
-                "term": v.get("term_other") if v.get("term") == OTHER else v.get("term"),
+                "term": reported_term(v.get("term", ""), v.get("term_other")),
                 "soc": soc_of(v.get("term", "")),
                 "category": v.get("category"),
                 "grade": v.get("ctcae_grade"),
