@@ -1,7 +1,8 @@
 """`nakip demo`: the NAKIP-AML protocol, its designs and a whole virtual trial run through the EDC.
 
 Steps: validate and summarise the protocol; Simon designs and monitoring boundaries; a fresh
-SQLite EDC database under --data-dir; seeded virtual patients entered through the EDC services
+SQLite EDC database under --out (the demo's own folder, ./nakip-demo by default: never the
+EDC's ./nakip-data); seeded virtual patients entered through the EDC services
 (audit trail, edit checks, derivations); per-cohort results; how to open it in the browser.
 """
 
@@ -22,11 +23,11 @@ from rich.table import Table
 from nakip.cli.apps import app
 from nakip.cli.errors import fail
 from nakip.protocol import Protocol, ProtocolError, default_protocol_path, load_protocol_file
+from nakip.sim.demo_folder import MARKER, foreign_writes, holds_data
 
 _out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 SITE_CODE = "VS01"
 SITE_NAME = "Virtual site (NAKIP demo)"
-MARKER = ".nakip-demo.json"
 DB_FILE = "nakip.sqlite3"  # the name nakip.edc.settings gives the SQLite file in NAKIP_DATA_DIR
 MAX_PATIENTS = 200
 
@@ -184,17 +185,33 @@ def _print_designs(designs: list[dict[str, Any]], bounds: list[dict[str, Any]]) 
 
 
 # =========================================================================== database
-def _database(data_dir: Path, fresh: bool) -> tuple[Path, bool]:
+def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, bool]:
     """Point the EDC settings at `data_dir`, reset a previous demo database when `fresh`, set
-    Django up and migrate. Returns (database file, whether demo data already exist)."""
+    Django up and migrate. Returns (database file, whether demo data already exist).
+
+    A database is deleted only when the demo created it (marker file) and nothing in it was
+    written by anyone else (`foreign_writes`), unless `force`; otherwise exit 2, untouched."""
     if data_dir.exists() and not data_dir.is_dir():
-        fail(f"--data-dir {data_dir} is a file, not a folder")
+        fail(f"--out {data_dir} is a file, not a folder")
+    db = data_dir / DB_FILE
+    marker = data_dir / MARKER
+    if fresh and db.exists() and not force:
+        if not marker.exists() and holds_data(db):
+            fail(
+                f"--out {data_dir} holds an EDC database the demo did not create; nothing was "
+                "removed: use another folder (--keep adds the demo to it, --force deletes it)"
+            )
+        reasons = foreign_writes(db) if marker.exists() else []
+        if reasons:
+            fail(
+                f"--out {data_dir}: the database holds data not written by the demo "
+                f"({'; '.join(reasons)}); nothing was removed: use another folder, or --force "
+                "to delete it"
+            )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        fail(f"--data-dir {data_dir}: cannot create ({exc.strerror})")
-    db = data_dir / DB_FILE
-    marker = data_dir / MARKER
+        fail(f"--out {data_dir}: cannot create ({exc.strerror})")
     if "django.conf" in sys.modules:
         from django.conf import settings
 
@@ -207,11 +224,7 @@ def _database(data_dir: Path, fresh: bool) -> tuple[Path, bool]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nakip.edc.settings")
     os.environ.setdefault("NAKIP_DEBUG", "false")  # no SQL logging while replaying the trial
     if fresh and db.exists():
-        if not marker.exists() and _holds_data(db):
-            fail(
-                f"--data-dir {data_dir} holds an EDC database the demo did not create; "
-                "use an empty folder (or --keep to add the demo to it)"
-            )
+        marker.unlink(missing_ok=True)
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
     import django
@@ -219,31 +232,12 @@ def _database(data_dir: Path, fresh: bool) -> tuple[Path, bool]:
     from django.core.management import call_command
 
     if Path(str(settings.DATABASES["default"]["NAME"])) != db:
-        fail(f"the EDC settings do not place the database in --data-dir ({db})")
+        fail(f"the EDC settings do not place the database in --out ({db})")
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     from nakip.edc.models import Site
 
     return db, Site.objects.filter(code=SITE_CODE).exists()
-
-
-def _holds_data(db: Path) -> bool:
-    """Whether an SQLite file holds EDC data (any site or screening); unreadable counts as yes."""
-    import sqlite3
-
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-            return any(
-                con.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None  # noqa: S608
-                for t in ("edc_site", "edc_screeningrecord", "auth_user")
-                if t in tables
-            )
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return True
 
 
 # =========================================================================== output
@@ -308,9 +302,11 @@ def _print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
             f"source-verified, {report.signatures} casebooks signed, {report.locks} locked."
         )
     _out.rule("[bold]Look at it in the browser[/]")
-    env = "" if data_dir == (Path.cwd() / "nakip-data").resolve() else f"NAKIP_DATA_DIR={data_dir} "
     _out.print(f"Database: {db}")
-    _out.print(f"Run   [bold]{env}nakip serve[/]   and open http://127.0.0.1:8000/")
+    _out.print(
+        f"Run   [bold]NAKIP_DATA_DIR={data_dir} nakip serve[/]   (or [bold]nakip demo --keep "
+        f"--out {data_dir} --serve[/]) and open http://127.0.0.1:8000/"
+    )
     if report is not None:
         users = Table(title="Demo users (passwords shown once, stored nowhere)")
         for col in ("username", "role", "password"):
@@ -335,8 +331,17 @@ def demo(
         int, typer.Option(help="Seed of the virtual patients (same seed, same trial).")
     ] = 2026,
     data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Folder of the demo's SQLite EDC database.")
-    ] = Path("nakip-data"),
+        Path,
+        typer.Option(
+            "--out",
+            "--data-dir",
+            help="The demo's own folder for its SQLite EDC database (never the EDC's nakip-data).",
+        ),
+    ] = Path("nakip-demo"),
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Delete the folder's database even if others wrote to it."),
+    ] = False,
     fresh: Annotated[
         bool,
         typer.Option(
@@ -370,7 +375,7 @@ def demo(
         _print_protocol(path, proto)
         _print_designs(designs, bounds)
     folder = data_dir.expanduser().resolve()
-    db, existing = _database(folder, fresh)
+    db, existing = _database(folder, fresh, force)
 
     from nakip.sim.patients import Scenario, generate_trial
     from nakip.sim.results import summarize
