@@ -21,13 +21,21 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from nakip.protocol import Protocol, load_protocol
 from nakip.protocol.model import Cohort, Visit
+from nakip.sim.cohort import ModelCohort, simulate_cohort
+from nakip.sim.enrolment import TrialEvent, plan_enrolment
+from nakip.sim.model import Schedule
+from nakip.sim.scenario import DEFAULT_SCENARIO, TrialScenario, get_scenario
 
 #: ELN 2022 categories from best to worst (clinical-reference §2, "best response").
 ELN_ORDER = ("CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD")
 #: Categories whose marrow is clear (< 5 % blasts, no blood blasts, no EMD).
 CR_FAMILY = ("CR", "CRh", "CRi", "MLFS")
+#: Best-response order of the ELN 2022 categories including not evaluable.
+_RANK_ORDER = (*ELN_ORDER, "NE")
 #: Days between the last response assessment (EOT) and the data cut.
 CUT_MARGIN_DAYS = 14
 
@@ -59,40 +67,38 @@ CONSENT_WITHDRAWN_REASON = "patient withdrew consent before enrolment"
 # =========================================================================== scenario
 @dataclass(frozen=True)
 class Scenario:
-    """Parameters of a virtual trial; rates are true per-patient probabilities."""
+    """What to simulate: patients requested per cohort, the seed, the named scenario of
+    `scenarios.yaml` (true rates per cohort), whether the monitoring rules act, and the share
+    of screenings entered incomplete first; `screen_failure_rate` overrides the scenario's."""
 
-    patients_per_cohort: int = 12
+    patients_per_cohort: int = 27
     seed: int = 2026
-    overt_response_rate: float = 0.55
-    mrd_response_rate: float = 0.60
-    screen_failure_rate: float = 0.25
-    dlt_rate: float = 0.12
-    feasibility_failure_rate: float = 0.08
-    early_dropout_rate: float = 0.10
+    scenario: str = DEFAULT_SCENARIO
+    monitoring: bool = True
     partial_screening_rate: float = 0.15
+    screen_failure_rate: float | None = None
 
     def __post_init__(self) -> None:
-        if int(self.patients_per_cohort) != self.patients_per_cohort or not (
-            1 <= self.patients_per_cohort <= 500
+        if (
+            isinstance(self.patients_per_cohort, bool)
+            or int(self.patients_per_cohort) != self.patients_per_cohort
+            or not 1 <= self.patients_per_cohort <= 500
         ):
             raise ValueError(
                 f"patients_per_cohort must be an integer in 1..500, got {self.patients_per_cohort}"
             )
-        for name in (
-            "overt_response_rate",
-            "mrd_response_rate",
-            "screen_failure_rate",
-            "dlt_rate",
-            "feasibility_failure_rate",
-            "early_dropout_rate",
-            "partial_screening_rate",
-        ):
+        for name in ("partial_screening_rate", "screen_failure_rate"):
             v = getattr(self, name)
-            if not 0.0 <= v <= 1.0 or (name == "screen_failure_rate" and v >= 0.95):
-                raise ValueError(f"{name} must lie in [0, 1] (screen failures < 0.95), got {v}")
+            if v is not None and not 0.0 <= v < 0.95:
+                raise ValueError(f"{name} must lie in [0, 0.95), got {v}")
+        get_scenario(self.scenario)  # ScenarioError (a ValueError) names the known scenarios
+
+    @property
+    def truth(self) -> TrialScenario:
+        return get_scenario(self.scenario)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "truth": self.truth.to_dict()}
 
 
 # =========================================================================== plan objects
@@ -209,6 +215,7 @@ class VirtualTrial:
     start_date: date
     data_cut: date
     screenings: tuple[ScreeningCase, ...]
+    events: tuple[TrialEvent, ...] = ()
 
     def patients(self, cohort: str | None = None) -> list[VirtualPatient]:
         """Enrolled patients in enrolment order (optionally one cohort)."""
@@ -222,7 +229,14 @@ class VirtualTrial:
             "start_date": self.start_date.isoformat(),
             "data_cut": self.data_cut.isoformat(),
             "screenings": [s.to_dict() for s in self.screenings],
+            "events": [self.event_dict(e) for e in self.events],
         }
+
+    def event_date(self, e: TrialEvent) -> date:
+        return self.start_date + timedelta(days=e.day)
+
+    def event_dict(self, e: TrialEvent) -> dict[str, Any]:
+        return {**e.to_dict(), "date": self.event_date(e).isoformat()}
 
 
 # =========================================================================== random helpers
@@ -402,98 +416,40 @@ class _State:
     cellularity: float = 40.0
 
 
-def _overt_state(cat: str, base: _State, d: _Draw) -> _State:
-    """Values that classify as `cat` under ELN 2022 with margins (thresholds in the protocol:
-    CR < 5 % blasts, ANC 1.0, platelets 100; CRh 0.5 / 50; PR 5-25 % and halved; PD > 50 % and
-    >= 15 points)."""
-    assert base.bm is not None
-    s = _State(hb=d.u(8.0, 11.5), wbc=d.u(1.0, 6.0), lym=d.u(0.4, 1.8))
-    if cat in CR_FAMILY:
-        s.bm, s.pb, s.cellularity = d.u(0.5, 4.4), 0.0, d.u(25, 60, 0)
-        if cat == "CR":
-            s.anc, s.plt = d.u(1.1, 4.0, 2), d.u(110, 320, 0)
-        elif cat == "CRh":
-            s.anc, s.plt = d.u(0.6, 0.9, 2), d.u(55, 95, 0)
-        elif cat == "CRi":
-            s.anc, s.plt = d.u(1.1, 3.0, 2), d.u(15, 45, 0)
-        else:
-            s.anc, s.plt, s.cellularity = d.u(0.05, 0.45, 2), d.u(5, 45, 0), d.u(15, 40, 0)
-    elif cat == "PR":
-        s.bm = d.u(5.5, min(24.0, 0.45 * base.bm))
-        s.pb, s.anc, s.plt = 0.0, d.u(1.1, 3.0, 2), d.u(110, 250, 0)
-    elif cat == "SD":
-        s.bm = round(max(5.5, base.bm * d.r.uniform(0.7, 1.2)), 1)
-        s.pb, s.anc, s.plt = d.u(0, 6), d.u(0.1, 1.4, 2), d.u(8, 90, 0)
-    elif cat == "PD":
-        s.bm = min(95.0, round(base.bm + d.r.uniform(16.0, 30.0), 1))
-        s.pb = d.u(5, 30)
-        s.anc = round(base.anc * d.r.uniform(0.4, 0.95), 2)
-        s.plt = round(base.plt * d.r.uniform(0.4, 0.95), 0)
-    else:
-        raise ValueError(cat)
-    return s
-
-
-def _attained_at(n: int, d: _Draw) -> int:
-    """Index of the response visit where the best response is first reached (earlier likelier)."""
-    weights = {str(j): w for j, w in enumerate((0.5, 0.35, 0.15, 0.1, 0.1, 0.1)[:n])}
-    return int(d.weighted(weights))
-
-
-def _overt_plan(resp: bool, n: int, d: _Draw) -> tuple[str, list[str], int | None]:
-    """(best category, categories at the response visits, visit index of relapse or None)."""
-    if resp:
-        best = d.weighted({"CR": 0.6, "CRh": 0.2, "CRi": 0.2})
-    else:
-        best = d.weighted({"MLFS": 0.15, "PR": 0.2, "SD": 0.4, "PD": 0.25})
-    k = _attained_at(n, d) if best != "PD" else d.i(0, min(1, n - 1))
-    cats: list[str] = []
-    relapse_at = None
-    for j in range(n):
-        if j < k:
-            cats.append("MLFS" if best in CR_FAMILY and d.p(0.5) else "SD")
-        elif j == k:
-            cats.append(best)
-            if best == "PD":
-                break
-        elif resp and j == n - 1 and d.p(0.2):
-            cats.append("SD")  # marrow relapse (>= 5 % blasts) at the last assessment
-            relapse_at = j
-        else:
-            cats.append(best if best not in ("PR", "MLFS") or d.p(0.6) else "SD")
-    # the best over the series (stable disease before progression makes the best SD)
-    return min(cats, key=ELN_ORDER.index), cats, relapse_at
-
-
-# =========================================================================== one patient
 _FORM_ORDER = ("marrow", "emd", "mrd", "haematology", "talazoparib", "nk_infusion", "icans")
 
 
 class _PatientBuilder:
-    """Builds one enrolled patient's dated entries by walking the protocol's visit schedule."""
+    """Writes one enrolled patient's dated entries by walking the protocol's visit schedule,
+    every disease value and dose read off its model patient (`ModelCohort`, index `k`)."""
 
     def __init__(
         self,
         d: _Draw,
         protocol: Protocol,
         cohort: Cohort,
-        scenario: Scenario,
         screening: Mapping[str, Any],
         enrol: date,
         cut: date,
+        model: ModelCohort,
+        k: int,
     ) -> None:
-        self.d, self.p, self.c, self.sc = d, protocol, cohort, scenario
+        self.d, self.p, self.c = d, protocol, cohort
         self.scr = screening
         self.enrol, self.cut = enrol, cut
+        self.m, self.k = model, k
+        self.reads = model.patient(k)
+        self.outcome = model.outcomes[k]
         self.overt = cohort.overt_entry is not None
         self.entries: list[FormEntry] = []
         self.missed: list[tuple[str, str]] = []
         self.visits = list(protocol.schedule.visits)
-        self.n_ra = sum(1 for v in self.visits if v.response_assessment)
-        self.weight = d.u(48, 105)
-        self.assay = str(screening.get("mrd_assay") or d.weighted({"qPCR": 0.6, "flow": 0.4}))
-        self.marker = str(screening.get("mrd_marker") or d.pick(_MRD_MARKERS[self.assay]))
-        self.lod = 0.001 if self.assay == "qPCR" else 0.01
+        self.weight = float(model.weight_kg[k])
+        self.assay = str(model.assays.assay[k])
+        self.marker = str(screening.get("mrd_marker") or _MRD_MARKERS[self.assay][0])
+        if screening.get("mrd_assay") != self.assay:
+            self.marker = _MRD_MARKERS[self.assay][0]
+        self.lod = float(model.assays.lod[k])
         self.product_failed = False
 
     # ----------------------------------------------------------------- helpers
@@ -563,58 +519,49 @@ class _PatientBuilder:
             "raised_icp": "none",
         }
 
-    def talazoparib(self, v: Visit, when: date, dose: str, s: _State, stops: bool) -> str:
-        """One cycle's dosing; a reduction to the next level after low platelets (or by
-        chance); a short last period when the visit ends treatment."""
-        d = self.d
+    def talazoparib(self, v: Visit, cycle: int, when: date, stops: bool) -> None:
+        """One cycle's dosing as the model gave it: the dose level (reduced after grade-4
+        counts), an interruption in the second week; a short last period when the visit
+        ends treatment."""
         tal = self.p.treatment.talazoparib
-        levels = ["1.0" if x == 1 else f"{x:g}" for x in tal.dose_levels_mg]
-        reduce = v.day > 1 and not stops and dose in levels[:-1] and (s.plt < 30 or d.p(0.12))
-        if reduce:
-            dose = levels[levels.index(dose) + 1]
+        dosing = self.m.course.dosing
+        level = float(tal.dose_levels_mg[int(dosing.level[self.k, cycle])])
+        reduce = bool(dosing.reduced[self.k, cycle]) and not stops
         values: dict[str, Any] = {
             "period_start": _iso(when),
             "period_end": _iso(when + timedelta(days=3 if stops else tal.cycle_length_days - 1)),
-            "daily_dose_mg": dose,
+            "daily_dose_mg": "1.0" if level == 1 else f"{level:g}",
             "interrupted": False,
             "reduced": reduce,
             "doses_missed": 0,
         }
-        if not stops and d.p(0.15):
+        days = int(dosing.interruption_days[self.k, cycle])
+        if not stops and days:
             values["interrupted"] = True
-            values["interruption_days"] = values["doses_missed"] = d.i(2, 7)
-            values["interruption_reason"] = d.pick(["adverse_event", "logistics"])
+            values["interruption_days"] = values["doses_missed"] = days
+            values["interruption_reason"] = self.d.pick(["adverse_event", "logistics"])
         if reduce:
             values["reduction_reason"] = "adverse_event"
         self.add(when, v.code, "talazoparib", values)
-        return dose
 
-    def nk_infusion(self, k: int, when: date, fails: bool, mode: str) -> tuple[bool, dict]:
-        """An NK-cell product: on target, or (feasibility failure) not made, below the minimum
-        dose or below the minimum viability of the protocol."""
-        d = self.d
-        plan = self.p.treatment.nk_cells
+    def nk_infusion(self, j: int, when: date) -> tuple[bool, dict]:
+        """NK-cell product `j` as manufactured for the model patient (dose, viability; not
+        made, under-dosed or under the minimum viability when it failed)."""
+        pr = self.m.products
         values: dict[str, Any] = {
             "infusion_date": _iso(when),
-            "infusion_number": k + 1,
+            "infusion_number": j + 1,
             "body_weight_kg": self.weight,
         }
-        if fails and mode == "not_made":
-            self.product_failed = True
+        failed = bool(self.m.product_failure[self.k]) and int(self.m.failed_infusion[self.k]) == j
+        self.product_failed = self.product_failed or failed
+        if not pr.given[self.k, j]:
             values.update(given=False, not_given_reason="manufacturing_failure")
             return False, values
-        dose = d.r.uniform(plan.target_dose_per_kg * 0.95, plan.target_dose_per_kg * 2.5)
-        viability = d.u(plan.min_viability_pct + 6, 97)
-        if fails and mode == "low_dose":
-            dose = d.r.uniform(plan.min_dose_per_kg * 0.5, plan.min_dose_per_kg * 0.9)
-            self.product_failed = True
-        elif fails:
-            viability = d.u(plan.min_viability_pct - 15, plan.min_viability_pct - 3)
-            self.product_failed = True
         values.update(
             given=True,
-            cell_dose_per_kg=float(round(dose, -5)),
-            viability_pct=viability,
+            cell_dose_per_kg=float(pr.dose_per_kg[self.k, j]),
+            viability_pct=float(pr.viability_pct[self.k, j]),
             infusion_reaction_grade=0,
         )
         return True, values
@@ -671,117 +618,26 @@ class _PatientBuilder:
         self.add(when, "", "end_of_study", values)
 
     # ----------------------------------------------------------------- disease states
-    def baseline(self) -> _State:
-        d, scr = self.d, self.scr
-        s = _State(
-            bm=float(scr["bm_blasts_pct"]),
-            pb=float(scr["pb_blasts_pct"]),
-            anc=float(scr["anc"]),
-            plt=float(scr["platelets"]),
-            hb=float(scr["haemoglobin"]),
-            wbc=float(scr["wbc"]),
-            lym=d.u(0.3, 1.5) if self.overt else d.u(0.8, 2.5),
-            cellularity=d.u(40, 80, 0) if self.overt else d.u(30, 60, 0),
-        )
-        if self.overt:
-            assert s.bm is not None
-            s.bm = round(min(max(s.bm + d.r.uniform(-1.0, 1.0), 7.0), 19.5), 1)
-            s.mrd = d.u(5, 80) if self.assay == "qPCR" else d.u(2, 18)
-        else:
-            s.mrd = _sig(float(scr["mrd_current_value"]) * d.r.uniform(0.9, 1.6), 3)
-        return s
-
-    def mrd_plan(self, responder: bool, base: _State) -> tuple[list[float | None], int | None]:
-        """MRD log10 changes at the response visits (ELN-MRD 2021: responder < -1; values keep
-        0.15 log10 away from -1) and the visit of a haematological relapse, if any."""
-        d, n = self.d, self.n_ra
-        assert base.mrd is not None
-        changes: list[float | None] = []
-        if responder:
-            k = _attained_at(n, d)
-            for j in range(n):
-                if j < k:
-                    changes.append(d.u(-0.85, 0.2, 2))
-                elif j == k or d.p(0.7):
-                    changes.append(None if d.p(0.3) else d.u(-3.0, -1.2, 2))
-                else:
-                    changes.append(d.u(-0.85, -0.2, 2))
-            return changes, None
-        relapse_at = d.i(1, n - 1) if n > 1 and d.p(0.3) else None
-        for j in range(n):
-            if relapse_at is not None and j > relapse_at:
-                break
-            changes.append(d.u(0.3, 1.2, 2) if j == relapse_at else d.u(-0.85, 0.9, 2))
-        return changes, relapse_at
-
-    def mrd_state(self, base: _State, change: float | None, relapse: bool) -> _State:
-        d = self.d
-        s = _State(
-            bm=d.u(8, 30) if relapse else d.u(0.2, 3.5),
-            pb=d.u(1, 10) if relapse else 0.0,
-            anc=d.u(1.1, 4.0, 2),
-            plt=d.u(95, 280, 0),
-            hb=d.u(9.5, 14),
-            wbc=d.u(2.5, 7.5),
-            lym=d.u(0.8, 2.5),
-            cellularity=d.u(30, 60, 0),
-        )
-        assert base.mrd is not None
-        value = 0.0 if change is None else _sig(base.mrd * 10**change, 3)
-        # at or near the limit of detection the lab reports "undetectable" (0)
-        s.mrd = value if value > 2 * self.lod else 0.0
-        return s
-
-    def between(self, prev: _State, base: _State, assessed: list[str]) -> _State:
-        """Counts at a visit without marrow: nadir before the first assessment, then near the
-        last assessment (no blood blasts after a CR-family response: no relapse by blood)."""
-        d = self.d
-        if not self.overt:
-            return _State(
-                anc=d.u(1.0, 3.5, 2),
-                plt=d.u(90, 260, 0),
-                hb=d.u(9.5, 13.5),
-                wbc=d.u(2.5, 7.0),
-                lym=d.u(0.8, 2.2),
-            )
-        if not assessed:
-            return _State(
-                anc=d.u(0.05, 0.6, 2),
-                plt=d.u(8, 45, 0),
-                hb=d.u(7.5, 9.5),
-                wbc=d.u(0.3, 2.0),
-                lym=d.u(0.2, 1.0),
-                pb=round(base.pb * d.r.uniform(0.2, 1.0), 1),
-            )
-        clear = assessed[-1] in (*CR_FAMILY, "PR")
+    def state(self, code: str) -> _State:
+        """The model's readout at a visit as the forms record it."""
+        r = self.reads[code]
         return _State(
-            anc=round(prev.anc * d.r.uniform(0.9, 1.1), 2),
-            plt=round(prev.plt * d.r.uniform(0.9, 1.1), 0),
-            hb=d.u(8.0, 11.0),
-            wbc=d.u(1.0, 5.0),
-            lym=d.u(0.4, 1.6),
-            pb=0.0 if clear else d.u(0, 5),
+            bm=r["bm_blasts_pct"],
+            pb=r["pb_blasts_pct"],
+            anc=r["anc"],
+            plt=r["platelets"],
+            hb=r["haemoglobin"],
+            wbc=r["wbc"],
+            lym=r["lymphocytes"],
+            mrd=r["mrd_value"],
+            cellularity=r["cellularity_pct"],
         )
 
     # ----------------------------------------------------------------- the course
-    def build(self, responder: bool, dropout: bool) -> VirtualPatient:
+    def build(self) -> VirtualPatient:
         d = self.d
-        base = self.baseline()
-        changes: list[float | None] = []
-        if self.overt:
-            best, cats, relapse_at = _overt_plan(responder, self.n_ra, d)
-            if (base.bm or 0) < 12.5:  # PR (5-25 % and halved) needs a baseline >= ~12 %
-                cats = ["SD" if c == "PR" else c for c in cats]
-                best = "SD" if best == "PR" else best
-        else:
-            changes, relapse_at = self.mrd_plan(responder, base)
-            best, cats = None, ["MRD"] * len(changes)
-        nk_visits = [v for v in self.visits if "nk_infusion" in v.forms]
-        product_fails = d.p(self.sc.feasibility_failure_rate)
-        fail_mode = d.weighted({"not_made": 0.4, "low_dose": 0.35, "low_viability": 0.25})
-        fail_at = d.i(0, max(len(nk_visits) - 1, 0))
-        crs_visit_chance = [d.p(0.2) for _ in nk_visits]
-
+        out = self.outcome
+        dropout = bool(self.m.dropout[self.k])
         drop: date | None = None
         drop_reason = ""
         if dropout:
@@ -789,17 +645,18 @@ class _PatientBuilder:
             last_day = max(13, first_ra.day - first_ra.window_before - 2)
             drop = self.day(d.i(12, last_day) - 1)
             drop_reason = d.pick(["death", "withdrawal_by_subject"])
-            best, cats, relapse_at, changes = None, [], None, []
+        crs_visit_chance = [d.p(0.2) for _ in self.p.treatment.nk_cells.infusion_days]
 
         dlt_start: date | None = None
         dlt_visit = ""
         infusions: list[bool] = []
         crs_events: list[tuple[date, str]] = []
         relapse: date | None = None
+        cleared = False
         stopped = ""
-        assessed: list[str] = []
-        dose = "1.0"
-        prev = base
+        assessed = 0
+        cycle = 0
+        nadir = float(self.reads[self.visits[0].code]["anc"])
         for v in self.visits:
             when = self.enrol if v.day == 1 else self.when(v)
             if drop is not None and when >= drop:
@@ -808,23 +665,17 @@ class _PatientBuilder:
             if stopped:
                 self.missed.append((v.code, stopped))
                 continue
-            stops = False
-            if v.day == 1:
-                s = base
-            elif v.response_assessment and len(assessed) < len(cats):
-                j = len(assessed)
-                if self.overt:
-                    s = _overt_state(cats[j], base, d)
-                    s.mrd = self.overt_mrd(cats[j], base)
-                    stops = cats[j] == "PD"
-                else:
-                    s = self.mrd_state(base, changes[j], j == relapse_at)
-                    stops = j == relapse_at
-                if j == relapse_at:
+            s = self.state(v.code)
+            nadir = min(nadir, s.anc)
+            stops = v.code == out.stopped_at
+            if v.response_assessment:
+                cat = out.categories[assessed]
+                assessed += 1
+                if cleared and (s.bm or 0.0) >= 5.0 and relapse is None:
                     relapse = when
-                assessed.append(cats[j])
-            else:
-                s = self.between(prev, base, assessed)
+                cleared = cleared or cat in CR_FAMILY[:3]
+                if stops and not self.overt:
+                    relapse = when
             for form in sorted(
                 v.forms, key=lambda f: _FORM_ORDER.index(f) if f in _FORM_ORDER else 99
             ):
@@ -837,48 +688,45 @@ class _PatientBuilder:
                 elif form == "haematology":
                     self.add(when, v.code, form, self.haematology(s, when))
                 elif form == "talazoparib":
-                    dose = self.talazoparib(v, when, dose, s, stops)
+                    self.talazoparib(v, cycle, when, stops)
+                    cycle += 1
                 elif form == "nk_infusion":
-                    k = len(infusions)
-                    given, values = self.nk_infusion(
-                        k, when, product_fails and k == fail_at, fail_mode
-                    )
+                    j = len(infusions)
+                    given, values = self.nk_infusion(j, when)
                     infusions.append(given)
                     self.add(when, v.code, form, values)
                     if given and dlt_start is None:
                         dlt_start, dlt_visit = when, v.code
-                    if given and k < len(crs_visit_chance) and crs_visit_chance[k]:
+                    if given and crs_visit_chance[j]:
                         crs_events.append((when + timedelta(days=1), v.code))
                 elif form == "icans" and any(infusions):
                     self.add(when, v.code, form, self.icans(when + timedelta(days=1)))
-            prev = s
             if stops:
                 what = "progressive disease" if self.overt else "haematological relapse"
                 stopped = f"treatment discontinued: {what} at {v.code}"
 
         died_early = drop if drop_reason == "death" else None
-        dlt = self.adverse_events(dlt_start, dlt_visit, drop, died_early, crs_events)
+        dlt = self.adverse_events(dlt_start, dlt_visit, drop, died_early, crs_events, nadir)
         eot = self.visits[-1]
         eot_day = self.day(eot.day - 1)
+        responder = out.responder
         if drop is not None:
             details = "died of sepsis in cycle 1" if died_early else "withdrew consent in cycle 1"
             self.end_of_study(drop_reason, drop, details)
             self.miss_follow_up(eot_day, 1, f"off study ({drop_reason})")
             death, off_study = died_early, drop_reason
         else:
-            in_remission = (responder and relapse is None) if self.overt else relapse is None
+            in_remission = relapse is None and (cleared if self.overt else not out.stopped_at)
             death, relapse, off_study = self.follow_up(responder, in_remission, eot_day, relapse)
 
-        mrd_responder = None
-        if not self.overt:
-            mrd_responder = any(
-                (c is None or c < -1.0) and j != relapse_at for j, c in enumerate(changes)
-            )
-        evaluable = bool(assessed)
+        evaluable = assessed > 0
+        best = None
+        if self.overt and evaluable:
+            best = min(out.categories, key=_RANK_ORDER.index)
         truth = PatientTruth(
-            responder=bool(mrd_responder) if not self.overt else responder and evaluable,
-            best_response=best if self.overt and evaluable else None,
-            mrd_responder=mrd_responder if evaluable else None,
+            responder=responder,
+            best_response=best,
+            mrd_responder=responder if not self.overt and evaluable else None,
             evaluable=evaluable,
             dlt=dlt,
             dlt_window_start=dlt_start,
@@ -886,16 +734,10 @@ class _PatientBuilder:
             death_date=death,
             relapse_date=relapse,
             off_study=off_study or None,
-            course=self.course(best, assessed, changes, drop_reason, death),
+            course=self.course(best, list(out.categories), drop_reason, death),
         )
         entries = tuple(sorted(self.entries, key=lambda e: e.entry_date))
         return VirtualPatient(self.c.code, self.enrol, entries, tuple(self.missed), truth)
-
-    def overt_mrd(self, cat: str, base: _State) -> float:
-        assert base.mrd is not None
-        if cat in CR_FAMILY:
-            return _sig(base.mrd * 10 ** self.d.r.uniform(-2.5, -0.5), 3)
-        return _sig(base.mrd * self.d.r.uniform(0.6, 2.0), 3)
 
     def adverse_events(
         self,
@@ -904,9 +746,11 @@ class _PatientBuilder:
         drop: date | None,
         died: date | None,
         crs_events: list[tuple[date, str]],
+        anc_nadir: float,
     ) -> bool:
-        """Typical AEs of talazoparib + NK cells, and a DLT (clinical-reference §6) with the
-        scenario's probability once the DLT window has started; returns whether one occurred.
+        """Typical AEs of talazoparib + NK cells — febrile neutropenia likelier when the model's
+        ANC fell below 0.5 — and the model patient's DLT (drawn at the scenario's rate,
+        clinical-reference §6) once the DLT window has started; returns whether one occurred.
         Look-alikes that are *not* DLTs are included on purpose (exemptions of §6)."""
         d = self.d
         end = min(drop or self.cut, self.cut)
@@ -933,7 +777,7 @@ class _PatientBuilder:
                 outcome="recovering",
             )
         onset = self.day(d.i(9, 40))
-        if self.overt and d.p(0.5) and ok(onset):
+        if d.p(0.6 if anc_nadir < 0.5 else 0.05) and ok(onset):
             # an infection judged disease-related is exempt from the DLT definition
             self.ae(
                 onset,
@@ -980,7 +824,7 @@ class _PatientBuilder:
         kind = d.weighted({"alt": 0.3, "pneumonitis": 0.2, "crs": 0.3, "diarrhea": 0.2})
         window = self.p.safety.dlt.window_days
         dlt = False
-        if dlt_start is not None and d.p(self.sc.dlt_rate):
+        if dlt_start is not None and bool(self.m.dlt[self.k]):
             onset = dlt_start + timedelta(days=1 if kind == "crs" else d.i(1, min(window - 2, 20)))
             if ok(onset):
                 dlt = True
@@ -1096,7 +940,6 @@ class _PatientBuilder:
         self,
         best: str | None,
         assessed: list[str],
-        changes: list[float | None],
         drop: str,
         death: date | None,
     ) -> str:
@@ -1106,8 +949,10 @@ class _PatientBuilder:
         elif self.overt:
             text = f"best {best} ({' > '.join(assessed)})"
         else:
-            shown = ["undetectable" if c is None else f"{c:+.2f}" for c in changes]
-            text = "MRD log10 change " + ", ".join(shown)
+            text = "MRD " + " > ".join(
+                "responding (> 1 log10 fall)" if c == "MRD-resp" else "not responding"
+                for c in assessed
+            )
         if self.product_failed:
             text += "; NK product failed"
         if death is not None:
@@ -1127,71 +972,109 @@ def generate_trial(
     data_cut: date | None = None,
     protocol: Protocol | None = None,
 ) -> VirtualTrial:
-    """Plan a virtual trial: screen patients until each cohort has `patients_per_cohort`
-    enrolled, then write every patient's casebook up to the data cut (default today).
+    """Plan a virtual trial: the model patients of each cohort first (`simulate_cohort`: their
+    biology decides every outcome), then arrivals and screening until each cohort has
+    `patients_per_cohort` enrolled or a monitoring rule closed it (`plan_enrolment`), then
+    every enrolled patient's casebook written from the model's readouts up to the data cut
+    (default today).
 
     The data cut falls `CUT_MARGIN_DAYS` after the last patient's end-of-treatment window, so
     every enrolled patient has a primary-endpoint assessment.
     """
     sc = scenario or Scenario()
+    truth = sc.truth
     proto = protocol or load_protocol()
     cut = data_cut or date.today()
     d = _Draw(sc.seed)
+    rng = np.random.default_rng(sc.seed)
     cohorts = {c.code: c for c in proto.cohorts}
-    window = proto.schedule.screening_window_days
+    schedule = Schedule.from_protocol(proto)
+    models = {
+        code: simulate_cohort(
+            c, sc.patients_per_cohort, truth.cohorts[code].rates, rng, proto, schedule
+        )
+        for code, c in cohorts.items()
+    }
 
-    # pass 1: arrivals, cohorts, failures and enrolment days (the calendar depends on these only)
+    def failure_kind(code: str) -> str:
+        return d.pick(OVERT_FAILURES if cohorts[code].overt_entry is not None else MRD_FAILURES)
+
     need = {code: sc.patients_per_cohort for code in cohorts}
-    slots: list[tuple[int, str, str | None, int]] = []  # (consent day, cohort, failure, +days)
-    day = 0
-    while any(need.values()):
-        open_codes = [c for c, n in need.items() if n > 0]
-        code = d.r.choices(open_codes, weights=[need[c] for c in open_codes])[0]
-        kinds = OVERT_FAILURES if cohorts[code].overt_entry is not None else MRD_FAILURES
-        failure = d.pick(kinds) if d.p(sc.screen_failure_rate) else None
-        offset = d.i(3, 10) if failure else d.i(5, min(20, window))
-        slots.append((day, code, failure, offset))
-        if failure is None:
-            need[code] -= 1
-        day += d.i(3, 14)
+    slots, events = plan_enrolment(
+        d.r,
+        proto,
+        models,
+        need,
+        truth.screen_failure_rate if sc.screen_failure_rate is None else sc.screen_failure_rate,
+        failure_kind,
+        sc.monitoring,
+    )
     eot = proto.schedule.visits[-1]
-    last_enrol = max(c + o for c, _, f, o in slots if f is None)
+    last_enrol = max(s.consent_day + s.offset for s in slots if s.failure is None)
     cut_day = last_enrol + eot.day - 1 + eot.window_after + CUT_MARGIN_DAYS
+    cut_day = max([cut_day, *(e.day + CUT_MARGIN_DAYS for e in events)])
     start = cut - timedelta(days=cut_day)
 
-    # pass 2: screening values, courses
     cases: list[ScreeningCase] = []
-    for idx, (cday, code, failure, offset) in enumerate(slots):
-        consent = start + timedelta(days=cday)
-        c = cohorts[code]
+    for idx, slot in enumerate(slots):
+        consent = start + timedelta(days=slot.consent_day)
+        c = cohorts[slot.cohort]
         overt = c.overt_entry is not None
         values = (_overt_screening if overt else _mrd_screening)(d, consent, proto, c)
-        if failure:
-            _break(values, failure, d, proto, c)
-        missing = ("ecog", "creatinine_clearance_ml_min") if d.p(sc.partial_screening_rate) else ()
-        outcome = consent + timedelta(days=offset)
+        outcome = consent + timedelta(days=slot.offset)
         patient = None
-        if failure is None:
-            responder = d.p(sc.overt_response_rate if overt else sc.mrd_response_rate)
-            dropout = not responder and d.p(sc.early_dropout_rate)
-            builder = _PatientBuilder(d, proto, c, sc, values, outcome, cut)
-            patient = builder.build(responder, dropout)
+        if slot.failure:
+            _break(values, slot.failure, d, proto, c)
+        else:
+            assert slot.model_index is not None
+            model = models[slot.cohort]
+            _model_screening(values, model, slot.model_index, outcome, overt)
+            builder = _PatientBuilder(d, proto, c, values, outcome, cut, model, slot.model_index)
+            patient = builder.build()
+        missing = ("ecog", "creatinine_clearance_ml_min") if d.p(sc.partial_screening_rate) else ()
         kinds = OVERT_FAILURES if overt else MRD_FAILURES
         cases.append(
             ScreeningCase(
                 index=idx,
-                intended_cohort=code,
+                intended_cohort=slot.cohort,
                 consent_date=consent,
                 values=MappingProxyType(values),
                 initially_missing=missing,
-                failure=failure,
-                failure_field=kinds.get(failure or "", ""),
+                failure=slot.failure,
+                failure_field=kinds.get(slot.failure or "", ""),
                 outcome_date=outcome,
                 patient=patient,
                 monitor_query=_SCREENING_QUERY if idx == 1 else None,
             )
         )
-    return VirtualTrial(sc, start, cut, tuple(_plant_data_management(cases)))
+    return VirtualTrial(sc, start, cut, tuple(_plant_data_management(cases)), tuple(events))
+
+
+def _model_screening(
+    values: dict[str, Any], model: ModelCohort, k: int, enrol: date, overt: bool
+) -> None:
+    """Screening values of an enrolled patient taken from its model patient's baseline, so the
+    disease the site screened is the disease the model treats."""
+    b = model.baseline
+    values["anc"] = round(float(b.anc[k]), 2)
+    values["platelets"] = round(float(b.platelets[k]))
+    values["haemoglobin"] = round(float(b.haemoglobin[k]), 1)
+    if overt:
+        values["bm_blasts_pct"] = round(float(b.leukaemic_share[k]) * 100, 1)
+        return
+    assay = str(model.assays.assay[k])
+    consent = date.fromisoformat(values["marrow_date"]) - timedelta(days=3)
+    current_date = min(enrol - timedelta(days=int(model.mrd_days_before[k])), consent)
+    fold = float(values["mrd_current_value"]) / float(values["mrd_reference_value"])
+    current = float(model.mrd_current[k])
+    values.update(
+        mrd_assay=assay,
+        mrd_marker=values["mrd_marker"] if values["mrd_assay"] == assay else _MRD_MARKERS[assay][0],
+        mrd_current_value=current,
+        mrd_current_date=_iso(current_date),
+        mrd_reference_value=_sig(current / fold, 3),
+        mrd_reference_date=_iso(current_date - timedelta(days=30)),
+    )
 
 
 _SCREENING_QUERY = (
