@@ -30,6 +30,7 @@ SITE_CODE = "VS01"
 SITE_NAME = "Virtual site (NAKIP demo)"
 DB_FILE = "nakip.sqlite3"  # the name nakip.edc.settings gives the SQLite file in NAKIP_DATA_DIR
 MAX_PATIENTS = 200
+MAX_REPLICATES = 100_000
 
 
 # =========================================================================== protocol and designs
@@ -47,9 +48,9 @@ def _load_protocol() -> tuple[Path, Protocol]:
 
 
 def _planned_n(proto: Protocol) -> dict[str, int]:
-    return {
-        c.code: c.design.planned.n if c.design.planned else c.design.nmax for c in proto.cohorts
-    }
+    from nakip.sim.enrolment import planned_design
+
+    return {c.code: planned_design(proto, c.code).n for c in proto.cohorts}
 
 
 def _designs(proto: Protocol) -> list[dict[str, Any]]:
@@ -325,8 +326,16 @@ def _print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
 @app.command("demo")
 def demo(
     patients_per_cohort: Annotated[
-        int, typer.Option("--patients-per-cohort", help="Patients enrolled in each cohort.")
-    ] = 12,
+        int | None,
+        typer.Option(
+            "--patients-per-cohort",
+            help="Patients enrolled in each cohort (default: the protocol's planned n).",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str,
+        typer.Option(help="Scenario of scenarios.yaml: target, null, toxic, futile-mrd, ..."),
+    ] = "target",
     seed: Annotated[
         int, typer.Option(help="Seed of the virtual patients (same seed, same trial).")
     ] = 2026,
@@ -353,15 +362,38 @@ def demo(
         str | None,
         typer.Option("--data-cut", help="Data-cut date YYYY-MM-DD (default: today)."),
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then start the web app on the demo database.")
+    ] = False,
+    replicates: Annotated[
+        int | None,
+        typer.Option(
+            "--replicates",
+            help="Run R virtual trials on the light path (no database) and compare with the "
+            "exact operating characteristics.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler for --replicates (default: a local cluster)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Run a seeded virtual NAKIP-AML trial through the EDC and summarise it per cohort."""
-    if not 1 <= patients_per_cohort <= MAX_PATIENTS:
+    from nakip.sim.scenario import ScenarioError, get_scenario
+
+    if patients_per_cohort is not None and not 1 <= patients_per_cohort <= MAX_PATIENTS:
         fail(
             f"--patients-per-cohort must be between 1 and {MAX_PATIENTS}, got {patients_per_cohort}"
         )
     if seed < 0:
         fail(f"--seed must be >= 0, got {seed}")
+    if replicates is not None and not 1 <= replicates <= MAX_REPLICATES:
+        fail(f"--replicates must be between 1 and {MAX_REPLICATES}, got {replicates}")
+    try:
+        truth = get_scenario(scenario)
+    except ScenarioError as exc:
+        fail(str(exc))
     cut = date.today()
     if data_cut:
         try:
@@ -369,6 +401,11 @@ def demo(
         except ValueError:
             fail(f"--data-cut: expected a date YYYY-MM-DD, got {data_cut!r}")
     path, proto = _load_protocol()
+    if replicates is not None:
+        from nakip.cli.demo_replicates import run_replicates
+
+        run_replicates(proto, truth, replicates, seed, patients_per_cohort, scheduler, as_json)
+        return
     designs = _designs(proto)
     bounds = _boundaries(proto)
     if not as_json:
@@ -380,22 +417,27 @@ def demo(
     from nakip.sim.patients import Scenario, generate_trial
     from nakip.sim.results import summarize
 
-    scenario = Scenario(patients_per_cohort=patients_per_cohort, seed=seed)
+    n = patients_per_cohort or max(_planned_n(proto).values())
+    sim = Scenario(patients_per_cohort=n, seed=seed, scenario=scenario)
     report = None
+    trial = None
     if existing:
         if not as_json:
             _out.print(f"[yellow]keeping the demo data already in {db}[/]")
         marker = _read_marker(folder)
         cut = date.fromisoformat(marker["data_cut"]) if marker.get("data_cut") else cut
     else:
-        trial = generate_trial(scenario, cut, proto)
+        if not as_json:
+            _print_truth(truth, n)
+        trial = _generate(generate_trial, sim, cut, proto, as_json)
         report = _drive(trial, as_json)
         cut = trial.data_cut
         (folder / MARKER).write_text(
             json.dumps(
                 {
                     "seed": seed,
-                    "patients_per_cohort": patients_per_cohort,
+                    "scenario": scenario,
+                    "patients_per_cohort": n,
                     "data_cut": cut.isoformat(),
                     "site": SITE_CODE,
                 }
@@ -406,9 +448,10 @@ def demo(
     if as_json:
         payload = {
             "protocol": {"path": str(path), "valid": True, "trial": proto.trial.acronym},
-            "scenario": scenario.to_dict() if report else _read_marker(folder),
+            "scenario": sim.to_dict() if report else _read_marker(folder),
             "designs": designs,
             "monitoring_boundaries": bounds,
+            "monitoring_events": [trial.event_dict(e) for e in trial.events] if trial else [],
             "database": str(db),
             "edc": report.to_dict() if report else None,
             "users": [u.to_dict() for u in report.users] if report else [],
@@ -416,7 +459,87 @@ def demo(
         }
         typer.echo(json.dumps(payload, indent=2, default=str))
         return
+    if trial is not None:
+        _print_events(trial)
     _print_results(results, report, db, folder)
+    if trial is not None:
+        _print_true_vs_found(truth, results)
+    if serve:
+        from django.core.management import call_command
+
+        _out.rule("[bold]Serving the demo EDC[/] (Ctrl-C to stop)")
+        call_command("runserver", "127.0.0.1:8000", use_reloader=False)
+
+
+def _generate(generate: Any, sim: Any, cut: date, proto: Protocol, quiet: bool) -> Any:
+    """Plan the trial (the model runs here) under a progress spinner."""
+    if quiet:
+        return generate(sim, cut, proto)
+    with Progress(
+        TextColumn("[bold]model patients[/]"),
+        BarColumn(),
+        TextColumn("solving the NK/talazoparib model and planning enrolment"),
+        TimeElapsedColumn(),
+        console=_out,
+    ) as bar:
+        task = bar.add_task("model", total=1)
+        trial = generate(sim, cut, proto)
+        bar.update(task, completed=1)
+    return trial
+
+
+def _print_truth(truth: Any, n: int) -> None:
+    _out.rule(f"[bold]Scenario '{truth.name}'[/] (the truth the trial does not see)")
+    _out.print(truth.description, soft_wrap=True)
+    table = Table(title=f"True per-patient rates ({n} patients requested per cohort)")
+    for col in ("cohort", "response", "DLT", "NK-product failure", "early drop-out", "NK potency"):
+        table.add_column(col, justify="left" if col == "cohort" else "right")
+    for code, c in truth.cohorts.items():
+        r = c.rates
+        table.add_row(
+            code,
+            f"{c.response_rate:.2f}",
+            f"{r.dlt_rate:.2f}",
+            f"{r.feasibility_failure_rate:.2f}",
+            f"{r.early_dropout_rate:.2f}",
+            f"{r.potency:.3g}",
+        )
+    _out.print(table)
+
+
+def _print_events(trial: Any) -> None:
+    if not trial.events:
+        _out.print("Monitoring: no pause or stop while the data arrived.")
+        return
+    table = Table(title="Monitoring as the data arrived (when and why)")
+    for col in ("date", "cohort", "rule", "decision"):
+        table.add_column(col)
+    for e in trial.events:
+        table.add_row(trial.event_date(e).isoformat(), e.cohort or "trial-wide", e.rule, e.text)
+    _out.print(table)
+
+
+def _print_true_vs_found(truth: Any, res: Any) -> None:
+    table = Table(title="True rates of the scenario beside what the trial found")
+    for col in ("cohort", "response: true", "found", "DLT: true", "found",
+                "product failure: true", "found"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "cohort" else "right")
+
+    def share(x: int, n: int) -> str:
+        return f"{x}/{n} = {x / n:.2f}" if n else "-"
+
+    for c in res.cohorts:
+        t = truth.cohorts[c.cohort]
+        table.add_row(
+            c.cohort,
+            f"{t.response_rate:.2f}",
+            share(c.responders, c.enrolled),
+            f"{t.rates.dlt_rate:.2f}",
+            share(c.dlt_patients, c.dlt_evaluable),
+            f"{t.rates.feasibility_failure_rate:.2f}",
+            share(c.feasibility_failures, c.feasibility_evaluable),
+        )
+    _out.print(table)
 
 
 def _read_marker(folder: Path) -> dict[str, Any]:

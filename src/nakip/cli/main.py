@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",
     "nakip.cli.demo_cmd",
+    "nakip.cli.model_cmd",
 )
 for _name in _COMMAND_MODULES:
     try:

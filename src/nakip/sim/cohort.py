@@ -146,7 +146,8 @@ def simulate_cohort(
     )
     weight = np.round(rng.uniform(48, 105, n), 1)
     dropout = rng.random(n) < rates.early_dropout_rate
-    dlt = (rng.random(n) < rates.dlt_rate) & ~dropout & products.given.any(axis=1)
+    # a DLT needs an infused product before the patient left (drop-outs leave after day 11)
+    dlt = (rng.random(n) < rates.dlt_rate) & (~dropout | products.given[:, 0])
     course = simulate(params, baseline, products, schedule, rng)
     reads = observe(course, assays, params["transfusion_threshold_g_dl"], rng)
     result = outcomes(cohort, reads, ~dropout, assays.lod, protocol)

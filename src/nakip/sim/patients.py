@@ -826,6 +826,8 @@ class _PatientBuilder:
         dlt = False
         if dlt_start is not None and bool(self.m.dlt[self.k]):
             onset = dlt_start + timedelta(days=1 if kind == "crs" else d.i(1, min(window - 2, 20)))
+            if drop is not None:  # a patient who left early had the DLT before leaving
+                onset = min(onset, drop - timedelta(days=1))
             if ok(onset):
                 dlt = True
                 if kind == "crs":
