@@ -1,7 +1,7 @@
 """Calibrate the NK potency of every scenario and cohort (nakip.sim.scenario.calibrate) and print
 the potencies to copy into src/nakip/sim/scenarios.yaml, with the rate reached and the time.
 
-Usage: PYTHONPATH=src python bench/calibrate_model.py [scenario ...]
+Usage: PYTHONPATH=src python bench/calibrate_model.py [scenario[:cohort] ...]
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ def main(names: list[str]) -> None:
     protocol = load_protocol()
     done: dict[tuple, float] = {}
     for name, sc in load_scenarios().items():
-        if names and name not in names:
+        if names and name not in {x.split(":")[0] for x in names}:
             continue
         for code, c in sc.cohorts.items():
+            if names and name not in names and f"{name}:{code}" not in names:
+                continue
             key = (
                 code,
                 c.response_rate,

@@ -37,6 +37,8 @@ def _demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         (["--patients-per-cohort", "0"], "--patients-per-cohort must be between 1 and"),
         (["--data-cut", "yesterday"], "--data-cut: expected a date YYYY-MM-DD"),
         (["--seed", "-1"], "--seed must be >= 0"),
+        (["--scenario", "miracle"], "--scenario: unknown scenario 'miracle'; choose one of target"),
+        (["--replicates", "0"], "--replicates must be between 1 and"),
     ],
 )
 def test_bad_input_fails_in_one_line(args: list[str], message: str) -> None:
@@ -44,6 +46,24 @@ def test_bad_input_fails_in_one_line(args: list[str], message: str) -> None:
     assert res.exit_code == 2
     assert message in " ".join(res.output.split())
     assert "Traceback" not in res.output
+
+
+def test_a_seed_that_is_not_an_integer_fails_with_exit_2(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["demo", "--seed", "abc", "--out", str(tmp_path / "d")])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == ["error: --seed: expected an integer, got 'abc'"]
+    assert not (tmp_path / "d").exists()  # nothing written
+
+
+@pytest.mark.slow
+def test_replicates_json_compares_with_the_exact_oc(tmp_path: Path) -> None:
+    res = _demo(tmp_path, "--replicates", "20", "--scenario", "null", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["scenario"] == "null" and out["replicates"] == 20
+    quantities = {(r["cohort"], r["quantity"]) for r in out["rows"]}
+    assert ("overt", "P(reject H0)") in quantities and ("mrd", "E[N]") in quantities
+    assert not (tmp_path / "nakip-demo" / "nakip.sqlite3").exists()  # light path: no database
 
 
 @pytest.mark.slow

@@ -336,9 +336,14 @@ def demo(
         str,
         typer.Option(help="Scenario of scenarios.yaml: target, null, toxic, futile-mrd, ..."),
     ] = "target",
-    seed: Annotated[
-        int, typer.Option(help="Seed of the virtual patients (same seed, same trial).")
-    ] = 2026,
+    seed_text: Annotated[
+        str,
+        typer.Option(
+            "--seed",
+            metavar="INTEGER",
+            help="Seed of the virtual patients (same seed, same trial).",
+        ),
+    ] = "2026",
     data_dir: Annotated[
         Path,
         typer.Option(
@@ -386,6 +391,10 @@ def demo(
         fail(
             f"--patients-per-cohort must be between 1 and {MAX_PATIENTS}, got {patients_per_cohort}"
         )
+    try:
+        seed = int(seed_text)
+    except ValueError:
+        fail(f"--seed: expected an integer, got {seed_text!r}")
     if seed < 0:
         fail(f"--seed must be >= 0, got {seed}")
     if replicates is not None and not 1 <= replicates <= MAX_REPLICATES:

@@ -128,8 +128,8 @@ def calibrate(
     rates: CohortRates,
     *,
     seed: int = 20261202,
-    coarse_n: int = 3000,
-    fine_n: int = 20000,
+    coarse_n: int = 2000,
+    fine_n: int = 12000,
     bounds: tuple[float, float] = (1e-3, 30.0),
 ) -> tuple[float, float]:
     """The NK potency giving response rate `target` (and the rate reached at `fine_n`):
@@ -141,7 +141,7 @@ def calibrate(
         return model_response_rate(protocol, cohort_code, r, n, seed)
 
     lo, hi = math.log(bounds[0]), math.log(bounds[1])
-    for _ in range(9):
+    for _ in range(8):
         mid = (lo + hi) / 2
         if rate(mid, coarse_n) < target:
             lo = mid
@@ -155,6 +155,6 @@ def calibrate(
         x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
         x0, f0 = x1, f1
         x1, f1 = x2, rate(x2, fine_n) - target
-        if abs(f1) < 0.002:
+        if abs(f1) < 0.003:
             break
     return math.exp(x1), f1 + target
