@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nakip.analysis.design_choice import chosen_design
 from nakip.protocol import load_protocol
-from nakip.sim.enrolment import planned_design
 from nakip.sim.replicates import plot_comparison, run_replicates
 from nakip.sim.scenario import get_scenario
 
@@ -91,7 +91,7 @@ def main() -> None:
         worst = max(abs(r.z) for r in res.rows)
         print(f"largest |z| = {worst:.2f} ({'within' if worst <= 4 else 'OUTSIDE'} 4 MC SE)")
         for code in sc.cohorts:
-            d = planned_design(proto, code)
+            d = chosen_design(proto, code)
             peer = clinfun_oc(d.r1, d.n1, d.r, d.n, sc.cohorts[code].response_rate)
             if peer is None:
                 print("clinfun: peer not installed: run ../shared/peers/install")

@@ -83,8 +83,9 @@ def test_demo_in_an_empty_folder_json_then_keep(tmp_path: Path) -> None:
     }
     assert "password" not in res.stdout.lower()
     results = out["results"]
-    assert results["enrolled"] == 2
-    assert [c["enrolled"] for c in results["cohorts"]] == [1, 1]
+    assert results["consort"]["enrolled"] == 2
+    assert [c["enrolled"] for c in results["consort"]["cohorts"].values()] == [1, 1]
+    assert results["designs"]["overt"]["planned_n"] == 27
     assert out["edc"]["records"] > 20 and out["edc"]["signatures"] == 2
     # --keep summarises the same database again, for people (no new passwords)
     res = _demo(tmp_path, "--keep")

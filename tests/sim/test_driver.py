@@ -90,18 +90,19 @@ def test_audit_trail_queries_signatures_locks(driven: tuple[Any, Any]) -> None:
 def test_results_match_the_entered_data(driven: tuple[Any, Any]) -> None:
     trial, _ = driven
     res = summarize(data_cut=CUT)
-    assert res.screened == len(trial.screenings)
-    assert res.enrolled == 6
+    assert res.consort.screened == len(trial.screenings)
+    assert res.consort.enrolled == 6
+    overview = res.safety.overview.set_index("cohort")
     for code in ("overt", "mrd"):
-        c = res.cohort(code)
         truth = [p.truth for p in trial.patients(code)]
-        assert c.enrolled == 3
-        assert c.responders == sum(t.responder for t in truth)
-        assert c.evaluable == sum(t.evaluable for t in truth)
-        assert c.dlt_patients == sum(t.dlt for t in truth)
-        assert sum(c.response_distribution.values()) == 3
-        assert c.simon.stage1_decision == "pending"  # 3 of the 9 stage-1 patients
-        assert c.simon.final_decision == "pending"
+        assert res.consort.cohorts[code].enrolled == 3
+        eff = res.efficacy.cohorts[code]
+        assert eff.primary.rate.x == sum(t.responder for t in truth)
+        assert eff.evaluable == sum(t.evaluable for t in truth)
+        assert overview.loc[code, "dlt"] == sum(t.dlt for t in truth)
+        assert sum(eff.best_response.values()) == 3
+        assert res.monitoring.simon[code].stage1_decision == "pending"  # 3 of the 9 in stage 1
+        assert res.monitoring.simon[code].final_decision == "pending"
 
 
 def test_new_passwords_are_random_and_valid(db: None) -> None:

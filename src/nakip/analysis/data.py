@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nakip.analysis.csv_cells import restore
 from nakip.analysis.dictionary import DICTIONARY, columns
 
 
@@ -105,5 +106,5 @@ def _typed(frame: pd.DataFrame, variables) -> pd.DataFrame:  # type: ignore[no-u
         elif v.type == "date":
             out[v.name] = text.map(lambda s: None if s is None else date.fromisoformat(s))
         else:
-            out[v.name] = text
+            out[v.name] = text.map(restore)  # undo the formula neutralisation of the export
     return out

@@ -153,6 +153,8 @@ ADAE: tuple[Variable, ...] = (
     _v("source", "adverse_event, crs or icans", "str", source="EDC form", cdisc="AESRC"),
     _v("term", "Adverse event term (CTCAE v5.0)", "str", source="AE form", cdisc="AEDECOD"),
     _v("soc", "System organ class", "str", source="CTCAE v5.0", cdisc="AEBODSYS"),
+    _v("category", "Category of the event (AE form: nonhematologic, hematologic, crs, icans, "
+       "agvhd, infusion_reaction, death)", "str", source="AE form", cdisc="AECAT"),
     _v("grade", "Grade (CTCAE v5.0; ASTCT for CRS/ICANS)", "int", source="AE form / derived",
        cdisc="AETOXGR"),
     _v("onset_date", "Onset date", "date", source="AE form", cdisc="ASTDT"),

@@ -47,40 +47,28 @@ def _load_protocol() -> tuple[Path, Protocol]:
         raise typer.Exit(2) from None
 
 
-def _planned_n(proto: Protocol) -> dict[str, int]:
-    from nakip.sim.enrolment import planned_design
-
-    return {c.code: planned_design(proto, c.code).n for c in proto.cohorts}
-
-
 def _designs(proto: Protocol) -> list[dict[str, Any]]:
-    """Simon optimal and minimax designs of each cohort's parameters vs the planned design."""
+    """Each cohort's chosen design (nakip.analysis.design_choice) beside the Simon optimal and
+    minimax designs of its parameters."""
+    from nakip.analysis.design_choice import chosen_designs
     from nakip.stats import simon
 
     out = []
-    for c in proto.cohorts:
-        d = c.design
-        found = simon.search(d.p0, d.p1, d.alpha, d.power, d.nmax)
-        chosen = found.minimax if d.type == "simon_minimax" else found.optimal
-        planned = d.planned.model_dump() if d.planned else None
-        match = planned is not None and planned == {
-            "r1": chosen.r1,
-            "n1": chosen.n1,
-            "r": chosen.r,
-            "n": chosen.n,
-        }
+    for code, choice in chosen_designs(proto).items():
+        found = simon.search(choice.p0, choice.p1, choice.alpha, choice.power, choice.nmax)
         out.append(
             {
-                "cohort": c.code,
-                "type": d.type,
-                "p0": d.p0,
-                "p1": d.p1,
-                "alpha": d.alpha,
-                "power": d.power,
-                "planned": planned,
+                "cohort": code,
+                "type": choice.design_type,
+                "p0": choice.p0,
+                "p1": choice.p1,
+                "alpha": choice.alpha,
+                "power": choice.power,
+                "chosen": choice.to_dict(),
+                "planned": None if choice.source == "search" else choice.design.to_dict(),
                 "optimal": found.optimal.to_dict(),
                 "minimax": found.minimax.to_dict(),
-                "planned_matches_search": match,
+                "planned_matches_search": choice.matches_search,
             }
         )
     return out
@@ -88,12 +76,12 @@ def _designs(proto: Protocol) -> list[dict[str, Any]]:
 
 def _boundaries(proto: Protocol) -> list[dict[str, Any]]:
     """Each monitoring rule's stop boundary as ranges of n sharing the same stop count."""
+    from nakip.analysis.design_choice import monitoring_nmax
     from nakip.stats.bayes_monitor import BayesianToxicityMonitor
 
-    sizes = _planned_n(proto)
     out = []
     for rule in proto.monitoring:
-        nmax = max(sizes.values()) if rule.per_cohort else sum(sizes.values())
+        nmax = monitoring_nmax(proto, rule)
         mon = BayesianToxicityMonitor(
             rule.prior_a, rule.prior_b, rule.limit, rule.cutoff, nmax, rule.min_patients
         )
@@ -126,16 +114,18 @@ def _print_protocol(path: Path, proto: Protocol) -> None:
     _out.print(f"[green]valid[/]: {path}")
     _out.print(f"{t.registry_id} · {t.study_id} · {t.sponsor} · phase {t.phase}")
     table = Table(title="Cohorts (analysed independently)")
-    for col in ("cohort", "primary endpoint", "design", "planned"):
+    for col in ("cohort", "primary endpoint", "design", "rule (planned n)"):
         table.add_column(col)
+    from nakip.analysis.design_choice import chosen_designs
+
+    choices = chosen_designs(proto)
     for c in proto.cohorts:
-        d = c.design
-        pl = d.planned
+        d = choices[c.code]
         table.add_row(
             f"{c.code}: {c.name}",
             c.primary_endpoint.description,
-            f"{d.type}, p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}",
-            f"stop if <= {pl.r1}/{pl.n1}; efficacy if > {pl.r}/{pl.n}" if pl else "-",
+            f"{d.design_type}, p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}",
+            f"{d.rule_text} (n = {d.planned_n})",
         )
     _out.print(table)
     rules = "; ".join(
@@ -165,13 +155,8 @@ def _print_designs(designs: list[dict[str, Any]], bounds: list[dict[str, Any]]) 
             )
     _out.print(table)
     for d in designs:
-        pl = d["planned"]
-        verdict = "matches" if d["planned_matches_search"] else "[yellow]differs from[/]"
-        if pl:
-            _out.print(
-                f"{d['cohort']}: planned {pl['r1']}/{pl['n1']}, {pl['r']}/{pl['n']} "
-                f"{verdict} the {d['type'].replace('simon_', '')} design"
-            )
+        text = d["chosen"]["message"]
+        _out.print(f"{d['cohort']}: " + (f"[yellow]{text}[/]" if "MISMATCH" in text else text))
     for b in bounds:
         cells = ", ".join(
             (f"n {r['n_from']}" if r["n_from"] == r["n_to"] else f"n {r['n_from']}-{r['n_to']}")
@@ -243,56 +228,59 @@ def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, b
 
 # =========================================================================== output
 def _print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
-    _out.rule("[bold]Results at the data cut[/] " + res.data_cut.isoformat())
+    """The TrialAnalysis of the demo's data (nakip.analysis), for people."""
+    consort = res.consort
+    _out.rule("[bold]Results at the data cut[/] " + res.cutoff.isoformat())
     _out.print(
-        f"Screened {res.screened} · screen failures {res.screen_failed} · "
-        f"in screening {res.in_screening} · enrolled {res.enrolled}"
+        f"Screened {consort.screened} · not eligible {consort.not_eligible} · "
+        f"in screening {consort.in_screening} · enrolled {consort.enrolled}"
     )
-    if res.failure_reasons:
-        reasons = Table(title="Screen-failure reasons (CONSORT)", show_header=True)
-        reasons.add_column("reason")
+    if consort.reasons:
+        reasons = Table(title="Criteria not met by the patients not eligible (CONSORT)")
+        reasons.add_column("criterion")
         reasons.add_column("n", justify="right")
-        for reason, n in res.failure_reasons:
+        for reason, n in consort.reasons.items():
             reasons.add_row(reason, str(n))
         _out.print(reasons)
-    table = Table(title="Per cohort (derived by the EDC from the entered data)", show_lines=True)
+    codes = list(consort.cohorts)
+    table = Table(title="Per cohort (nakip.analysis on the EDC's datasets)", show_lines=True)
     table.add_column("")
-    for c in res.cohorts:
-        table.add_column(f"{c.cohort}: {c.name}")
+    for code in codes:
+        table.add_column(code)
+    eff, mon = res.efficacy.cohorts, res.monitoring
+    safety = res.safety.overview.set_index("cohort")
     rows: list[tuple[str, list[str]]] = [
-        ("screened / failed", [f"{c.screened} / {c.screen_failures}" for c in res.cohorts]),
-        ("enrolled", [str(c.enrolled) for c in res.cohorts]),
         (
-            "responders / evaluable",
-            [f"{c.responders} / {c.evaluable}" for c in res.cohorts],
+            "screened / not eligible",
+            [f"{consort.cohorts[c].screened} / {consort.cohorts[c].not_eligible}" for c in codes],
         ),
+        (
+            "enrolled / treated",
+            [f"{consort.cohorts[c].enrolled} / {eff[c].treated}" for c in codes],
+        ),
+        ("responders (ITT)", [eff[c].primary.rate.text() for c in codes]),
         (
             "best response",
+            [", ".join(f"{k} {v}" for k, v in eff[c].best_response.items()) for c in codes],
+        ),
+        ("Simon stage 1", [mon.simon[c].stage1_text for c in codes]),
+        ("Simon final", [mon.simon[c].final_text for c in codes]),
+        (
+            "DLT patients / treated",
             [
-                ", ".join(f"{k} {v}" for k, v in c.response_distribution.items() if v)
-                for c in res.cohorts
+                f"{safety.loc[c, 'dlt']} / {safety.loc[c, 'patients']}"
+                if c in safety.index
+                else "-"
+                for c in codes
             ],
         ),
-        ("Simon stage 1", [c.simon.stage1_text for c in res.cohorts]),
-        ("Simon final", [c.simon.final_text for c in res.cohorts]),
-        (
-            "DLT patients / evaluable",
-            [f"{c.dlt_patients} / {c.dlt_evaluable} ({c.dlt_events} events)" for c in res.cohorts],
-        ),
-        (
-            "NK product failures",
-            [f"{c.feasibility_failures} / {c.feasibility_evaluable}" for c in res.cohorts],
-        ),
-        ("relapses / deaths", [f"{c.relapses} / {c.deaths}" for c in res.cohorts]),
-        (
-            "monitoring",
-            ["\n".join(f"{m.code}: {m.text}" for m in c.monitoring) for c in res.cohorts],
-        ),
+        ("NK product failures", [res.feasibility.rates[c].rate.text() for c in codes]),
+        ("monitoring", ["\n".join(f"{m.code}: {m.text}" for m in mon.rules[c]) for c in codes]),
     ]
     for label, cells in rows:
         table.add_row(label, *cells)
     _out.print(table)
-    for m in res.monitoring:
+    for m in mon.rules["all"]:
         _out.print(f"Trial-wide {m.code} monitoring: {m.text}")
     if report is not None:
         _out.print(
@@ -423,10 +411,11 @@ def demo(
     folder = data_dir.expanduser().resolve()
     db, existing = _database(folder, fresh, force)
 
+    from nakip.analysis.design_choice import chosen_designs
     from nakip.sim.patients import Scenario, generate_trial
     from nakip.sim.results import summarize
 
-    n = patients_per_cohort or max(_planned_n(proto).values())
+    n = patients_per_cohort or max(d.planned_n for d in chosen_designs(proto).values())
     sim = Scenario(patients_per_cohort=n, seed=seed, scenario=scenario)
     report = None
     trial = None
@@ -529,24 +518,32 @@ def _print_events(trial: Any) -> None:
 
 
 def _print_true_vs_found(truth: Any, res: Any) -> None:
-    table = Table(title="True rates of the scenario beside what the trial found")
-    for col in ("cohort", "response: true", "found", "DLT: true", "found",
-                "product failure: true", "found"):  # fmt: skip
-        table.add_column(col, justify="left" if col == "cohort" else "right")
-
-    def share(x: int, n: int) -> str:
-        return f"{x}/{n} = {x / n:.2f}" if n else "-"
-
-    for c in res.cohorts:
-        t = truth.cohorts[c.cohort]
+    """The scenario's true rates beside the analysis layer's estimates (exact CI, p-value of
+    the two-stage inference when the rule settled, else the exact binomial test)."""
+    table = Table(title="True rates of the scenario beside what the trial found (nakip.analysis)")
+    for col in ("cohort", "response: true", "found (ITT, 95% CI)", "p-value vs p0", "decision",
+                "DLT: true", "found", "product failure: true", "found"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("cohort", "decision") else "right")
+    safety = res.safety.overview.set_index("cohort")
+    for code, t in truth.cohorts.items():
+        eff = res.efficacy.cohorts[code]
+        ts = eff.two_stage
+        p = ts.p_value if ts is not None and ts.estimable else eff.primary.rate.p_value
+        dlt = (
+            f"{safety.loc[code, 'dlt']}/{safety.loc[code, 'patients']}"
+            if code in safety.index
+            else "-"
+        )
         table.add_row(
-            c.cohort,
+            code,
             f"{t.response_rate:.2f}",
-            share(c.responders, c.enrolled),
+            eff.primary.rate.text(),
+            "-" if p is None else f"{p:.4f}",
+            eff.decision,
             f"{t.rates.dlt_rate:.2f}",
-            share(c.dlt_patients, c.dlt_evaluable),
+            dlt,
             f"{t.rates.feasibility_failure_rate:.2f}",
-            share(c.feasibility_failures, c.feasibility_evaluable),
+            res.feasibility.rates[code].rate.text(),
         )
     _out.print(table)
 

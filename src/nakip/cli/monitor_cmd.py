@@ -112,8 +112,8 @@ def _emit(payload: dict[str, Any]) -> None:
 
 
 def _protocol_rule(code: str, protocol: Path | None) -> tuple[dict[str, float], int]:
-    """Monitoring rule `code` from the protocol file, and its default nmax (planned patients:
-    one cohort's planned n for a per-cohort rule, else the sum over cohorts)."""
+    """Monitoring rule `code` from the protocol file, and its default nmax (the patients the rule
+    can see, as `nakip.analysis.design_choice.monitoring_nmax` decides)."""
     from nakip.protocol import ProtocolError, default_protocol_path, load_protocol_file
 
     path = protocol or default_protocol_path()
@@ -127,10 +127,12 @@ def _protocol_rule(code: str, protocol: Path | None) -> tuple[dict[str, float], 
     if code not in rules:
         fail(f"--rule: no monitoring rule {code!r} in {path} (have: {', '.join(rules) or 'none'})")
     rule = rules[code]
-    sizes = [
-        c.design.planned.n if c.design.planned is not None else c.design.nmax for c in proto.cohorts
-    ]
-    nmax = max(sizes) if rule.per_cohort else sum(sizes)
+    from nakip.analysis.design_choice import monitoring_nmax
+
+    try:
+        nmax = monitoring_nmax(proto, rule)
+    except ValueError as exc:
+        fail(f"--protocol {path}: {exc}")
     params = {
         "prior_a": rule.prior_a,
         "prior_b": rule.prior_b,

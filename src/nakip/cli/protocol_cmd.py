@@ -33,6 +33,17 @@ def _load(file: Path | None) -> Protocol:
         raise typer.Exit(2) from None
 
 
+def _rule_words(proto: Protocol, code: str) -> str:
+    """The cohort's governing rule and planned n, as nakip.analysis.design_choice decides."""
+    from nakip.analysis.design_choice import chosen_design
+
+    try:
+        choice = chosen_design(proto, code)
+    except ValueError as exc:
+        return f"[red]{exc}[/]"
+    return f"{choice.rule_text} (planned n {choice.planned_n})"
+
+
 @protocol_app.command("validate")
 def validate(
     file: FileArg = None,
@@ -84,9 +95,7 @@ def show(file: FileArg = None) -> None:
             )
         d = c.design
         design = f"{d.type}: p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}"
-        if d.planned:
-            pl = d.planned
-            design += f"\nstop if <= {pl.r1}/{pl.n1}; efficacy if > {pl.r}/{pl.n}"
+        design += "\n" + _rule_words(proto, c.code)
         ep = c.primary_endpoint
         endpoint = ep.description
         if ep.responder_categories:

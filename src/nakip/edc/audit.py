@@ -6,8 +6,7 @@ field of a form shows as `values.anc`. Exportable as CSV.
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 from django.db.models import Model, Q
 
+from nakip.analysis.csv_cells import rows_csv
 from nakip.edc.models import (
     FormRecord,
     Lock,
@@ -149,19 +149,18 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+def _cell(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict | list) else value
 
 
 def audit_csv(entries: Iterable[AuditEntry]) -> str:
-    """The entries as CSV text, one line per changed field (a line per entry without changes)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
+    """The entries as CSV text, one line per changed field (a line per entry without changes);
+    text cells a spreadsheet could run as a formula are neutralised."""
+    rows: list[list[Any]] = []
     for e in entries:
         base = [e.model, e.object_id, e.object_label, e.when.isoformat(), e.user, e.action]
         if not e.changes:
-            writer.writerow([*base, e.reason, "", "", ""])
+            rows.append([*base, e.reason, "", "", ""])
         for c in e.changes:
-            writer.writerow([*base, e.reason, c.field, _cell(c.old), _cell(c.new)])
-    return buf.getvalue()
+            rows.append([*base, e.reason, c.field, _cell(c.old), _cell(c.new)])
+    return rows_csv(CSV_COLUMNS, rows)

@@ -8,6 +8,7 @@ NK-product feasibility, and OS/EFS event or censoring dates. The rules live in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -147,10 +148,12 @@ class SubjectDerivation:
 
 
 class _Records:
-    """The subject's active records indexed by form and visit."""
+    """The subject's active records indexed by form and visit (queried unless given)."""
 
-    def __init__(self, subject: Subject):
-        self.all = list(FormRecord.objects.filter(subject=subject, withdrawn=False).order_by("id"))
+    def __init__(self, subject: Subject, records: Iterable[FormRecord] | None = None):
+        if records is None:
+            records = FormRecord.objects.filter(subject=subject, withdrawn=False)
+        self.all = sorted((r for r in records if not r.withdrawn), key=lambda r: r.pk)
 
     def of(self, form: str) -> list[FormRecord]:
         return [r for r in self.all if r.form_code == form]
@@ -400,12 +403,19 @@ def _feasibility(recs: _Records, proto: Protocol) -> bool | None:
     return False
 
 
-def derive_subject(subject: Subject, protocol: Protocol | None = None) -> SubjectDerivation:
-    """All derived values of one subject from its current (non-withdrawn) records."""
+def derive_subject(
+    subject: Subject,
+    protocol: Protocol | None = None,
+    records: Iterable[FormRecord] | None = None,
+) -> SubjectDerivation:
+    """All derived values of one subject from its current (non-withdrawn) records.
+
+    `records`: the subject's records already loaded (a dataset build prefetches them once, and
+    passes them cut at the data cut-off); None queries the database."""
     from nakip.edc.services import get_protocol
 
     proto = protocol or get_protocol()
-    recs = _Records(subject)
+    recs = _Records(subject, records)
     problems: list[str] = []
     visits = planned_visits(subject.cohort, proto)
     base_visit = proto.schedule.visits[0].code
@@ -516,9 +526,9 @@ def derive_subject(subject: Subject, protocol: Protocol | None = None) -> Subjec
     aes = _adverse_events(subject, recs, proto, start, problems)
 
     # Death, last contact, end of study.
-    from nakip.edc.services import death_date as _death
+    from nakip.edc.services import death_date_in
 
-    died = _death(subject)
+    died = death_date_in(recs.all)
     eos = recs.of("end_of_study")
     eos_date = _d(eos[0].values.get("end_date")) if eos else None
     eos_reason = eos[0].values.get("reason") if eos else None

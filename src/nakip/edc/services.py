@@ -441,13 +441,20 @@ def _visit_for(subject: Subject, form: FormDefinition, visit_code: str) -> Plann
 
 def death_date(subject: Subject, exclude_record: FormRecord | None = None) -> date | None:
     """The subject's date of death from follow-up / end-of-study records, or None."""
-    found: list[date] = []
     qs = FormRecord.objects.filter(
         subject=subject, withdrawn=False, form_code__in=[f for f, _ in DEATH_DATE_FIELDS]
     )
     if exclude_record is not None and exclude_record.pk:
         qs = qs.exclude(pk=exclude_record.pk)
-    for rec in qs:
+    return death_date_in(qs)
+
+
+def death_date_in(records: Iterable[FormRecord]) -> date | None:
+    """The earliest date of death among already-loaded active records (no query)."""
+    found: list[date] = []
+    for rec in records:
+        if rec.withdrawn:
+            continue
         for form_code, name in DEATH_DATE_FIELDS:
             if rec.form_code == form_code and rec.values.get(name):
                 found.append(date.fromisoformat(rec.values[name]))

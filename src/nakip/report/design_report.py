@@ -15,6 +15,11 @@ import numpy as np
 import pandas as pd
 
 from nakip import __version__
+from nakip.analysis.design_choice import (
+    ChosenDesign,
+    DesignBoundaries,
+    chosen_designs,
+)
 from nakip.protocol.model import Cohort, DesignSpec, MonitoringRule, Protocol
 from nakip.stats.bayes_monitor import BayesianToxicityMonitor
 from nakip.stats.binomial import (
@@ -72,11 +77,6 @@ REFERENCES: dict[str, str] = {
     ),
 }
 
-_DESIGN_LABELS = {
-    "simon_optimal": "Simon optimal two-stage",
-    "simon_minimax": "Simon minimax two-stage",
-    "single_stage": "exact single-stage",
-}
 
 _EVENT_WORDS = {
     "dlt": ("dose-limiting toxicity", "DLT"),
@@ -182,11 +182,7 @@ class CohortDesign:
     decision_rules: tuple[str, ...]
     oc: tuple[OCRow, ...]
     curve: dict[str, tuple[float, ...]] = field(repr=False)
-
-    @property
-    def max_n(self) -> int:
-        """Planned maximum sample size: the protocol's planned n, else the chosen design's n."""
-        return self.planned_check.planned.n if self.planned_check.planned else self.chosen.n
+    max_n: int = 0  # planned maximum sample size (nakip.analysis.design_choice decides it)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON view (the dense plotting curves are left out)."""
@@ -454,31 +450,17 @@ def _search_rows(spec: DesignSpec) -> tuple[DesignRow, DesignRow, DesignRow | No
     return optimal, minimax, single
 
 
-def _planned_check(spec: DesignSpec, chosen: DesignRow) -> PlannedCheck:
-    if spec.planned is None:
+def _row(label: str, d: DesignBoundaries) -> DesignRow:
+    return DesignRow(label, d.r1, d.n1, d.r, d.n, d.en0, d.pet0, d.alpha, d.power)
+
+
+def _planned_check(choice: ChosenDesign) -> PlannedCheck:
+    """The protocol's planned boundaries against the recomputed design, as decided by
+    `nakip.analysis.design_choice`."""
+    if choice.matches_search is None:
         return PlannedCheck("absent", None, "The protocol states no planned design to check.")
-    pl = spec.planned
-    sd = SimonDesign.from_boundaries(pl.r1, pl.n1, pl.r, pl.n, spec.p0, spec.p1)
-    planned = DesignRow.from_simon("Planned (protocol)", sd)
-    if planned.boundaries == chosen.boundaries:
-        return PlannedCheck(
-            "match",
-            planned,
-            f"The protocol's planned design r1/n1 = {pl.r1}/{pl.n1}, r/n = {pl.r}/{pl.n} "
-            "equals the design found by the search.",
-        )
-    found = (
-        f"r1/n1 = {chosen.r1}/{chosen.n1}, r/n = {chosen.r}/{chosen.n}"
-        if chosen.two_stage
-        else f"single stage, more than {chosen.r} of {chosen.n}"
-    )
-    return PlannedCheck(
-        "mismatch",
-        planned,
-        f"MISMATCH: the protocol plans r1/n1 = {pl.r1}/{pl.n1}, r/n = {pl.r}/{pl.n} "
-        f"(attained alpha {planned.alpha:.4f}, power {planned.power:.4f}) but the "
-        f"{_DESIGN_LABELS[spec.type]} search gives {found}.",
-    )
+    planned = _row("Planned (protocol)", choice.design)
+    return PlannedCheck("match" if choice.matches_search else "mismatch", planned, choice.message)
 
 
 def _cohort_oc(
@@ -492,21 +474,15 @@ def _cohort_oc(
     return reject, np.zeros_like(p), np.full_like(p, float(chosen.n))
 
 
-def _cohort_design(cohort: Cohort, response_rates: Sequence[float]) -> CohortDesign:
+def _cohort_design(
+    cohort: Cohort, choice: ChosenDesign, response_rates: Sequence[float]
+) -> CohortDesign:
     spec = cohort.design
     optimal, minimax, single = _search_rows(spec)
-    if spec.type == "simon_optimal":
-        chosen = optimal
-        rules = simon_decision_rules(chosen.r1, chosen.n1, chosen.r, chosen.n)  # type: ignore[arg-type]
-    elif spec.type == "simon_minimax":
-        chosen = minimax
+    chosen = _row("Chosen", choice.searched)
+    if chosen.two_stage:
         rules = simon_decision_rules(chosen.r1, chosen.n1, chosen.r, chosen.n)  # type: ignore[arg-type]
     else:
-        if single is None or single.n > spec.nmax:
-            raise ValueError(
-                f"cohort {cohort.code}: no single-stage design with n <= nmax={spec.nmax}"
-            )
-        chosen = single
         rules = single_stage_decision_rules(chosen.r, chosen.n)
     grid = _grid(response_rates, [spec.p0, spec.p1])
     reject, pet, en = _cohort_oc(chosen, grid)
@@ -527,30 +503,21 @@ def _cohort_design(cohort: Cohort, response_rates: Sequence[float]) -> CohortDes
         description=cohort.description,
         endpoint=cohort.primary_endpoint.description,
         design_type=spec.type,
-        design_label=_DESIGN_LABELS[spec.type],
+        design_label=choice.label,
         p0=spec.p0,
         p1=spec.p1,
         alpha=spec.alpha,
         power=spec.power,
         nmax=spec.nmax,
-        chosen=DesignRow(
-            f"Chosen ({_DESIGN_LABELS[spec.type]})",
-            chosen.r1,
-            chosen.n1,
-            chosen.r,
-            chosen.n,
-            chosen.en0,
-            chosen.pet0,
-            chosen.alpha,
-            chosen.power,
-        ),
+        chosen=_row(f"Chosen ({choice.label})", choice.searched),
         optimal=optimal,
         minimax=minimax,
         single_stage=single,
-        planned_check=_planned_check(spec, chosen),
+        planned_check=_planned_check(choice),
         decision_rules=rules,
         oc=oc,
         curve=curve,
+        max_n=choice.planned_n,
     )
 
 
@@ -718,7 +685,8 @@ def build_design_report(
 
     Raises ValueError (including nakip.stats.simon.NoDesignError) when a design cannot be found.
     """
-    cohorts = tuple(_cohort_design(c, response_rates) for c in protocol.cohorts)
+    choices = chosen_designs(protocol)
+    cohorts = tuple(_cohort_design(c, choices[c.code], response_rates) for c in protocol.cohorts)
     monitoring: list[MonitoringSection] = []
     for rule in protocol.monitoring:
         monitoring.extend(

@@ -8,8 +8,8 @@ are checked before every consent on the results known that day, in the order the
 known: DLTs when a patient's DLT window closes (per cohort), NK-product failures when the
 failing product was due or after the last infusion (trial-wide). A rule crossing its
 boundary (`BayesianToxicityMonitor.stop_counts`: stop at the first n with events >= b_n)
-closes the cohort or the trial on the day the deciding result came in. Patients already
-enrolled carry on. Outcomes come from the model patients (`nakip.sim.cohort`), which is the
+closes the cohort or the trial on the day the deciding result came in (also after accrual
+ended, when the last results arrive). Patients already enrolled carry on. Outcomes come from the model patients (`nakip.sim.cohort`), which is the
 same as reading them from the EDC because the EDC derives them from the same values.
 """
 
@@ -22,34 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from nakip.analysis.design_choice import chosen_design, monitoring_nmax
 from nakip.protocol import Protocol
 from nakip.sim.cohort import ModelCohort
 
 #: Days after the end-of-treatment window before a stage-1 outcome counts as known.
 REPORTING_DAYS = 7
-
-
-@dataclass(frozen=True)
-class PlannedDesign:
-    """A cohort's Simon two-stage boundaries: stop if <= r1 of n1; efficacy if > r of n."""
-
-    r1: int
-    n1: int
-    r: int
-    n: int
-
-
-def planned_design(protocol: Protocol, cohort_code: str) -> PlannedDesign:
-    """The cohort's planned design and sample size, read from the protocol.
-
-    Placeholder until `nakip.analysis.design_choice.chosen_design` (the one owner of this
-    fact) is merged; every caller in `nakip.sim` goes through this function.
-    """
-    design = protocol.cohort(cohort_code).design
-    if design.planned is None:
-        raise ValueError(f"cohort {cohort_code}: the protocol has no planned design")
-    p = design.planned
-    return PlannedDesign(p.r1, p.n1, p.r, p.n)
 
 
 @dataclass(frozen=True)
@@ -107,7 +85,7 @@ class _Calendar:
         self.paused_until: dict[str, int] = {}
         self.looked: set[str] = set()
         self.events: list[TrialEvent] = []
-        self.design = {c: planned_design(protocol, c) for c in need}
+        self.design = {c: chosen_design(protocol, c) for c in need}
         visits = protocol.schedule.visits
         eot = visits[-1]
         self.endpoint_known = eot.day - 1 + eot.window_after + REPORTING_DAYS
@@ -116,12 +94,10 @@ class _Calendar:
         self.dlt_days = protocol.safety.dlt.window_days
         self.rules = []
         for rule in protocol.monitoring:
-            nmax = (
-                max(self.design[c].n for c in need)
-                if rule.per_cohort
-                else sum(self.design[c].n for c in need)
+            nmax = max(
+                monitoring_nmax(protocol, rule),
+                max(need.values()) if rule.per_cohort else sum(need.values()),
             )
-            nmax = max(nmax, max(need.values()) if rule.per_cohort else sum(need.values()))
             mon = BayesianToxicityMonitor(
                 rule.prior_a, rule.prior_b, rule.limit, rule.cutoff, nmax, rule.min_patients
             )
@@ -169,7 +145,7 @@ class _Calendar:
     def _check_simon(self, code: str, day: int) -> None:
         d = self.design[code]
         k = len(self.enrolled[code])
-        if code in self.looked or k < d.n1 or self.need[code] <= 0:
+        if not d.two_stage or code in self.looked or k < d.n1 or self.need[code] <= 0:
             return
         look = max(self.enrolled[code][: d.n1]) + self.endpoint_known
         if code not in self.paused_until:
@@ -238,4 +214,6 @@ def plan_enrolment(
                 cal.need[code] -= 1
             slots.append(Slot(day, code, failure, offset, index))
         day += r.randint(3, 14)
+    if monitoring:  # results of the last patients still arrive after accrual ended
+        cal._check_rules(10**6)
     return slots, sorted(cal.events, key=lambda e: e.day)

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from nakip.analysis.design_choice import chosen_design
 from nakip.protocol import Protocol
 from nakip.sim.cohort import simulate_cohort
-from nakip.sim.enrolment import planned_design
 from nakip.sim.scenario import TrialScenario
 
 CHUNK_TRIALS = 100
@@ -71,7 +71,7 @@ def run_chunk(task: ChunkTask) -> dict[str, float]:
     rng = np.random.default_rng(np.random.SeedSequence(task.seed, spawn_key=(task.chunk,)))
     p = task.protocol
     cohort = p.cohort(task.cohort)
-    d = planned_design(p, task.cohort)
+    d = chosen_design(p, task.cohort)
     run = simulate_cohort(
         cohort, task.trials * task.n, task.scenario.cohorts[task.cohort].rates, rng, p
     )
@@ -156,7 +156,7 @@ def _tasks(
 ) -> list[ChunkTask]:
     out = []
     for j, code in enumerate(scenario.cohorts):
-        size = n or planned_design(protocol, code).n
+        size = n or chosen_design(protocol, code).n
         done, chunk = 0, 0
         while done < replicates:
             k = min(CHUNK_TRIALS, replicates - done)
@@ -189,7 +189,7 @@ def compare(
     model_rates: dict[str, float] = {}
     for code, s in sums.items():
         r = s["trials"]
-        d = planned_design(protocol, code)
+        d = chosen_design(protocol, code)
         target = scenario.cohorts[code].response_rate
         p_model = s["responders"] / s["patients"]
         model_rates[code] = p_model
@@ -253,6 +253,9 @@ def run_replicates(
 ) -> ReplicateResult:
     """Run `replicates` trials of each cohort (local numpy or Dask) and compare with the
     exact OC; `tick(done, total)` reports progress in chunks."""
+    for code in scenario.cohorts:
+        if not chosen_design(protocol, code).two_stage:
+            raise ValueError(f"cohort {code}: replicates compare a two-stage design's OC")
     tasks = _tasks(protocol, scenario, replicates, n, seed)
     total = len(tasks)
     done = [0]

@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
+from nakip.analysis.csv_cells import neutralise
 from nakip.edc.api.errors import PayloadTooLarge, exception_handler
 
 _TOKEN = re.compile(r"^[0-9a-f]{40}$")
@@ -99,7 +100,10 @@ class CSVRenderer(BaseRenderer):
         writer.writeheader()
         for row in rows:
             writer.writerow(
-                {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
+                {
+                    k: json.dumps(v) if isinstance(v, dict | list) else neutralise(v)
+                    for k, v in row.items()
+                }
             )
         return buf.getvalue().encode("utf-8")
 

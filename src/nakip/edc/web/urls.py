@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from nakip.edc.web.views import audit_trail, dashboard, queries, records, screening, subjects
+from nakip.edc.web.views import (
+    audit_trail,
+    dashboard,
+    monitoring,
+    queries,
+    records,
+    reports,
+    screening,
+    subjects,
+)
 
 app_name = "edc-web"
 
@@ -15,6 +24,9 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("cohorts/<slug:cohort>/lock/", dashboard.cohort_lock, name="cohort-lock"),
     path("cohorts/<slug:cohort>/unlock/", dashboard.cohort_unlock, name="cohort-unlock"),
+    # aggregate reports (statistician, DSMB, investigators for their sites)
+    path("monitoring/", monitoring.monitoring, name="monitoring"),
+    path("reports/", reports.reports, name="reports"),
     # screening and enrolment
     path("screening/", screening.screening_list, name="screening-list"),
     path("screening/new/", screening.screening_new, name="screening-new"),

@@ -109,6 +109,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "aes": aes,
         "screening": screening,
         "can_lock": permissions.can(user, "lock"),
+        "can_report": permissions.can(user, "view_reports"),
     }
     return render(request, "edc/dashboard.html", ctx)
 

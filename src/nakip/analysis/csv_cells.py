@@ -1,0 +1,59 @@
+"""Text cells of every CSV file NAKIP writes, made safe against spreadsheet formula injection.
+
+A spreadsheet opening a CSV runs a cell that starts with `=`, `+`, `-` or `@` as a formula
+(`=HYPERLINK(...)` in an adverse-event term), and tab or carriage return can hide such a start
+(OWASP "CSV Injection"). Every text cell starting with one of these, or with a single quote, is
+written with one more single quote in front; `restore` removes it again, so reading an export
+back gives the text that was entered. Numbers, dates and flags are never text cells, so a
+negative number stays a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+
+
+def neutralise(value: Any) -> Any:
+    """`value` with a single quote in front if it is text a spreadsheet could run; else as is."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, QUOTE)):
+        return QUOTE + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    """The text `neutralise` was given: one leading single quote removed from a text cell."""
+    if isinstance(value, str) and value.startswith(QUOTE):
+        return value[1:]
+    return value
+
+
+def neutralised_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells are neutralised (object columns only)."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(neutralise)
+    return out
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """CSV text of `frame` (header first, no index, empty cell for a missing value)."""
+    return neutralised_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def rows_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text of a header and rows of cell values, text cells neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(v) for v in row])
+    return buf.getvalue()
