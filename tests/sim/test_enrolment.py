@@ -8,7 +8,6 @@ import re
 from datetime import date, timedelta
 
 import pandas as pd
-import pytest
 
 from nakip.analysis.design_choice import chosen_design
 from nakip.protocol import load_protocol

@@ -9,8 +9,8 @@ known: DLTs when a patient's DLT window closes (per cohort), NK-product failures
 failing product was due or after the last infusion (trial-wide). A rule crossing its
 boundary (`BayesianToxicityMonitor.stop_counts`: stop at the first n with events >= b_n)
 closes the cohort or the trial on the day the deciding result came in (also after accrual
-ended, when the last results arrive). Patients already enrolled carry on. Outcomes come from the model patients (`nakip.sim.cohort`), which is the
-same as reading them from the EDC because the EDC derives them from the same values.
+ended, when the last results arrive); patients already enrolled carry on. Outcomes come from
+the model patients (`nakip.sim.cohort`): the EDC derives them from the same values.
 """
 
 from __future__ import annotations
