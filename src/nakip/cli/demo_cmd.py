@@ -519,7 +519,8 @@ def _print_events(trial: Any) -> None:
 
 def _print_true_vs_found(truth: Any, res: Any) -> None:
     """The scenario's true rates beside the analysis layer's estimates (exact CI, p-value of
-    the two-stage inference when the rule settled, else the exact binomial test)."""
+    the two-stage inference when the rule settled, else the exact binomial test); the full
+    decision text with the median-unbiased estimate follows the table."""
     table = Table(title="True rates of the scenario beside what the trial found (nakip.analysis)")
     for col in ("cohort", "response: true", "found (ITT, 95% CI)", "p-value vs p0", "decision",
                 "DLT: true", "found", "product failure: true", "found"):  # fmt: skip
@@ -539,13 +540,15 @@ def _print_true_vs_found(truth: Any, res: Any) -> None:
             f"{t.response_rate:.2f}",
             eff.primary.rate.text(),
             "-" if p is None else f"{p:.4f}",
-            eff.decision,
+            eff.simon.final_decision.replace("_", " "),
             f"{t.rates.dlt_rate:.2f}",
             dlt,
             f"{t.rates.feasibility_failure_rate:.2f}",
             res.feasibility.rates[code].rate.text(),
         )
     _out.print(table)
+    for code in truth.cohorts:
+        _out.print(f"[bold]{code}[/]: {res.efficacy.cohorts[code].decision}", soft_wrap=True)
 
 
 def _read_marker(folder: Path) -> dict[str, Any]:
