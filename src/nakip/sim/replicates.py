@@ -227,6 +227,11 @@ def compare(
             )  # fmt: skip
         )
         emp, se = _mean(s["tox_n_sum"], s["tox_n_sq"], r)
+        # N = the n of the stop, else nmax: its exact SD from the stop-by-n distribution
+        by_n = np.asarray(oc.prob_stop_by_n[1])
+        ns = np.arange(1, size + 1)
+        p_n = np.append(by_n[:-1], 1.0 - by_n[:-1].sum())
+        sd = math.sqrt(max(float((p_n * ns**2).sum() - (p_n * ns).sum() ** 2), 0.0))
         rows.append(
             ComparisonRow(
                 code,
@@ -235,7 +240,7 @@ def compare(
                 se,
                 float(oc.expected_n[0]),
                 float(oc.expected_n[1]),
-                se,
+                sd / math.sqrt(r),
             )  # fmt: skip
         )
     return rows, model_rates
