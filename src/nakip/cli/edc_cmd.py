@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nakip.cli.apps import app, db_app, site_app, user_app
+from nakip.cli.edc_database import ensure_database, setup_django
 from nakip.cli.errors import fail
 
 _out = Console(highlight=False)
@@ -23,52 +24,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
-def _setup_django() -> None:
-    """Configure Django once (settings from the environment; see docs/edc.md)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nakip.edc.settings")
-    import django
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-
-    try:
-        if not settings.configured or not _django_ready():
-            django.setup()
-    except ImproperlyConfigured as exc:
-        fail(f"configuration: {exc}")
-
-
-def _django_ready() -> bool:
-    from django.apps import apps
-
-    return apps.ready
-
-
-def _ensure_database(verbose: bool = False) -> int:
-    """Create the data folder (SQLite) and apply pending migrations; return how many ran."""
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
-    from django.db.migrations.executor import MigrationExecutor
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3") and str(db["NAME"]) != ":memory:":
-        from pathlib import Path
-
-        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        connection = connections[DEFAULT_DB_ALIAS]
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    except OperationalError as exc:
-        fail(f"database: {exc}")
-    if plan:
-        call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
-    return len(plan)
-
-
 def _django() -> None:
-    _setup_django()
-    _ensure_database()
+    setup_django()
+    ensure_database()
 
 
 # --------------------------------------------------------------------------- serve, db
@@ -83,11 +41,11 @@ def serve(
     """Run the EDC with Django's development server (production: gunicorn, see docs/edc.md)."""
     if host not in LOOPBACK and not os.environ.get("NAKIP_ALLOWED_HOSTS"):
         os.environ["NAKIP_ALLOWED_HOSTS"] = "*" if host in ("0.0.0.0", "::") else host
-    _setup_django()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
 
-    ran = _ensure_database(verbose=True)
+    ran = ensure_database(verbose=True)
     if ran:
         _out.print(f"applied {ran} migration(s)")
     db = settings.DATABASES["default"]
@@ -100,10 +58,10 @@ def serve(
 @db_app.command("migrate")
 def migrate(as_json: JsonOpt = False) -> None:
     """Create or upgrade the EDC database schema (Django migrations)."""
-    _setup_django()
+    setup_django()
     from django.conf import settings
 
-    ran = _ensure_database(verbose=not as_json)
+    ran = ensure_database(verbose=not as_json)
     db = settings.DATABASES["default"]
     if as_json:
         typer.echo(json.dumps({"applied": ran, "database": str(db["NAME"])}))

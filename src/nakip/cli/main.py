@@ -20,6 +20,8 @@ _COMMAND_MODULES = (
     "nakip.cli.edc_cmd",
     "nakip.cli.demo_cmd",
     "nakip.cli.model_cmd",
+    "nakip.cli.export_cmd",
+    "nakip.cli.report_cmd",
 )
 for _name in _COMMAND_MODULES:
     try:

@@ -21,6 +21,7 @@ from nakip.analysis.design_choice import (
     chosen_designs,
 )
 from nakip.protocol.model import Cohort, DesignSpec, MonitoringRule, Protocol
+from nakip.report.analysis_plan import AnalysisPlan, build_analysis_plan
 from nakip.stats.bayes_monitor import BayesianToxicityMonitor
 from nakip.stats.binomial import (
     NoSingleStageDesignError,
@@ -75,6 +76,20 @@ REFERENCES: dict[str, str] = {
         "A'Hern RP. Sample size tables for exact single-stage phase II designs. "
         "Stat Med. 2001;20(6):859-866."
     ),
+    "koyama2008": (
+        "Koyama T, Chen H. Proper inference from Simon's two-stage designs. "
+        "Stat Med. 2008;27(16):3145-3154."
+    ),
+    "jungkim2004": (
+        "Jung SH, Kim KM. On the estimation of the binomial probability in multistage clinical "
+        "trials. Stat Med. 2004;23(6):881-896."
+    ),
+    "eln2022": (
+        "Döhner H, Wei AH, Appelbaum FR, et al. Diagnosis and management of AML in adults: 2022 "
+        "recommendations from an international expert panel on behalf of the ELN. "
+        "Blood. 2022;140(12):1345-1377."
+    ),
+    "ich_e9": "ICH E9. Statistical principles for clinical trials. 1998; section 5.2.",
 }
 
 
@@ -323,6 +338,7 @@ class DesignReport:
     monitoring: tuple[MonitoringSection, ...]
     methods: tuple[str, ...]
     references: tuple[str, ...]
+    plan: AnalysisPlan | None = None
 
     @property
     def mismatches(self) -> tuple[CohortDesign, ...]:
@@ -346,6 +362,7 @@ class DesignReport:
             "cohorts": [c.to_dict() for c in self.cohorts],
             "monitoring": [m.to_dict() for m in self.monitoring],
             "methods": list(self.methods),
+            "analysis_plan": None if self.plan is None else self.plan.to_dict(),
             "references": list(self.references),
         }
 
@@ -697,6 +714,9 @@ def build_design_report(
         refs.append("ahern2001")
     if monitoring:
         refs += ["thall1994", "thall1995"]
+    refs += ["ich_e9", "eln2022"]
+    if any(c.chosen.two_stage for c in cohorts):
+        refs += ["koyama2008", "jungkim2004"]
     trial = protocol.trial
     return DesignReport(
         acronym=trial.acronym,
@@ -712,4 +732,5 @@ def build_design_report(
         monitoring=tuple(monitoring),
         methods=_methods(cohorts, monitoring),
         references=tuple(REFERENCES[k] for k in refs),
+        plan=build_analysis_plan(protocol, {c.code: c.chosen for c in cohorts}),
     )

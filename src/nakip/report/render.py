@@ -1,4 +1,5 @@
-"""Render a DesignReport to a self-contained HTML page and an A4 PDF, plus figure PNGs.
+"""Render a report (the design report, or a DSMB/final results report) to a self-contained
+HTML page and an A4 PDF, plus figure PNGs.
 
 Jinja2 fills the template (CSS and PNG figures inlined, so the HTML is one file that works
 offline); WeasyPrint typesets the same HTML as A4 pages with running headers and page numbers.
@@ -17,7 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from nakip.report.design_report import CohortDesign, DesignReport, DesignRow
-from nakip.report.figures import FigureImage, cohort_figures, monitoring_figure
+from nakip.report.figures.design import cohort_figures, monitoring_figure
+from nakip.report.figures.style import FigureImage
+from nakip.report.trial_report.model import ResultsReport
 
 __all__ = [
     "HTML_NAME",
@@ -26,13 +29,17 @@ __all__ = [
     "html_to_pdf",
     "render_design_html",
     "render_figures",
+    "render_results_html",
     "write_design_report",
+    "write_results_report",
 ]
 
 HTML_NAME = "design-report.html"
 PDF_NAME = "design-report.pdf"
 TEMPLATE = "design_report.html.j2"
 STYLESHEET = "design_report.css"
+RESULTS_TEMPLATE = "results_report.html.j2"
+RESULTS_STYLESHEET = "results_report.css"
 
 _EVENT_NAMES = {"dlt": "dose-limiting toxicity", "feasibility_failure": "feasibility failure"}
 _BADGES = {
@@ -180,6 +187,18 @@ def _write(path: Path, data: bytes | str) -> Path:
     return path
 
 
+def _write_files(
+    out_dir: str | Path, stem: str, html: str, figures: Iterable[FigureImage], pdf: bool
+) -> RenderedReport:
+    """Write <stem>.html, <stem>.pdf (unless pdf=False) and fig-<name>.png into out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig_paths = [_write(out / f"fig-{fig.name}.png", fig.png) for fig in figures]
+    html_path = _write(out / f"{stem}.html", html)
+    pdf_path = _write(out / f"{stem}.pdf", html_to_pdf(html)) if pdf else None
+    return RenderedReport(html_path, pdf_path, tuple(fig_paths))
+
+
 def write_design_report(
     report: DesignReport,
     out_dir: str | Path,
@@ -190,14 +209,27 @@ def write_design_report(
 
     Raises OSError when the directory cannot be created or written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     figures = render_figures(report)
     html = render_design_html(report, figures)
-    fig_paths: list[Path] = []
-    all_figs: Iterable[FigureImage] = (f for group in figures.values() for f in group)
-    for fig in all_figs:
-        fig_paths.append(_write(out / f"fig-{fig.name}.png", fig.png))
-    html_path = _write(out / HTML_NAME, html)
-    pdf_path = _write(out / PDF_NAME, html_to_pdf(html)) if pdf else None
-    return RenderedReport(html_path, pdf_path, tuple(fig_paths))
+    all_figs = [f for group in figures.values() for f in group]
+    return _write_files(out_dir, HTML_NAME.removesuffix(".html"), html, all_figs, pdf)
+
+
+def render_results_html(report: ResultsReport) -> str:
+    """A DSMB or final report as one self-contained HTML document."""
+    folder = _templates_dir()
+    css = "\n".join(
+        (folder / name).read_text(encoding="utf-8") for name in (STYLESHEET, RESULTS_STYLESHEET)
+    )
+    return _environment().get_template(RESULTS_TEMPLATE).render(r=report, css=Markup(css))
+
+
+def write_results_report(
+    report: ResultsReport, out_dir: str | Path, *, pdf: bool = True
+) -> RenderedReport:
+    """Write <kind>-report.html, <kind>-report.pdf and fig-*.png into out_dir (created).
+
+    Raises OSError when the directory cannot be created or written.
+    """
+    html = render_results_html(report)
+    return _write_files(out_dir, f"{report.kind}-report", html, report.figures, pdf)

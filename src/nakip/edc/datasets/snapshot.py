@@ -56,7 +56,8 @@ def _date_part(value: Any) -> date | None:
         return None
 
 
-def _date_fields(protocol: Protocol, form_code: str, version: int) -> list[str]:
+def record_date_fields(protocol: Protocol, form_code: str, version: int) -> list[str]:
+    """The date fields of a form version, its clinical date first (empty if unknown)."""
     try:
         form = protocol.form(form_code, version)
     except KeyError:
@@ -80,7 +81,8 @@ def cut_record(record: FormRecord, fields: Sequence[str], cutoff: date) -> FormR
     return cut
 
 
-def _ids_in_chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+def ids_in_chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    """`ids` in slices short enough for one IN (...) list."""
     for i in range(0, len(ids), _CHUNK):
         yield ids[i : i + _CHUNK]
 
@@ -125,12 +127,12 @@ def load_snapshot(
     by_subject: dict[int, list[FormRecord]] = defaultdict(list)
     locked: set[int] = set()
     fields: dict[tuple[str, int], list[str]] = {}
-    for chunk in _ids_in_chunks(ids):
+    for chunk in ids_in_chunks(ids):
         for rec in FormRecord.objects.filter(subject_id__in=chunk, withdrawn=False).order_by("id"):
             if cutoff is not None:
                 key = (rec.form_code, rec.form_version)
                 if key not in fields:
-                    fields[key] = _date_fields(protocol, *key)
+                    fields[key] = record_date_fields(protocol, *key)
                 rec = cut_record(rec, fields[key], cutoff)
                 if rec is None:
                     continue

@@ -1,93 +1,58 @@
 """Figures of the design report: power curves, PET/expected N and monitoring stop curves.
 
-Matplotlib with the Agg backend (no display needed). Each figure is returned as PNG bytes at
-200 dpi: written to the output folder and embedded (base64) in the HTML and the PDF.
+Each is returned as a `FigureImage` (PNG at 200 dpi): written to the output folder and embedded
+(base64) in the HTML and the PDF.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
+from matplotlib.axes import Axes
 
-import matplotlib
+from nakip.report.design_report import CohortDesign, MonitoringSection
+from nakip.report.figures.style import (
+    BLUE,
+    GREY,
+    ORANGE,
+    RED,
+    FigureImage,
+    figure_image,
+    house_style,
+    new_figure,
+)
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from nakip.report.design_report import CohortDesign, MonitoringSection  # noqa: E402
-
-__all__ = ["FigureImage", "cohort_figures", "monitoring_figure"]
-
-# Palette chosen to stay distinguishable in greyscale print and for colour-blind readers.
-_BLUE = "#1f4e79"
-_ORANGE = "#c55a11"
-_GREY = "#7f7f7f"
-_RED = "#a50f15"
-
-_STYLE = {
-    "font.family": ["Liberation Sans", "DejaVu Sans"],
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e5e5e5",
-    "grid.linewidth": 0.6,
-    "legend.fontsize": 8,
-    "legend.frameon": False,
-}
-DPI = 200
+__all__ = ["cohort_figures", "monitoring_figure"]
 
 
-@dataclass(frozen=True)
-class FigureImage:
-    """One rendered figure: a file-friendly name, a caption and PNG bytes."""
-
-    name: str
-    caption: str
-    png: bytes
-
-
-def _render(fig: Figure, name: str, caption: str) -> FigureImage:
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
-    return FigureImage(name, caption, png.getvalue())
-
-
-def _mark_rates(ax: plt.Axes, marks: dict[str, float]) -> None:
+def _mark_rates(ax: Axes, marks: dict[str, float]) -> None:
     """Dashed verticals at the named rates, labelled on a secondary top axis."""
     for value in marks.values():
-        ax.axvline(value, color=_GREY, lw=0.8, ls="--", zorder=1)
+        ax.axvline(value, color=GREY, lw=0.8, ls="--", zorder=1)
     top = ax.secondary_xaxis("top")
     top.set_xticks(list(marks.values()), [f"{k} = {v:g}" for k, v in marks.items()])
-    top.tick_params(length=0, labelsize=7.5, labelcolor=_GREY, pad=2)
+    top.tick_params(length=0, labelsize=7.5, labelcolor=GREY, pad=2)
     top.spines["top"].set_visible(False)
 
 
 def _power_curve(c: CohortDesign) -> FigureImage:
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    with house_style():
+        fig = new_figure(6.4, 3.3)
+        ax = fig.add_subplot()
         p = c.curve["p"]
         chosen = c.chosen
-        ax.plot(p, c.curve["chosen_reject"], color=_BLUE, lw=2.0, label=_design_name(c, "chosen"))
+        ax.plot(p, c.curve["chosen_reject"], color=BLUE, lw=2.0, label=_design_name(c, "chosen"))
         other = "minimax" if c.design_type == "simon_optimal" else "optimal"
         if getattr(c, other).boundaries != chosen.boundaries:
             ax.plot(
                 p,
                 c.curve[f"{other}_reject"],
-                color=_ORANGE,
+                color=ORANGE,
                 lw=1.3,
                 ls=(0, (4, 2)),
                 label=_design_name(c, other),
             )
         _mark_rates(ax, {"p0": c.p0, "p1": c.p1})
-        ax.axhline(c.alpha, color=_RED, lw=0.7, ls=":")
-        ax.axhline(c.power, color=_RED, lw=0.7, ls=":")
+        ax.axhline(c.alpha, color=RED, lw=0.7, ls=":")
+        ax.axhline(c.power, color=RED, lw=0.7, ls=":")
         ax.text(
             0.995,
             c.alpha,
@@ -95,7 +60,7 @@ def _power_curve(c: CohortDesign) -> FigureImage:
             va="bottom",
             ha="right",
             fontsize=7.5,
-            color=_RED,
+            color=RED,
             transform=ax.get_yaxis_transform(),
         )
         ax.text(
@@ -105,10 +70,10 @@ def _power_curve(c: CohortDesign) -> FigureImage:
             va="bottom",
             ha="left",
             fontsize=7.5,
-            color=_RED,
+            color=RED,
             transform=ax.get_yaxis_transform(),
         )
-        ax.plot([c.p0, c.p1], [chosen.alpha, chosen.power], "o", color=_BLUE, ms=4, zorder=3)
+        ax.plot([c.p0, c.p1], [chosen.alpha, chosen.power], "o", color=BLUE, ms=4, zorder=3)
         ax.set_xlim(0, 1)
         ax.set_ylim(-0.01, 1.01)
         ax.set_xlabel("True response rate p")
@@ -116,7 +81,7 @@ def _power_curve(c: CohortDesign) -> FigureImage:
         ax.set_title("Power curve", loc="left", pad=14)
         ax.legend(loc="center right")
         fig.tight_layout()
-        return _render(
+        return figure_image(
             fig,
             f"{c.code}-power",
             "Probability of rejecting H0 (declaring the treatment promising) against the true "
@@ -133,8 +98,9 @@ def _design_name(c: CohortDesign, key: str) -> str:
 
 
 def _pet_en(c: CohortDesign) -> FigureImage:
-    with plt.rc_context(_STYLE):
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.4, 2.9))
+    with house_style():
+        fig = new_figure(6.4, 2.9)
+        ax1, ax2 = fig.subplots(1, 2)
         p = c.curve["p"]
         other = "minimax" if c.design_type == "simon_optimal" else "optimal"
         show_alt = getattr(c, other).boundaries != c.chosen.boundaries
@@ -143,13 +109,13 @@ def _pet_en(c: CohortDesign) -> FigureImage:
             (ax2, "en", "Expected N", "Expected sample size"),
         ):
             ax.plot(
-                p, c.curve[f"chosen_{key}"], color=_BLUE, lw=2.0, label=_design_name(c, "chosen")
+                p, c.curve[f"chosen_{key}"], color=BLUE, lw=2.0, label=_design_name(c, "chosen")
             )
             if show_alt:
                 ax.plot(
                     p,
                     c.curve[f"{other}_{key}"],
-                    color=_ORANGE,
+                    color=ORANGE,
                     lw=1.3,
                     ls=(0, (4, 2)),
                     label=_design_name(c, other),
@@ -165,7 +131,7 @@ def _pet_en(c: CohortDesign) -> FigureImage:
         handles, labels = ax1.get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
         fig.tight_layout(rect=(0, 0.08, 1, 1))
-        return _render(
+        return figure_image(
             fig,
             f"{c.code}-pet-en",
             "Probability of stopping after stage 1 (PET) and expected number of patients "
@@ -180,11 +146,12 @@ def cohort_figures(c: CohortDesign) -> tuple[FigureImage, ...]:
 
 def monitoring_figure(m: MonitoringSection) -> FigureImage:
     """Probability of stopping and expected number treated against the true event rate."""
-    with plt.rc_context(_STYLE):
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.4, 2.3))
+    with house_style():
+        fig = new_figure(6.4, 2.3)
+        ax1, ax2 = fig.subplots(1, 2)
         rate = m.curve["rate"]
-        ax1.plot(rate, m.curve["prob_stop"], color=_RED, lw=2.0)
-        ax2.plot(rate, m.curve["expected_n"], color=_BLUE, lw=2.0)
+        ax1.plot(rate, m.curve["prob_stop"], color=RED, lw=2.0)
+        ax2.plot(rate, m.curve["expected_n"], color=BLUE, lw=2.0)
         for ax in (ax1, ax2):
             _mark_rates(ax, {"limit": m.limit})
             ax.set_xlim(0, max(rate))
@@ -196,7 +163,7 @@ def monitoring_figure(m: MonitoringSection) -> FigureImage:
         ax2.set_ylabel(f"Patients (maximum {m.nmax})")
         ax2.set_title("Expected number treated", loc="left", pad=14)
         fig.tight_layout()
-        return _render(
+        return figure_image(
             fig,
             f"monitor-{m.key}",
             f"Rule '{m.code}', {m.scope}: exact probability of stopping and expected number of "
