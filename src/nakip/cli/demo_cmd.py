@@ -358,6 +358,13 @@ def demo(
     serve: Annotated[
         bool, typer.Option("--serve", help="Then start the web app on the demo database.")
     ] = False,
+    reports: Annotated[
+        bool,
+        typer.Option(
+            "--reports/--no-reports", help="Write the DSMB and final reports (HTML and figures)."
+        ),
+    ] = True,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also typeset the reports as PDF.")] = False,
     replicates: Annotated[
         int | None,
         typer.Option(
@@ -443,6 +450,7 @@ def demo(
             encoding="utf-8",
         )
     results = summarize(proto, cut, SITE_CODE)
+    written = _write_reports(proto, cut, folder, pdf, as_json) if reports else {}
     if as_json:
         payload = {
             "protocol": {"path": str(path), "valid": True, "trial": proto.trial.acronym},
@@ -454,6 +462,7 @@ def demo(
             "edc": report.to_dict() if report else None,
             "users": [u.to_dict() for u in report.users] if report else [],
             "results": results.to_dict(),
+            "reports": {k: [str(p) for p in v] for k, v in written.items()},
         }
         typer.echo(json.dumps(payload, indent=2, default=str))
         return
@@ -462,11 +471,45 @@ def demo(
     _print_results(results, report, db, folder)
     if trial is not None:
         _print_true_vs_found(truth, results)
+    for kind, paths in written.items():
+        _out.print(f"{kind.upper()} report: " + ", ".join(str(p) for p in paths))
+    if written and not pdf:
+        _out.print(f"PDF: [bold]nakip report final --data-dir {folder} --out DIR[/] (or --pdf)")
     if serve:
         from django.core.management import call_command
 
         _out.rule("[bold]Serving the demo EDC[/] (Ctrl-C to stop)")
         call_command("runserver", "127.0.0.1:8000", use_reloader=False)
+
+
+def _write_reports(
+    proto: Protocol, cut: date, folder: Path, pdf: bool, quiet: bool
+) -> dict[str, list[Path]]:
+    """The DSMB and final results reports (nakip.report) of the demo's data at the data cut,
+    under <out>/reports/{dsmb,final}/; returns the HTML (and PDF) paths by kind."""
+    from nakip.edc.datasets import build_trial_data
+    from nakip.report.dsmb import build_dsmb_report
+    from nakip.report.final import build_final_report
+    from nakip.report.render import write_results_report
+
+    data = build_trial_data(proto, cut)
+    out: dict[str, list[Path]] = {}
+    with Progress(
+        TextColumn("[bold]reports[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[kind]}"),
+        TimeElapsedColumn(),
+        console=_out,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("reports", total=2, kind="DSMB")
+        for kind, build in (("dsmb", build_dsmb_report), ("final", build_final_report)):
+            bar.update(task, kind=f"{kind} report (figures, HTML{', PDF' if pdf else ''})")
+            files = write_results_report(build(data, proto), folder / "reports" / kind, pdf=pdf)
+            out[kind] = [p for p in (files.html, files.pdf) if p is not None]
+            bar.advance(task)
+    return out
 
 
 def _generate(generate: Any, sim: Any, cut: date, proto: Protocol, quiet: bool) -> Any:
