@@ -2,6 +2,8 @@
 the potencies to copy into src/nakip/sim/scenarios.yaml, with the rate reached and the time.
 
 Usage: PYTHONPATH=src python bench/calibrate_model.py [scenario[:cohort] ...]
+       PYTHONPATH=src python bench/calibrate_model.py --check   # rates of the file's potencies
+         with 10,000 patients and the calibration test's seed (777), and the time per cohort
 """
 
 from __future__ import annotations
@@ -10,7 +12,22 @@ import sys
 import time
 
 from nakip.protocol import load_protocol
-from nakip.sim.scenario import calibrate, load_scenarios
+from nakip.sim.scenario import calibrate, load_scenarios, model_response_rate
+
+
+def check() -> None:
+    """Each scenario's model response rate at its calibrated potency (10,000 patients)."""
+    protocol = load_protocol()
+    for name, sc in load_scenarios().items():
+        for code, c in sc.cohorts.items():
+            t = time.perf_counter()
+            rate = model_response_rate(protocol, code, c.rates, 10_000, seed=777)
+            print(
+                f"{name:14s} {code:6s} target {c.response_rate:.2f} potency {c.rates.potency:.4g}"
+                f" model rate {rate:.4f} (diff {rate - c.response_rate:+.4f}, MC SE "
+                f"{(rate * (1 - rate) / 10_000) ** 0.5:.4f}; {time.perf_counter() - t:.0f} s)",
+                flush=True,
+            )
 
 
 def main(names: list[str]) -> None:
@@ -42,4 +59,7 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:] == ["--check"]:
+        check()
+    else:
+        main(sys.argv[1:])

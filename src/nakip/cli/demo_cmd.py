@@ -404,11 +404,16 @@ def demo(
             cut = date.fromisoformat(data_cut)
         except ValueError:
             fail(f"--data-cut: expected a date YYYY-MM-DD, got {data_cut!r}")
+    if data_dir.exists() and not data_dir.is_dir():
+        fail(f"--out {data_dir} is a file, not a folder")
     path, proto = _load_protocol()
     if replicates is not None:
         from nakip.cli.demo_replicates import run_replicates
 
-        run_replicates(proto, truth, replicates, seed, patients_per_cohort, scheduler, as_json)
+        run_replicates(
+            proto, truth, replicates, seed, patients_per_cohort, scheduler, as_json,
+            data_dir.expanduser(),
+        )  # fmt: skip
         return
     designs = _designs(proto)
     bounds = _boundaries(proto)

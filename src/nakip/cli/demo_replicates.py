@@ -28,7 +28,7 @@ def run_replicates(
     as_json: bool,
     figure_dir: Path = Path("nakip-demo"),
 ) -> None:
-    """Run, print the comparison (or JSON) and write the figure."""
+    """Run, print the comparison (or JSON) and write the figure into `figure_dir` (--out)."""
     from nakip.sim.replicates import plot_comparison
     from nakip.sim.replicates import run_replicates as run
 
