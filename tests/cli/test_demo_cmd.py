@@ -140,4 +140,4 @@ def test_a_demo_database_someone_else_wrote_to_is_not_wiped(
     assert (out / "nakip.sqlite3").read_bytes() == before  # nothing touched
     res = _demo(tmp_path, "--out", str(out), "--patients-per-cohort", "1", "--force", "--json")
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["results"]["enrolled"] == 2
+    assert json.loads(res.stdout)["results"]["consort"]["enrolled"] == 2
