@@ -100,3 +100,32 @@ def test_monitoring_nmax_per_cohort_and_trial_wide(protocol: Protocol) -> None:
 def test_to_dict_is_plain(protocol: Protocol) -> None:
     out = chosen_design(protocol, "overt").to_dict()
     assert out["planned_n"] == 27 and out["design"]["r1"] == 3 and out["matches_search"] is True
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        {"type": "simon_minimax", "p0": 0.30, "p1": 0.50, "planned": None},
+        {"type": "single_stage", "planned": None},
+    ],
+)
+def test_every_caller_honours_the_chosen_design(protocol: Protocol, design: dict) -> None:
+    """The design report, the demo, the monitoring fitter and the protocol summary agree."""
+    from nakip.analysis.monitoring import MonitoringAnalysis
+    from nakip.cli.demo_cmd import _designs
+    from nakip.report.design_report import build_design_report
+    from tests.analysis.factories import trial_data
+
+    proto = variant(protocol, **design)
+    choice = chosen_design(proto, "overt")
+    report = build_design_report(proto).cohorts[0]
+    assert report.max_n == choice.planned_n
+    assert (report.chosen.r1, report.chosen.n1, report.chosen.r, report.chosen.n) == (
+        choice.r1, choice.n1, choice.r, choice.n,
+    )  # fmt: skip
+    demo = next(d for d in _designs(proto) if d["cohort"] == "overt")
+    assert demo["chosen"]["planned_n"] == choice.planned_n and demo["type"] == design["type"]
+    fit = MonitoringAnalysis(proto).fit(trial_data())
+    assert fit.rules["overt"][0].nmax == choice.planned_n
+    assert fit.rules["all"][0].nmax == 2 * choice.planned_n
+    assert (fit.simon["overt"].r, fit.simon["overt"].n) == (choice.r, choice.n)

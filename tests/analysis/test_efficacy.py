@@ -76,9 +76,13 @@ def test_untreated_and_pending_patients(protocol: Protocol) -> None:
     rows = responders([True, False])
     rows.append(subject(3, treated_fl=False, responder=None))
     rows.append(subject(4, responder=None, enrolment_date=CUTOFF - timedelta(days=2)))
+    # not responding yet, but the end-of-treatment assessment is still to come: pending
+    rows.append(subject(5, responder=False, enrolment_date=CUTOFF - timedelta(days=30)))
+    # a response before the window closes is settled
+    rows.append(subject(6, responder=True, enrolment_date=CUTOFF - timedelta(days=30)))
     c = EfficacyAnalysis(protocol).fit(trial_data(rows)).cohorts["overt"]
-    assert c.treated == 3 and c.settled == 2 and c.pending == 1
-    assert (c.primary.rate.x, c.primary.rate.n) == (1, 2)
+    assert c.treated == 5 and c.settled == 3 and c.pending == 2
+    assert (c.primary.rate.x, c.primary.rate.n) == (2, 3)
     assert c.decision.startswith("Not decided yet")
 
 

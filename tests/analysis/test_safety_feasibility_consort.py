@@ -8,11 +8,19 @@ import pytest
 from scipy.stats import binomtest
 
 from nakip.analysis.consort import ConsortCounts
+from nakip.analysis.data import TrialData
 from nakip.analysis.feasibility import FeasibilityAnalysis
 from nakip.analysis.safety import SafetyAnalysis
 from nakip.analysis.trial import TrialAnalysis
 from nakip.protocol import Protocol, load_protocol
-from tests.analysis.factories import adverse_event, responders, screened, subject, trial_data
+from tests.analysis.factories import (
+    adverse_event,
+    frame,
+    responders,
+    screened,
+    subject,
+    trial_data,
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +33,18 @@ def _safety_data():
     untreated = subject(4, treated_fl=False)
     adae = [
         adverse_event(a1, "Nausea", 1),
-        adverse_event(a1, "Nausea", 3, related=True),  # worst grade 3 counts once
+        adverse_event(
+            a1,
+            "Nausea",
+            3,
+            related=True,
+            attribution_nk="probable",
+            attribution_talazoparib="unlikely",
+        ),  # worst grade 3 counts once
         adverse_event(a1, "Febrile neutropenia", 3, serious=True, is_dlt=True),
         adverse_event(a2, "Nausea", 2),
-        adverse_event(a2, "Cytokine release syndrome", 2, source="crs"),
+        adverse_event(a2, "Cytokine release syndrome", 2, source="crs"),  # apart from AEs
+        adverse_event(b1, "Cytokine release syndrome", 1, source="crs"),
         adverse_event(a3, "Fatigue", None),  # ungraded: an AE, no grade
         adverse_event(b1, "Sepsis", 5, serious=True),
         adverse_event(untreated, "Nausea", 4),  # outside the safety population
@@ -43,6 +59,7 @@ def test_safety_overview_counts_patients_once() -> None:
     assert o.loc["overt", "any"] == 3 and o.loc["overt", "grade3"] == 1
     assert o.loc["overt", "serious"] == 1 and o.loc["overt", "dlt"] == 1
     assert o.loc["overt", "related"] == 1 and o.loc["overt", "related_grade3"] == 1
+    assert o.loc["overt", "related_nk"] == 1 and o.loc["overt", "related_talazoparib"] == 0
     assert o.loc["overt", "any_pct"] == pytest.approx(100.0)
     assert o.loc["overt", "ungraded_events"] == 1
     assert o.loc["mrd", "grade5"] == 1 and o.loc["all", "grade3"] == 2
@@ -58,6 +75,9 @@ def test_safety_worst_grade_per_term_and_crs() -> None:
     assert t.loc["Nausea", "pct"] == pytest.approx(200 / 3)
     crs = fit.crs_icans.set_index(["cohort", "syndrome"])
     assert crs.loc[("overt", "CRS"), "grade2"] == 1 and crs.loc[("overt", "ICANS"), "patients"] == 0
+    assert crs.loc[("all", "CRS"), "patients"] == 2
+    assert "Cytokine release syndrome" not in set(fit.by_term["term"])
+    assert fit.overview.set_index("cohort").loc["mrd", "any"] == 1  # the sepsis, not the CRS
     json.dumps(fit.to_dict(), allow_nan=False)
 
 
@@ -122,3 +142,17 @@ def test_trial_analysis_bundles_everything(protocol: Protocol) -> None:
     assert out["efficacy"]["overt"]["rates"][0]["x"] == 2
     assert set(out) >= {"consort", "monitoring", "safety", "feasibility", "survival"}
     json.dumps(out, allow_nan=False, default=str)
+
+
+def test_all_missing_values_give_not_estimable_not_a_crash(protocol: Protocol) -> None:
+    keys = {"usubjid": "NAKIP-AML-A001", "subject_number": "A001", "site": "S1", "cohort": "overt"}
+    adsl = frame("adsl", [keys])
+    adae = frame("adae", [adverse_event(keys, None, None, serious=None, related=None, is_dlt=None)])
+    scr = frame("screening", [{"screening_number": "SCR-1"}])
+    fit = TrialAnalysis(protocol).fit(TrialData(adsl=adsl, adae=adae, screening=scr, cutoff=None))
+    out = fit.to_dict()
+    json.dumps(out, allow_nan=False, default=str)
+    overt = out["efficacy"]["overt"]
+    assert overt["treated"] == 0 and overt["rates"][0]["reason"].startswith("not estimable")
+    assert out["consort"]["in_screening"] == 1 and out["safety"]["population"]["all"] == 0
+    assert out["feasibility"]["all"]["reason"].startswith("not estimable")

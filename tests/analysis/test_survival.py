@@ -175,3 +175,14 @@ def test_same_numbers_as_direct_stats_calls() -> None:
     km = KaplanMeier().fit(m["time"], m["status"])
     assert fit.endpoints[("overt", "OS")].km is not None
     pd.testing.assert_frame_equal(fit.endpoints[("overt", "OS")].km.table, km.table)
+
+
+def test_landmark_where_the_curve_reached_zero_says_why_limits_are_missing() -> None:
+    tte = _tte("mrd", "OS", [10.0, 20.0], [1, 1], "Z")
+    data = TrialData(
+        adsl=_frame("adsl", [{"usubjid": r["usubjid"], "cohort": "mrd"} for r in tte]),
+        adtte=_frame("adtte", tte),
+    )
+    lm = SurvivalAnalysis(landmarks_months=(1,)).fit(data).endpoints[("mrd", "OS")].landmarks[0]
+    assert (lm.estimate, lm.lower, lm.upper, lm.n_risk) == (0.0, None, None, 0)
+    assert lm.reason == "confidence limits undefined at an estimate of 0"

@@ -172,9 +172,47 @@ def test_queries_do_not_grow_with_subjects(
 
 def test_api_datasets_are_views_of_the_trial_data(trial: dict[str, Subject]) -> None:
     subjects = Subject.objects.all()
-    legacy = {r["subject_number"]: r for r in build_dataset("subjects", subjects).rows}
-    assert legacy["A-002"]["os_days"] == 39 and legacy["A-002"]["os_event"] is True
-    assert legacy["A-001"]["eln_responder"] is True and legacy["B-001"]["eln_responder"] is None
+    first_api = {r["subject_number"]: r for r in build_dataset("subjects", subjects).rows}
+    assert first_api["A-002"]["os_days"] == 39 and first_api["A-002"]["os_event"] is True
+    assert (
+        first_api["A-001"]["eln_responder"] is True and first_api["B-001"]["eln_responder"] is None
+    )
     adsl = build_dataset("adsl", subjects)
     assert adsl.columns == tuple(columns("adsl")) and len(adsl.rows) == 3
     assert adsl.rows[0]["enrolment_date"] == "2026-01-12"  # JSON: ISO dates
+
+
+def test_api_serves_analysis_datasets_at_a_cutoff(
+    trial: dict[str, Subject], staff: dict[str, Any], site_b: Any, make_user: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    from tests.edc.conftest import CONSENT, screening_values
+
+    other = make_user("investigator", site_b)
+    services.create_screening(other, site_b, CONSENT, screening_values("overt"))  # S02-S001
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {services.api_token(None, staff['data_manager'])}")
+    body = api.get("/api/datasets/adsl/?cutoff=2026-01-31").json()
+    assert body["columns"] == columns("adsl") and len(body["rows"]) == 3
+    assert {r["data_cutoff"] for r in body["rows"]} == {"2026-01-31"}
+    log = api.get("/api/datasets/screening/").json()["rows"]
+    assert {r["site"] for r in log} == {"S01"}  # the S01 data manager does not see S02
+    r = api.get("/api/datasets/adsl/?cutoff=31.01.2026")
+    assert r.status_code == 400 and list(r.json()["fields"]) == ["cutoff"]
+    r = api.get("/api/datasets/adtte/?cutoff=2025-12-31&format=csv")
+    assert r.status_code == 400 and "before the first enrolment" in r.json()["fields"]["cutoff"][0]
+
+
+def test_queries_do_not_grow_for_a_given_list_of_subjects(
+    enrol: Any, investigator: Any, trial: dict[str, Subject]
+) -> None:
+    with CaptureQueriesContext(connection) as few:
+        build_trial_data(subjects=list(Subject.objects.all()))
+    for _ in range(3):
+        enrol("mrd")
+    with CaptureQueriesContext(connection) as more:
+        data = build_trial_data(subjects=list(Subject.objects.all()))
+    assert len(data.adsl) == len(data.screening) == 6
+    # the listing query of the test itself is outside the capture
+    assert len(more.captured_queries) == len(few.captured_queries)

@@ -25,7 +25,7 @@ from nakip.analysis.dictionary import DICTIONARY, columns
 from nakip.edc import services
 from nakip.edc.datasets import load_snapshot, trial_data_from
 from nakip.edc.exports import FORMATS, export
-from nakip.edc.exports.odm import build_odm, odm_value
+from nakip.edc.exports.odm import odm_value
 from nakip.edc.exports.sdtm import DOMAINS
 from nakip.edc.exports.xpt import MAX_TEXT, XPT_DATASETS, read_xpt
 from nakip.edc.models import FormRecord, ScreeningRecord, Subject
@@ -61,7 +61,8 @@ def test_csv_round_trip_and_manifest(trial: dict[str, Subject], tmp_path: Path) 
     snap = _snapshot(date(2026, 4, 1))
     manifest = export("csv", snap, tmp_path)
     names = [f.name for f in manifest.files]
-    assert names == [f"{n}.csv" for n in DICTIONARY] + ["dictionary.csv"]
+    assert names[:7] == [f"{n}.csv" for n in DICTIONARY] + ["dictionary.csv"]
+    assert {"form_screening.csv", "form_haematology.csv", "form_adverse_event.csv"} <= set(names)
     back = TrialData.from_csv_dir(tmp_path, cutoff=date(2026, 4, 1))
     original = trial_data_from(snap)
     assert back.fingerprint == original.fingerprint == manifest.fingerprint
@@ -75,6 +76,22 @@ def test_csv_round_trip_and_manifest(trial: dict[str, Subject], tmp_path: Path) 
         assert hashlib.sha256(data).hexdigest() == f["sha256"]
         assert len(data.decode().splitlines()) == f["rows"] + 1  # header + rows
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_raw_form_tables_hold_the_values_as_entered(
+    trial: dict[str, Subject], tmp_path: Path
+) -> None:
+    export("csv", _snapshot(date(2026, 1, 31)), tmp_path)
+    haem = list(csv.DictReader((tmp_path / "form_haematology.csv").open()))
+    # the C2D1 sample (2026-02-09) is after the cut-off
+    assert [(r["subject_number"], r["visit_code"], r["anc"]) for r in haem] == [
+        ("A-001", "C1D1", "0.8")
+    ]
+    ae = next(csv.DictReader((tmp_path / "form_adverse_event.csv").open()))
+    assert ae["term"] == "Pneumonitis" and ae["resolution_date"] == ""  # resolved later
+    scr = list(csv.DictReader((tmp_path / "form_screening.csv").open()))
+    assert [r["screening_number"] for r in scr] == ["S01-S001", "S01-S002", "S01-S003"]
+    assert float(scr[0]["bm_blasts_pct"]) == 12 and scr[0]["outcome"] == "enrolled"
 
 
 def test_dictionary_csv_describes_every_column(trial: dict[str, Subject], tmp_path: Path) -> None:
@@ -211,11 +228,17 @@ def test_odm_is_valid_and_complete(
     assert root.find(".//odm:SignatureDef/odm:Meaning", NS).text.startswith("I confirm")
 
 
-def test_odm_passes_odmlib_checks(trial: dict[str, Subject]) -> None:
+def test_odm_passes_odmlib_checks(trial: dict[str, Subject], tmp_path: Path) -> None:
+    import odmlib.loader as LD
+    import odmlib.odm_loader as OL
     from odmlib.odm_1_3_2.rules.metadata_schema import MetadataSchema
     from odmlib.oid_generator import create_oid_checker
 
-    doc = build_odm(_snapshot())
+    export("odm", _snapshot(), tmp_path)
+    loader = LD.ODMLoader(OL.XMLODMLoader())
+    loader.open_odm_document(str(tmp_path / "odm.xml"))
+    doc = loader.root()
+    assert len(doc.ClinicalData[0].SubjectData) == 3
     assert doc.validate(collect_errors=True, oid_checker=create_oid_checker("odm_1_3_2")) == []
     assert doc.Study[0].verify_conformance(MetadataSchema())
 

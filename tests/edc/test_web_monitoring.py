@@ -150,3 +150,19 @@ def test_reports_page_links(staff: dict[str, Any]) -> None:
     assert b'href="/monitoring/"' in stat and b"/api/datasets/adsl/?format=csv" in stat
     dsmb = _client(staff["dsmb"]).get("/reports/").content
     assert b'href="/monitoring/"' in dsmb and b"/api/datasets/" not in dsmb
+
+
+def test_undecidable_protocol_design_is_explained(
+    staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proto = services.get_protocol()
+    cohorts = [
+        c.model_copy(update={"design": c.design.model_copy(update={"type": "single_stage"})})
+        for c in proto.cohorts
+    ]
+    monkeypatch.setattr(
+        services, "get_protocol", lambda: proto.model_copy(update={"cohorts": cohorts})
+    )
+    res = _client(staff["statistician"]).get("/monitoring/")
+    assert res.status_code == 200 and b"design type single_stage" in res.content
+    assert b"<polyline" not in res.content

@@ -1,6 +1,9 @@
 """Aalen–Johansen cumulative incidence and Gray's test against R `cmprsk` 2.2-11 (R 4.2.2) on
 the competing-risk data shipped in tests/data/competing_risks.csv (60 subjects, groups A and B,
-status 0 censored, 1 relapse, 2 death without relapse; integer months, so many ties).
+status 0 censored, 1 relapse, 2 death without relapse; integer months, so many ties). It was
+simulated once (numpy default_rng(20261202); per group 30 subjects with exponential relapse
+hazard 0.05/0.09 and death hazard 0.03 per month, uniform censoring 5-40 months, times rounded
+up to whole months) and is kept as a fixed file so that R and NAKIP read the same rows.
 Values typed from R output printed with sprintf("%.12g"); tolerance relative 1e-9.
 """
 
@@ -279,3 +282,13 @@ def test_bad_input_names_the_problem(status: list, cause: int, groups: list, mes
 def test_negative_time_in_cif() -> None:
     with pytest.raises(ValueError, match="durations: negative time -3 at row 0"):
         AalenJohansen().fit([-3, 2], [1, 2])
+
+
+def test_curve_is_final_after_everyone_failed() -> None:
+    # all four subjects fail (no censoring): the incidence after the last time is known,
+    # unlike a curve whose last follow-up is censored (cmprsk::timepoints gives NA there)
+    aj = AalenJohansen().fit([1, 2, 3, 4], [1, 2, 1, 1])
+    assert aj.all_failed
+    assert aj.cif_at([10])["cif"].tolist() == [0.75]
+    censored = AalenJohansen().fit([1, 2, 3, 4], [1, 2, 1, 0])
+    assert not censored.all_failed and math.isnan(censored.cif_at([10])["cif"].iloc[0])

@@ -253,3 +253,27 @@ def test_bad_input_names_the_problem(durations: list, events: list, message: str
 def test_bad_alpha() -> None:
     with pytest.raises(ValueError, match="alpha must be between 0 and 1"):
         KaplanMeier().fit([1], [1], alpha=1.5)
+
+
+def test_first_occurrences_fast_path_equals_the_general_rule() -> None:
+    # R's findq keeps the first occurrence of every curve value (duplicated()); the monotone
+    # fast path must give what the general rule (np.unique first indices) gives
+    from nakip.stats.survival.kaplan_meier import _first_occurrences
+
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        n = int(rng.integers(1, 12))
+        y = np.sort(rng.integers(0, 5, n) / 4.0)
+        if rng.random() < 0.3:
+            y[int(rng.integers(0, n)) :] = np.nan
+        if rng.random() < 0.2:
+            y = rng.permutation(y)
+        x = np.arange(n, dtype=float)
+        _, first = np.unique(y, return_index=True, equal_nan=True)
+        first.sort()
+        expected_last = y[first][-1]
+        keep = ~np.isnan(y[first])
+        got_x, got_y, got_last, order = _first_occurrences(x, y)
+        assert np.array_equal(got_x, x[first][keep]) and np.array_equal(got_y, y[first][keep])
+        assert got_last == expected_last or (np.isnan(got_last) and np.isnan(expected_last))
+        assert np.all(np.diff(got_y[order]) >= 0)

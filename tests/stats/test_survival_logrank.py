@@ -141,3 +141,40 @@ def test_cox_lung_equals_r_coxph() -> None:
 def test_cox_bad_input(frame: pd.DataFrame, covariates: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         CoxPH().fit(frame, "t", "e", covariates)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_agrees_with_lifelines_on_random_tied_data(seed: int) -> None:
+    from lifelines.statistics import multivariate_logrank_test
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = rng.integers(1, 60, n).astype(float)  # many ties
+    e = rng.random(n) < 0.6
+    g = rng.choice(["a", "b", "c"], n)
+    ours = logrank_test(t, e, g)
+    ref = multivariate_logrank_test(t, g, e)
+    assert ours.chisq == pytest.approx(ref.test_statistic, rel=1e-10)
+    assert ours.p == pytest.approx(ref.p_value, rel=1e-8)
+
+
+def test_all_distinct_times_take_the_sorting_path_with_the_same_answer() -> None:
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+
+    from nakip.stats.survival.event_counts import EventCounts
+
+    rng = np.random.default_rng(7)
+    n = 6000  # above the 4096-row sample: continuous times are sorted, not hashed
+    t = rng.exponential(100.0, n)
+    e = rng.random(n) < 0.7
+    g = rng.choice(["a", "b"], n)
+    hashed = EventCounts.build(np.round(t), e.astype(np.int64))  # ties: hashing path
+    assert hashed.times.shape[0] < n / 2
+    fits, test = compare_survival(t, e, g)
+    ref = multivariate_logrank_test(t, g, e)
+    assert test is not None and test.chisq == pytest.approx(ref.test_statistic, rel=1e-10)
+    km = KaplanMeierFitter().fit(t[g == "a"], e[g == "a"]).survival_function_["KM_estimate"]
+    table = fits["a"].table
+    assert np.allclose(table["survival"], km.loc[table["time"]].to_numpy(), rtol=1e-12)
+    assert fits["a"].n == int((g == "a").sum())

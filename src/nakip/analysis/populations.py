@@ -4,7 +4,8 @@ One definition for every fitter: the treated (ITT) population, enrolment order (
 and the monitoring rules count patients in that order), and whether a patient's primary outcome
 is known at the data cut-off. A treated patient whose endpoint can no longer be assessed counts
 as a non-responder (docs/clinical-rules.md, ELN-MRD 2021: not evaluable = non-responder, all
-treated patients in the denominator).
+treated patients in the denominator); a non-response is settled only when no further
+assessment can change it.
 """
 
 from __future__ import annotations
@@ -76,16 +77,20 @@ def assessment_deadline(protocol: Protocol, cohort: Cohort, enrolment: date) -> 
     return enrolment + timedelta(days=day - 1 + after)
 
 
-def outcome_known(row: pd.Series, protocol: Protocol, cohort: Cohort, cutoff: date | None) -> bool:
-    """Whether a patient's primary outcome is settled at `cutoff`: a responder value is derived,
-    or the patient is off study or dead, or the assessment window has closed."""
-    if not _missing(row["responder"]):
+def outcome_known(
+    row: pd.Series, protocol: Protocol, cohort: Cohort, cutoff: date | None, column: str
+) -> bool:
+    """Whether a patient's outcome under responder `column` is settled at `cutoff`: a response
+    was seen, or the patient is off study or dead, or the primary assessment window has closed.
+    A non-response before the window closes can still turn into a response, so it is pending.
+    Without a cut-off (data read back without one) a derived value counts as settled."""
+    if is_true(row[column]):
         return True
     if not _missing(row["death_date"]) or not _missing(row["end_of_study_date"]):
         return True
     enrolled = row["enrolment_date"]
     if cutoff is None or not isinstance(enrolled, date):
-        return False
+        return not _missing(row[column])
     return cutoff > assessment_deadline(protocol, cohort, enrolled)
 
 
@@ -96,6 +101,6 @@ def primary_outcomes(
     True responder, False non-responder (including not evaluable), None not known yet."""
     rows = treated(adsl)
     return [
-        is_true(row[column]) if outcome_known(row, protocol, cohort, cutoff) else None
+        is_true(row[column]) if outcome_known(row, protocol, cohort, cutoff, column) else None
         for _, row in rows.iterrows()
     ]

@@ -1,9 +1,13 @@
-"""Safety per cohort from ADAE: patients with any AE, grade >= 3, serious, DLT, by relation;
-worst grade per term; CRS and ICANS by grade (CTCAE v5.0; ASTCT 2019 for CRS/ICANS).
+"""Safety per cohort from ADAE: patients with any AE, grade >= 3, serious, DLT, by relation
+(any study treatment, talazoparib, NK cells); worst grade per term; CRS and ICANS by grade
+(CTCAE v5.0; ASTCT 2019 for CRS/ICANS).
 
 The denominator is the safety population (treated patients, ADSL `treated_fl`); an event counts
-once per patient at the patient's worst grade (CTCAE convention for incidence tables). Events of
-patients outside the safety population are left out.
+once per patient at the patient's worst grade (CTCAE convention for incidence tables). Adverse
+events are the ADAE rows with source "adverse_event"; CRS/ICANS episodes (sources "crs",
+"icans") are tabulated apart. "Related" means at least possibly related on the scale of
+`nakip.clinical.dlt.attribution_rank`. Events of patients outside the safety population are
+left out.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pandas as pd
 from nakip.analysis.data import TrialData
 from nakip.analysis.fitter import Fitter
 from nakip.analysis.populations import flag, known
+from nakip.clinical.dlt import attribution_rank
 
 CATEGORIES: tuple[tuple[str, str], ...] = (
     ("any", "Any adverse event"),
@@ -23,10 +28,18 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("dlt", "Dose-limiting toxicity"),
     ("related", "Related (at least possibly) to study treatment"),
     ("related_grade3", "Related, grade >= 3"),
+    ("related_talazoparib", "At least possibly related to talazoparib"),
+    ("related_nk", "At least possibly related to the NK cells"),
     ("grade5", "Fatal (grade 5)"),
 )
 GRADES = (1, 2, 3, 4, 5)
 ALL = "all"
+
+
+def _at_least_possible(values: pd.Series) -> pd.Series:
+    """True where an attribution is possible, probable or definite (missing: False)."""
+    possible = attribution_rank("possible")
+    return values.map(lambda a: isinstance(a, str) and attribution_rank(a) >= possible).astype(bool)
 
 
 def _grade(values: pd.Series) -> pd.Series:
@@ -57,12 +70,16 @@ class SafetyAnalysis(Fitter):
         cohorts = sorted(adsl["cohort"].dropna().unique())
         self.population = {c: int((adsl["cohort"] == c).sum()) for c in cohorts}
         self.population[ALL] = len(adsl)
-        ae = data.adae[data.adae["usubjid"].isin(adsl["usubjid"])].copy()
-        ae["grade"] = _grade(ae["grade"])
-        scopes = [(c, ae[ae["cohort"] == c]) for c in cohorts] + [(ALL, ae)]
-        self.overview = pd.DataFrame([self._overview_row(s, f) for s, f in scopes])
-        self.by_term = self._by_term(scopes)
-        self.crs_icans = self._crs_icans(scopes)
+        rows = data.adae[data.adae["usubjid"].isin(adsl["usubjid"])].copy()
+        rows["grade"] = _grade(rows["grade"])
+
+        def scopes(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+            return [(c, frame[frame["cohort"] == c]) for c in cohorts] + [(ALL, frame)]
+
+        ae = scopes(rows[rows["source"] == "adverse_event"])
+        self.overview = pd.DataFrame([self._overview_row(s, f) for s, f in ae])
+        self.by_term = self._by_term(ae)
+        self.crs_icans = self._crs_icans(scopes(rows))
         self._fitted = True
         return self
 
@@ -80,6 +97,8 @@ class SafetyAnalysis(Fitter):
             "dlt": flag(ae["is_dlt"]),
             "related": related,
             "related_grade3": related & (g >= 3),
+            "related_talazoparib": _at_least_possible(ae["attribution_talazoparib"]),
+            "related_nk": _at_least_possible(ae["attribution_nk"]),
             "grade5": g == 5,
         }
         row: dict[str, Any] = {"cohort": scope, "patients": self.population.get(scope, 0)}

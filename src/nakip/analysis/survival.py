@@ -81,19 +81,19 @@ def _number(value: Any) -> float | None:
 def _landmarks(
     frame: pd.DataFrame, landmarks: Sequence[float], value: str
 ) -> tuple[LandmarkRate, ...]:
+    """LandmarkRate per row of a `survival_at` / `cif_at` frame, saying why a value is absent."""
     out = []
     for m, row in zip(landmarks, frame.itertuples(index=False), strict=True):
         estimate = _number(getattr(row, value))
-        out.append(
-            LandmarkRate(
-                months=float(m),
-                estimate=estimate,
-                lower=None if estimate is None else _number(row.lower),
-                upper=None if estimate is None else _number(row.upper),
-                n_risk=int(getattr(row, "n_risk", 0)),
-                reason=None if estimate is not None else f"follow-up shorter than {m:g} months",
-            )
-        )
+        lower = None if estimate is None else _number(row.lower)
+        upper = None if estimate is None else _number(row.upper)
+        if estimate is None:
+            reason: str | None = f"follow-up shorter than {m:g} months"
+        elif lower is None or upper is None:
+            reason = f"confidence limits undefined at an estimate of {estimate:g}"
+        else:
+            reason = None
+        out.append(LandmarkRate(float(m), estimate, lower, upper, int(row.n_risk), reason))
     return tuple(out)
 
 

@@ -1,14 +1,13 @@
 """The whole trial at one data cut-off: every fitter of the analysis layer over one TrialData.
 
 What reports, the demo and the web pages read: design choice, CONSORT, efficacy, monitoring,
-safety, feasibility and (when `nakip.analysis.survival` is present) survival, with the data's
+safety, feasibility and survival (EFS, OS, RFS, CIR), with the data's
 fingerprint so that a result can be traced to its snapshot.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from importlib.util import find_spec
 from typing import Any, Self
 
 from nakip.analysis.consort import ConsortCounts
@@ -19,22 +18,14 @@ from nakip.analysis.feasibility import FeasibilityAnalysis
 from nakip.analysis.fitter import Fitter
 from nakip.analysis.monitoring import MonitoringAnalysis
 from nakip.analysis.safety import SafetyAnalysis
+from nakip.analysis.survival import SurvivalAnalysis
 from nakip.protocol.model import Protocol
-
-
-def _survival_fitter() -> Any:
-    """`nakip.analysis.survival.SurvivalAnalysis()` when that module exists, else None."""
-    if find_spec("nakip.analysis.survival") is None:
-        return None
-    from nakip.analysis import survival
-
-    return survival.SurvivalAnalysis()
 
 
 class TrialAnalysis(Fitter):
     """Every analysis of the trial, lifelines-style: `TrialAnalysis(protocol).fit(data)`; then
-    `designs`, `consort`, `efficacy`, `monitoring`, `safety`, `feasibility`, `survival` (None
-    without the survival module), `cutoff`, `fingerprint` and `to_dict()`."""
+    `designs`, `consort`, `efficacy`, `monitoring`, `safety`, `feasibility`, `survival`,
+    `cutoff`, `fingerprint` and `to_dict()`."""
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
@@ -44,7 +35,7 @@ class TrialAnalysis(Fitter):
         self.monitoring = MonitoringAnalysis(protocol)
         self.safety = SafetyAnalysis()
         self.feasibility = FeasibilityAnalysis(protocol)
-        self.survival: Any = None
+        self.survival = SurvivalAnalysis()
         self.cutoff: date | None = None
         self.fingerprint = ""
 
@@ -56,8 +47,7 @@ class TrialAnalysis(Fitter):
         self.monitoring.fit(data)
         self.safety.fit(data)
         self.feasibility.fit(data)
-        fitter = _survival_fitter()
-        self.survival = None if fitter is None else fitter.fit(data)
+        self.survival.fit(data)
         self.cutoff = data.cutoff
         self.fingerprint = data.fingerprint
         self._fitted = True
@@ -75,5 +65,5 @@ class TrialAnalysis(Fitter):
             "monitoring": self.monitoring.to_dict(),
             "safety": self.safety.to_dict(),
             "feasibility": self.feasibility.to_dict(),
-            "survival": None if self.survival is None else self.survival.to_dict(),
+            "survival": self.survival.to_dict(),
         }

@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "nakip.cli.model_cmd",
     "nakip.cli.export_cmd",
     "nakip.cli.report_cmd",
+    "nakip.cli.analyze_cmd",
 )
 for _name in _COMMAND_MODULES:
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.db.models import Q
@@ -25,7 +26,7 @@ from nakip.edc.api.lookups import (
     screening_for,
     subject_for,
 )
-from nakip.edc.datasets import DATASETS, build_dataset
+from nakip.edc.datasets import DATASETS, CutoffError, build_dataset
 from nakip.edc.derivations import derive_subject
 from nakip.edc.exceptions import FormValidationError, NotFoundError
 from nakip.edc.models import FormRecord, QueryStatus, ScreeningOutcome, Site
@@ -73,6 +74,19 @@ def _code_param(request: Request, name: str) -> str | None:
     if not _CODE.match(value):
         raise FormValidationError({name: ["not a valid code"]})
     return value
+
+
+def _date_param(request: Request, name: str) -> date | None:
+    """An ISO date query parameter (YYYY-MM-DD); None when absent."""
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FormValidationError({name: ["expected a date as YYYY-MM-DD"]}) from None
 
 
 def _csv(text: str, filename: str) -> HttpResponse:
@@ -616,9 +630,11 @@ class DatasetView(CSVCapableView):
     """GET: an analysis dataset as JSON, or CSV with ?format=csv."""
 
     @extend_schema(
-        summary="Analysis dataset (subjects | responses | adverse_events); JSON or CSV",
+        summary="Analysis dataset (adsl | adrs | adtte | adae | adlb | screening, or the "
+        "first API datasets subjects | responses | adverse_events); JSON or CSV",
         parameters=[
             OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(DATASETS)),
+            OpenApiParameter("cutoff", OpenApiTypes.DATE, description="data cut-off date"),
             CSV_PARAM,
         ],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -627,10 +643,15 @@ class DatasetView(CSVCapableView):
         permissions.require(request.user, "export_dataset")
         if name not in DATASETS:
             raise NotFoundError(f"no dataset {name!r}; known: {', '.join(DATASETS)}")
+        cutoff = _date_param(request, "cutoff")
         subjects = permissions.visible_subjects(request.user, "export_dataset").select_related(
             "site", "screening"
         )
-        dataset = build_dataset(name, subjects, services.get_protocol())
+        screenings = permissions.visible_screenings(request.user, "export_dataset")
+        try:
+            dataset = build_dataset(name, subjects, services.get_protocol(), screenings, cutoff)
+        except CutoffError as exc:
+            raise FormValidationError({"cutoff": [str(exc)]}) from None
         if self.wants_csv(request):
             return _csv(dataset.to_csv(), f"nakip-{name}.csv")
         return Response(dataset.to_dict())

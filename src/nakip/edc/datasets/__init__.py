@@ -6,8 +6,8 @@
 them out. `build_dataset` serves one dataset by name to the REST API.
 """
 
+from nakip.edc.datasets.api_datasets import DATASETS, Dataset, build_dataset, dataset_of
 from nakip.edc.datasets.build import build_trial_data, trial_data_from
-from nakip.edc.datasets.legacy import DATASETS, Dataset, build_dataset, dataset_of
 from nakip.edc.datasets.snapshot import CutoffError, EDCSnapshot, load_snapshot
 
 __all__ = [

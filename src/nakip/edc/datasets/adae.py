@@ -33,6 +33,7 @@ def related(talazoparib: str | None, nk: str | None) -> bool | None:
 
 
 def adae_rows(src: SubjectSource) -> list[dict[str, Any]]:
+    """The ADAE rows of one subject: adverse events, then CRS and ICANS episodes."""
     d, subject = src.derivation, src.subject
     base = keys(subject, src.usubjid)
     day1 = subject.enrolment_date

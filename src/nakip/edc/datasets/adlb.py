@@ -14,6 +14,7 @@ def _units(src: SubjectSource, version: int) -> dict[str, str | None]:
 
 
 def adlb_rows(src: SubjectSource) -> list[dict[str, Any]]:
+    """The ADLB rows of one subject, one per graded blood-count value."""
     base = keys(src.subject, src.usubjid)
     day1 = src.subject.enrolment_date
     units = {r.pk: _units(src, r.form_version) for r in src.of("haematology")}

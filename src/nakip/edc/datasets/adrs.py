@@ -12,6 +12,7 @@ from nakip.edc.datasets.source import SubjectSource
 
 
 def adrs_rows(src: SubjectSource) -> list[dict[str, Any]]:
+    """The ADRS rows of one subject: ELN 2022 per visit, MRD per sample, then the best response."""
     d, p, subject = src.derivation, src.protocol, src.subject
     base = keys(subject, src.usubjid)
     day1 = subject.enrolment_date

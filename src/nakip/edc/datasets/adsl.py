@@ -35,6 +35,7 @@ def _death_cause(src: SubjectSource) -> str | None:
 
 
 def adsl_row(src: SubjectSource) -> dict[str, Any]:
+    """The ADSL row of one subject."""
     d, p, recs, subject = src.derivation, src.protocol, src.records, src.subject
     overt = p.cohort(subject.cohort).primary_endpoint.kind == "eln2022_response"
     treatment_start = facts.treatment_start_date(d, recs)

@@ -10,5 +10,6 @@ from nakip.edc.datasets.source import SubjectSource
 
 
 def adtte_rows(src: SubjectSource) -> list[dict[str, Any]]:
+    """The ADTTE rows of one subject, one per endpoint the derivation reached."""
     base = keys(src.subject, src.usubjid)
     return [{**base, **row} for row in facts.time_to_event_rows(src.derivation)]

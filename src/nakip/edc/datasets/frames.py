@@ -34,25 +34,17 @@ def study_day(day1: date, when: date | None) -> int | None:
     return delta + 1 if delta >= 0 else delta
 
 
-def _none(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and value != value) else value
-
-
 def typed_frame(name: str, rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Dataset `name` as a DataFrame in dictionary column order and types."""
     variables = DICTIONARY[name]
-    rows = list(rows)
-    data: dict[str, pd.Series] = {}
+    names = [v.name for v in variables]
+    frame = pd.DataFrame.from_records(list(rows), columns=names)
     for v in variables:
-        values = [_none(r.get(v.name)) for r in rows]
+        col = frame[v.name]
         if v.type == "int":
-            data[v.name] = pd.Series(values, dtype="Int64")
+            frame[v.name] = pd.array(col.astype(object).where(col.notna(), None), dtype="Int64")
         elif v.type == "float":
-            data[v.name] = pd.Series(
-                [float("nan") if x is None else float(x) for x in values], dtype="float64"
-            )
-        elif v.type == "bool":
-            data[v.name] = pd.Series([None if x is None else bool(x) for x in values], dtype=object)
-        else:
-            data[v.name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(data, columns=[v.name for v in variables])
+            frame[v.name] = pd.to_numeric(col, errors="raise").astype("float64")
+        else:  # bool, date, str: Python objects, None for missing
+            frame[v.name] = col.astype(object).where(col.notna(), None)
+    return frame

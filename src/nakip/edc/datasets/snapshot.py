@@ -21,6 +21,10 @@ from nakip.edc.models import FormRecord, Lock, ScreeningRecord, Subject
 from nakip.protocol import Protocol
 
 _CHUNK = 500  # ids per IN (...) list: below SQLite's bound on query parameters
+#: the record fields the derivations read (the rest is not loaded)
+_FIELDS = (
+    "id", "subject_id", "visit_code", "form_code", "form_version", "values", "withdrawn", "status",
+)  # fmt: skip
 
 
 class CutoffError(ValueError):
@@ -102,6 +106,10 @@ def load_snapshot(
         subjects = Subject.objects.all()
     if isinstance(subjects, QuerySet):
         subjects = subjects.select_related("site", "screening")
+    else:  # reload a list with its sites and screenings, a slice of ids per query
+        loaded = Subject.objects.select_related("site", "screening")
+        ids = [s.pk for s in subjects]
+        subjects = [s for chunk in ids_in_chunks(ids) for s in loaded.filter(id__in=chunk)]
     chosen = sorted(subjects, key=lambda s: s.subject_number)
     if cutoff is not None and chosen:
         kept = [s for s in chosen if s.enrolment_date <= cutoff]
@@ -112,10 +120,15 @@ def load_snapshot(
                 f"({first.isoformat()})"
             )
         chosen = kept
-    if screenings is None:
-        screenings = (
-            ScreeningRecord.objects.all() if every_subject else [s.screening for s in chosen]
-        )
+    if screenings is None and every_subject:
+        screenings = ScreeningRecord.objects.all()
+    elif screenings is None:  # the given subjects' own screenings, loaded with their sites
+        own = ScreeningRecord.objects.select_related("site", "subject")
+        screenings = [
+            scr
+            for chunk in ids_in_chunks([s.screening_id for s in chosen])
+            for scr in own.filter(id__in=chunk)
+        ]
     if isinstance(screenings, QuerySet):
         screenings = screenings.select_related("site", "subject")
     scr = sorted(
@@ -128,7 +141,8 @@ def load_snapshot(
     locked: set[int] = set()
     fields: dict[tuple[str, int], list[str]] = {}
     for chunk in ids_in_chunks(ids):
-        for rec in FormRecord.objects.filter(subject_id__in=chunk, withdrawn=False).order_by("id"):
+        active = FormRecord.objects.filter(subject_id__in=chunk, withdrawn=False).only(*_FIELDS)
+        for rec in active.order_by("id"):
             if cutoff is not None:
                 key = (rec.form_code, rec.form_version)
                 if key not in fields:

@@ -1,4 +1,10 @@
-"""CDISC ODM 1.3.2 XML of the clinical data with its audit trail and signatures (odmlib).
+"""CDISC ODM 1.3.2 XML of the clinical data with its audit trail and signatures.
+
+The metadata, users, sites and signature meaning are built with odmlib's ODM 1.3.2 model; the
+clinical data, tens of thousands of transactions in a large trial, are written as plain XML
+elements in the schema's order (odmlib objects cost about a millisecond each). The tests check
+the whole file with the CDISC XML schema and, loaded back into odmlib, with its OID,
+element-order and conformance checks.
 
 A transactional file (FileType "Transactional"): every history row of a screening or form
 record (django-simple-history) is one FormData transaction — Insert with every value, Update
@@ -14,10 +20,12 @@ clinical data and are not exported here (the audit CSV has them).
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -200,13 +208,20 @@ def metadata_version(protocol: Protocol, seen: set[tuple[str, str]]) -> Any:
 
 
 # =========================================================================== clinical data
-def _history(model: type, ids: Sequence[int]) -> dict[int, list[Any]]:
+_HISTORY_FIELDS = ("id", "history_id", "history_date", "history_type", "history_user_id",
+                   "history_change_reason", "values", "withdrawn")  # fmt: skip
+
+
+def _history(model: type, ids: Sequence[int]) -> dict[int, list[SimpleNamespace]]:
     """History rows of `model` objects by object id, oldest first (chunked queries)."""
-    out: dict[int, list[Any]] = defaultdict(list)
+    out: dict[int, list[SimpleNamespace]] = defaultdict(list)
     hist = model.history.model  # type: ignore[attr-defined]
+    names = {f.attname for f in hist._meta.concrete_fields}
+    fields = [f for f in _HISTORY_FIELDS if f in names]
     for chunk in ids_in_chunks(ids):
-        for row in hist.objects.filter(id__in=chunk).order_by("history_date", "history_id"):
-            out[row.id].append(row)
+        rows = hist.objects.filter(id__in=chunk).order_by("history_date", "history_id")
+        for row in rows.values(*fields):
+            out[row["id"]].append(SimpleNamespace(**row))
     return out
 
 
@@ -223,25 +238,50 @@ class _Users:
         return user_oid(name)
 
 
-def _audit(row: Any, users: _Users, site: str) -> Any:
-    import odmlib.odm_1_3_2.model as ODM
-
-    parts: dict[str, Any] = {
-        "UserRef": ODM.UserRef(UserOID=users.oid(row.history_user_id)),
-        "LocationRef": ODM.LocationRef(LocationOID=site_oid(site)),
-        "DateTimeStamp": ODM.DateTimeStamp(_content=_stamp(row.history_date)),
-    }
-    if row.history_change_reason:
-        parts["ReasonForChange"] = ODM.ReasonForChange(_content=row.history_change_reason)
-    parts["SourceID"] = ODM.SourceID(_content=f"history {row.history_id}")
-    return ODM.AuditRecord(**parts)
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    """A child element in ODM order (callers append children in the schema's order)."""
+    child = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        child.text = text
+    return child
 
 
-def _transactions(form: str, rows: Iterable[Any], users: _Users, site: str) -> list[Any]:
-    """FormData transactions of one record's history."""
-    import odmlib.odm_1_3_2.model as ODM
+def _audit(
+    parent: ET.Element,
+    users: _Users,
+    site: str,
+    user_id: int | None,
+    when: datetime,
+    reason: str | None,
+    source: str | None = None,
+) -> None:
+    """An AuditRecord: UserRef, LocationRef, DateTimeStamp, ReasonForChange, SourceID."""
+    record = _el(parent, "AuditRecord")
+    _el(record, "UserRef", UserOID=users.oid(user_id))
+    _el(record, "LocationRef", LocationOID=site_oid(site))
+    _el(record, "DateTimeStamp", _stamp(when))
+    if reason:
+        _el(record, "ReasonForChange", reason)
+    if source:
+        _el(record, "SourceID", source)
 
-    out = []
+
+def _history_audit(parent: ET.Element, row: Any, users: _Users, site: str) -> None:
+    _audit(
+        parent,
+        users,
+        site,
+        row.history_user_id,
+        row.history_date,
+        row.history_change_reason,
+        f"history {row.history_id}",
+    )
+
+
+def _transactions(
+    event: ET.Element, form: str, rows: Iterable[Any], users: _Users, site: str
+) -> None:
+    """One FormData transaction per history row of a record, appended to `event`."""
     previous: dict[str, Any] = {}
     was_withdrawn = False
     for row in rows:
@@ -253,39 +293,34 @@ def _transactions(form: str, rows: Iterable[Any], users: _Users, site: str) -> l
             kind = "Insert"
         else:
             kind = "Update"
-        items = []
+        fd = _el(
+            event, "FormData", FormOID=form_oid(form), FormRepeatKey=str(row.id),
+            TransactionType=kind,
+        )  # fmt: skip
+        _history_audit(fd, row, users, site)
         if kind != "Remove":
+            group: ET.Element | None = None
             for name in sorted(set(previous) | set(values)):
                 new = values.get(name)
                 if name in previous and previous[name] == new:
                     continue
+                if new is None and previous.get(name) is None:
+                    continue
+                if group is None:
+                    group = _el(fd, "ItemGroupData", ItemGroupOID=_oid("IG", form),
+                                TransactionType=kind)  # fmt: skip
                 oid = item_oid(form, name)
                 if new is None:
-                    if name in previous and previous[name] is not None:
-                        items.append(ODM.ItemData(ItemOID=oid, TransactionType="Remove"))
-                    continue
-                action = "Insert" if kind == "Insert" or name not in previous else "Update"
-                items.append(
-                    ODM.ItemData(ItemOID=oid, TransactionType=action, Value=odm_value(new))
-                )
-        fd = ODM.FormData(
-            FormOID=form_oid(form),
-            FormRepeatKey=str(row.id),
-            TransactionType=kind,
-            AuditRecord=_audit(row, users, site),
-        )
-        if items:
-            fd.ItemGroupData.append(
-                ODM.ItemGroupData(
-                    ItemGroupOID=_oid("IG", form),
-                    TransactionType=kind if kind != "Remove" else "Update",
-                    ItemData=items,
-                )
-            )
-        out.append(fd)
+                    _el(group, "ItemData", ItemOID=oid, TransactionType="Remove")
+                else:
+                    action = "Insert" if kind == "Insert" or name not in previous else "Update"
+                    _el(group, "ItemData", ItemOID=oid, TransactionType=action,
+                        Value=odm_value(new))  # fmt: skip
         previous = dict(values)
         was_withdrawn = withdrawn
-    return out
+
+
+_RECORD_FIELDS = ("id", "subject_id", "visit_code", "form_code", "form_version", "values")
 
 
 def _kept_records(snapshot: EDCSnapshot, subjects: Sequence[Subject]) -> list[FormRecord]:
@@ -293,7 +328,8 @@ def _kept_records(snapshot: EDCSnapshot, subjects: Sequence[Subject]) -> list[Fo
     out = []
     fields: dict[tuple[str, int], list[str]] = {}
     for chunk in ids_in_chunks([s.pk for s in subjects]):
-        for rec in FormRecord.objects.filter(subject_id__in=chunk).order_by("id"):
+        rows = FormRecord.objects.filter(subject_id__in=chunk).only(*_RECORD_FIELDS)
+        for rec in rows.order_by("id"):
             if snapshot.cutoff is not None:
                 key = (rec.form_code, rec.form_version)
                 if key not in fields:
@@ -304,17 +340,17 @@ def _kept_records(snapshot: EDCSnapshot, subjects: Sequence[Subject]) -> list[Fo
     return out
 
 
-def clinical_data(snapshot: EDCSnapshot, users: _Users) -> tuple[Any, set[tuple[str, str]]]:
-    """ClinicalData: screen failures and subjects with every transaction, then signatures."""
-    import odmlib.odm_1_3_2.model as ODM
-
-    protocol = snapshot.protocol
-    study_oid = _oid("ST", protocol.trial.study_id)
-    cd = ODM.ClinicalData(StudyOID=study_oid, MetaDataVersionOID=MDV_OID)
+def clinical_data(
+    snapshot: EDCSnapshot, users: _Users, study_oid: str
+) -> tuple[ET.Element, set[tuple[str, str]]]:
+    """ClinicalData: screen failures and subjects with every transaction, then signatures;
+    and the (visit, form) pairs it holds, for the metadata."""
+    cd = ET.Element("ClinicalData", StudyOID=study_oid, MetaDataVersionOID=MDV_OID)
     subjects = list(snapshot.subjects)
     screenings: list[ScreeningRecord] = list(snapshot.screenings)
     enrolled_screenings = {s.screening_id for s in subjects}
-    scr_history = _history(ScreeningRecord, [s.pk for s in screenings])
+    scr_ids = sorted({s.pk for s in screenings} | enrolled_screenings)
+    scr_history = _history(ScreeningRecord, scr_ids)
     subj_history = _history(Subject, [s.pk for s in subjects])
     records = _kept_records(snapshot, subjects)
     rec_history = _history(FormRecord, [r.pk for r in records])
@@ -323,76 +359,49 @@ def clinical_data(snapshot: EDCSnapshot, users: _Users) -> tuple[Any, set[tuple[
         by_subject[r.subject_id].append(r)
     seen: set[tuple[str, str]] = {(r.visit_code, r.form_code) for r in records}
 
-    def screening_event(scr: ScreeningRecord) -> Any:
-        return ODM.StudyEventData(
-            StudyEventOID=event_oid(SCREENING_EVENT),
-            TransactionType="Upsert",
-            FormData=_transactions("screening", scr_history[scr.pk], users, scr.site.code),
-        )
+    def screening_event(sd: ET.Element, scr: ScreeningRecord) -> None:
+        event = _el(sd, "StudyEventData", StudyEventOID=event_oid(SCREENING_EVENT),
+                    TransactionType="Upsert")  # fmt: skip
+        _transactions(event, "screening", scr_history[scr.pk], users, scr.site.code)
 
     for scr in screenings:
         if scr.pk in enrolled_screenings:
             continue
-        sd = ODM.SubjectData(
-            SubjectKey=scr.screening_number,
-            TransactionType="Upsert",
-            SiteRef=ODM.SiteRef(LocationOID=site_oid(scr.site.code)),
-        )
-        sd.StudyEventData.append(screening_event(scr))
-        cd.SubjectData.append(sd)
+        sd = _el(cd, "SubjectData", SubjectKey=scr.screening_number, TransactionType="Upsert")
+        _el(sd, "SiteRef", LocationOID=site_oid(scr.site.code))
+        screening_event(sd, scr)
     for subject in subjects:
         site = subject.site.code
-        created = subj_history[subject.pk][:1]
-        sd = ODM.SubjectData(
-            SubjectKey=subject.subject_number,
-            TransactionType="Upsert",
-            **({"AuditRecord": _audit(created[0], users, site)} if created else {}),
-            SiteRef=ODM.SiteRef(LocationOID=site_oid(site)),
-        )
-        sd.StudyEventData.append(screening_event(subject.screening))
-        visits: dict[str, list[Any]] = defaultdict(list)
+        sd = _el(cd, "SubjectData", SubjectKey=subject.subject_number, TransactionType="Upsert")
+        for row in subj_history[subject.pk][:1]:
+            _history_audit(sd, row, users, site)
+        _el(sd, "SiteRef", LocationOID=site_oid(site))
+        screening_event(sd, subject.screening)
+        visits: dict[str, list[FormRecord]] = defaultdict(list)
         for rec in by_subject[subject.pk]:
-            visits[rec.visit_code] += _transactions(rec.form_code, rec_history[rec.pk], users, site)
-        for visit, forms in visits.items():
-            sd.StudyEventData.append(
-                ODM.StudyEventData(
-                    StudyEventOID=event_oid(visit), TransactionType="Upsert", FormData=forms
-                )
-            )
-        cd.SubjectData.append(sd)
+            visits[rec.visit_code].append(rec)
+        for visit, recs in visits.items():
+            event = _el(sd, "StudyEventData", StudyEventOID=event_oid(visit),
+                        TransactionType="Upsert")  # fmt: skip
+            for rec in recs:
+                _transactions(event, rec.form_code, rec_history[rec.pk], users, site)
     for sig in Signature.objects.filter(subject__in=subjects).select_related("subject__site"):
         if snapshot.cutoff is not None and sig.signed_at.date() > snapshot.cutoff:
             continue
         site = sig.subject.site.code
-        cd.SubjectData.append(
-            ODM.SubjectData(
-                SubjectKey=sig.subject.subject_number,
-                TransactionType="Update",
-                Signature=ODM.Signature(
-                    ID=f"SIG.{sig.pk}",
-                    UserRef=ODM.UserRef(UserOID=users.oid(sig.signed_by_id)),
-                    LocationRef=ODM.LocationRef(LocationOID=site_oid(site)),
-                    SignatureRef=ODM.SignatureRef(SignatureOID=SIGNATURE_DEF),
-                    DateTimeStamp=ODM.DateTimeStamp(_content=_stamp(sig.signed_at)),
-                ),
-            )
-        )
+        sd = _el(cd, "SubjectData", SubjectKey=sig.subject.subject_number,
+                 TransactionType="Update")  # fmt: skip
+        signature = _el(sd, "Signature", ID=f"SIG.{sig.pk}")
+        _el(signature, "UserRef", UserOID=users.oid(sig.signed_by_id))
+        _el(signature, "LocationRef", LocationOID=site_oid(site))
+        _el(signature, "SignatureRef", SignatureOID=SIGNATURE_DEF)
+        _el(signature, "DateTimeStamp", _stamp(sig.signed_at))
         if sig.invalidated_at is not None:
-            cd.SubjectData.append(
-                ODM.SubjectData(
-                    SubjectKey=sig.subject.subject_number,
-                    TransactionType="Update",
-                    AuditRecord=ODM.AuditRecord(
-                        UserRef=ODM.UserRef(UserOID=users.oid(None)),
-                        LocationRef=ODM.LocationRef(LocationOID=site_oid(site)),
-                        DateTimeStamp=ODM.DateTimeStamp(_content=_stamp(sig.invalidated_at)),
-                        ReasonForChange=ODM.ReasonForChange(
-                            _content=f"signature SIG.{sig.pk} invalidated: "
-                            f"{sig.invalidated_reason or 'data changed'}"
-                        ),
-                    ),
-                )
-            )
+            sd = _el(cd, "SubjectData", SubjectKey=sig.subject.subject_number,
+                     TransactionType="Update")  # fmt: skip
+            reason = sig.invalidated_reason or "data changed"
+            _audit(sd, users, site, None, sig.invalidated_at,
+                   f"signature SIG.{sig.pk} invalidated: {reason}")  # fmt: skip
     return cd, seen
 
 
@@ -437,16 +446,16 @@ def admin_data(snapshot: EDCSnapshot, users: _Users, study_oid: str) -> Any:
     )
 
 
-def build_odm(snapshot: EDCSnapshot) -> Any:
-    """The ODM document (an odmlib ODM object) of the snapshot."""
+def build_odm(snapshot: EDCSnapshot) -> ET.Element:
+    """The ODM document of the snapshot as an XML element tree (root `ODM`)."""
     import odmlib.ns_registry as NS
     import odmlib.odm_1_3_2.model as ODM
 
     NS.NamespaceRegistry(prefix="odm", uri=ODM_NS, is_default=True, is_reset=True)
     protocol = snapshot.protocol
     users = _Users()
-    cd, seen = clinical_data(snapshot, users)
-    study_oid = cd.StudyOID
+    study_oid = _oid("ST", protocol.trial.study_id)
+    clinical, seen = clinical_data(snapshot, users, study_oid)
     study = ODM.Study(
         OID=study_oid,
         GlobalVariables=ODM.GlobalVariables(
@@ -457,24 +466,29 @@ def build_odm(snapshot: EDCSnapshot) -> Any:
         MetaDataVersion=[metadata_version(protocol, seen)],
     )
     now = datetime.now().astimezone()
-    return ODM.ODM(
-        FileOID=f"NAKIP.{protocol.trial.study_id}.{now.strftime('%Y%m%dT%H%M%S')}",
-        FileType="Transactional",
-        Granularity="All",
-        CreationDateTime=_stamp(now),
-        ODMVersion="1.3.2",
-        Originator="NAKIP",
-        SourceSystem="NAKIP EDC",
-        SourceSystemVersion=code_version(),
-        Study=[study],
-        AdminData=[admin_data(snapshot, users, study_oid)],
-        ClinicalData=[cd],
+    root = ET.Element(
+        "ODM",
+        {
+            "xmlns": ODM_NS,
+            "FileOID": f"NAKIP.{protocol.trial.study_id}.{now.strftime('%Y%m%dT%H%M%S')}",
+            "FileType": "Transactional",
+            "Granularity": "All",
+            "CreationDateTime": _stamp(now),
+            "ODMVersion": "1.3.2",
+            "Originator": "NAKIP",
+            "SourceSystem": "NAKIP EDC",
+            "SourceSystemVersion": code_version(),
+        },
     )
+    root.append(study.to_xml())
+    root.append(admin_data(snapshot, users, study_oid).to_xml())
+    root.append(clinical)
+    return root
 
 
 def write_odm(snapshot: EDCSnapshot, folder: Path) -> list[ExportedFile]:
     """`odm.xml`: the clinical data with audit records and signatures."""
-    doc = build_odm(snapshot)
-    doc.write_xml(str(folder / "odm.xml"))
-    subjects = len({sd.SubjectKey for sd in doc.ClinicalData[0].SubjectData})
-    return [described(folder, "odm.xml", subjects)]
+    root = build_odm(snapshot)
+    ET.ElementTree(root).write(folder / "odm.xml", encoding="UTF-8", xml_declaration=True)
+    subjects = {sd.get("SubjectKey") for sd in root.iter("SubjectData")}
+    return [described(folder, "odm.xml", len(subjects))]

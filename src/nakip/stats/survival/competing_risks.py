@@ -76,6 +76,7 @@ class AalenJohansen:
         self.n = 0
         self.n_events = 0
         self.last_time: float | None = None
+        self.all_failed = False
         self.table = pd.DataFrame({c: pd.Series(dtype=float) for c in CIF_COLUMNS})
 
     def fit(
@@ -103,6 +104,7 @@ class AalenJohansen:
         n, d1, d = counts.at_risk[rows, 0].astype(np.float64), d1[rows], d_all[rows]
         d2 = d - d1
         km_after = np.cumprod(1.0 - d / n)  # all-cause KM just after each time
+        self.all_failed = bool(km_after.shape[0] and km_after[-1] == 0.0)
         km = _shift(km_after, 1.0)
         cif = np.cumsum(km * d1 / n)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -135,7 +137,8 @@ class AalenJohansen:
     def cif_at(self, times: ArrayLike) -> pd.DataFrame:
         """Cumulative incidence, variance and limits at each time (as cmprsk::timepoints).
 
-        0 before the first event of the cause; NaN (not estimable) after the last follow-up.
+        0 before the first event of the cause; after the last follow-up NaN (not estimable, R's
+        NA) unless every subject has failed, when the curve is final (as Kaplan–Meier at 0).
         """
         t = np.atleast_1d(np.asarray(times, dtype=np.float64))
         row = step_index(self.table["time"].to_numpy(), t)
@@ -145,6 +148,7 @@ class AalenJohansen:
             out[col] = values[row + 1]
         frame = pd.DataFrame(out)
         beyond = t > (self.last_time if self.last_time is not None else -np.inf)
+        beyond &= not self.all_failed
         frame.loc[beyond, ["cif", "variance", "lower", "upper"]] = np.nan
         return frame
 

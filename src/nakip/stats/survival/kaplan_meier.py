@@ -45,6 +45,30 @@ def loglog_limits(
     return np.where(inside, lower, np.nan), np.where(inside, upper, np.nan)
 
 
+def _first_occurrences(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, NDArray[np.intp]]:
+    """The first time each value of y occurs (NaN counting as one value), without the NaN; the
+    last of those values (NaN possible) and the order that sorts y.
+
+    A monotone curve ending in NaN (the usual case) needs no sort.
+    """
+    nan = np.isnan(y)
+    end = int(np.argmax(nan)) if nan.any() else y.shape[0]
+    body = y[:end]
+    if end == 0 or not nan[end:].all() or np.any(body[1:] < body[:-1]):
+        _, first = np.unique(y, return_index=True, equal_nan=True)
+        first.sort()
+        x, y = x[first], y[first]
+        last_value = float(y[-1])
+        keep = ~np.isnan(y)
+        return x[keep], y[keep], last_value, np.argsort(y[keep], kind="stable")
+    new = np.concatenate(([True], body[1:] != body[:-1]))
+    x, y = x[:end][new], body[new]
+    last_value = float("nan") if end < nan.shape[0] else float(y[-1])
+    return x, y, last_value, np.arange(y.shape[0])
+
+
 def quantile_time(
     p: float, times: NDArray[np.float64], failure: NDArray[np.float64], last_time: float
 ) -> float | None:
@@ -58,14 +82,7 @@ def quantile_time(
     finite = ~np.isnan(y)
     if not finite.any() or y[finite].max() < p:
         return None
-    # keep the first occurrence of every value, in time order (NaN counts as one value)
-    _, first = np.unique(y, return_index=True, equal_nan=True)
-    first.sort()
-    x, y = x[first], y[first]
-    last_value = y[-1]
-    keep = ~np.isnan(y)
-    x, y = x[keep], y[keep]
-    order = np.argsort(y, kind="stable")
+    x, y, last_value, order = _first_occurrences(x, y)
 
     def first_at_or_above(shifted: NDArray[np.float64]) -> float | None:
         ordered = shifted[order]
@@ -108,7 +125,6 @@ class KaplanMeier:
         self.median_upper: float | None = None
         self._times: NDArray[np.float64] = np.zeros(0)
         self._risk: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._se_log: NDArray[np.float64] = np.zeros(0)
 
     def fit(
         self, durations: ArrayLike, events: ArrayLike, label: str = "all", alpha: float = 0.05
@@ -149,8 +165,7 @@ class KaplanMeier:
         survival = np.cumprod(1.0 - d / n_risk)
         with np.errstate(divide="ignore"):
             greenwood = np.cumsum(d / (n_risk * (n_risk - d)))
-        self._se_log = np.sqrt(greenwood)
-        lower, upper = loglog_limits(survival, self._se_log, z)
+        lower, upper = loglog_limits(survival, np.sqrt(greenwood), z)
         self.table = pd.DataFrame(
             {
                 "time": times[rows],
@@ -185,20 +200,15 @@ class KaplanMeier:
         (NaN) unless the curve already reached 0.
         """
         t = np.atleast_1d(np.asarray(times, dtype=np.float64))
-        row = step_index(self.table["time"].to_numpy(), t)
-        surv = self.table["survival"].to_numpy()
-        lower = self.table["lower"].to_numpy()
-        upper = self.table["upper"].to_numpy()
-        before = row < 0
-        safe = np.where(before, 0, row)
-        s = np.where(before, 1.0, surv[safe] if surv.size else 1.0)
-        lo = np.where(before, 1.0, lower[safe] if lower.size else 1.0)
-        hi = np.where(before, 1.0, upper[safe] if upper.size else 1.0)
+        row = step_index(self.table["time"].to_numpy(), t) + 1  # 0 = before the first event
         beyond = t > (self.last_time if self.last_time is not None else -np.inf)
-        not_estimable = beyond & (s > 0.0)
-        s = np.where(not_estimable, np.nan, s)
-        lo = np.where(not_estimable, np.nan, lo)
-        hi = np.where(not_estimable, np.nan, hi)
+        values = {}
+        for col in ("survival", "lower", "upper"):
+            values[col] = np.concatenate(([1.0], self.table[col].to_numpy(np.float64)))[row]
+        not_estimable = beyond & (values["survival"] > 0.0)
+        s, lo, hi = (
+            np.where(not_estimable, np.nan, values[c]) for c in ("survival", "lower", "upper")
+        )
         return pd.DataFrame(
             {"time": t, "survival": s, "lower": lo, "upper": hi, "n_risk": self.at_risk(t)}
         )

@@ -151,13 +151,17 @@ def monitoring(request: HttpRequest) -> HttpResponse:
         "can_export": permissions.can(request.user, "export_dataset"),
     }
     try:
+        designs = chosen_designs(protocol)
+    except ValueError as exc:  # a protocol whose design cannot be decided
+        ctx["error"] = f"protocol design: {exc}"
+        return render(request, "edc/monitoring.html", ctx)
+    try:
         data, limited = site_scoped_data(request.user, cutoff)
     except CutoffError as exc:
         ctx["error"] = f"cutoff {cutoff.isoformat()}: {exc}"
         return render(request, "edc/monitoring.html", ctx, status=400)
     monitor = MonitoringAnalysis(protocol).fit(data)
     consort = ConsortCounts(protocol).fit(data)
-    designs = chosen_designs(protocol)
     cohorts = []
     for c in protocol.cohorts:
         design, flow = designs[c.code], consort.cohorts[c.code]
