@@ -118,7 +118,10 @@ def test_populations_name_the_adsl_flags(plan) -> None:  # type: ignore[no-untyp
     from nakip.analysis.dictionary import columns
 
     flags = [p.flag for p in plan.populations]
-    assert flags == ["enrolled_fl", "treated_fl", "response_evaluable_fl", "dlt_evaluable_fl"]
+    assert flags == [
+        "enrolled_fl", "treated_fl", "response_evaluable_fl", "dlt_evaluable_fl",
+        "feasibility_failure",
+    ]  # fmt: skip
     assert set(flags) <= set(columns("adsl"))
     assert "28 days" in plan.populations[3].definition
 

@@ -116,10 +116,11 @@ def test_safety_tables(dsmb: ResultsReport) -> None:
     overview = s.table("ae-overview")
     assert overview.columns == ("Category", "mrd", "overt", "all")
     assert _row(overview, "Treated patients") == ("Treated patients", "4", "3", "7")
-    # any AE: A001, A002, B001, B002, B004 = 5 of 7; grade >= 3: A001, A002, B001; DLT: A002
-    assert _row(overview, "Any adverse event")[3] == "5 (71.4%)"
+    # AE forms only (CRS/ICANS episodes are tabulated apart): any AE A001, A002, B001, B002 =
+    # 4 of 7; grade >= 3: A001, A002, B001; the one DLT (A002) was a CRS episode
+    assert _row(overview, "Any adverse event")[3] == "4 (57.1%)"
     assert _row(overview, "Grade >= 3")[1:] == ("1 (25.0%)", "2 (66.7%)", "3 (42.9%)")
-    assert _row(overview, "Dose-limiting toxicity")[3] == "1 (14.3%)"
+    assert _row(overview, "Dose-limiting toxicity")[3] == "0 (0.0%)"
     terms = s.table("ae-terms")
     assert set(terms.column("System organ class")) == {"\u2013"}  # no SOC coded: never "nan"
     assert terms.rows[0][:4] == (
@@ -210,3 +211,19 @@ def test_table_rejects_unformatted_cells() -> None:
         Table("t", "T", ("a",), (("nan",),))
     with pytest.raises(ValueError, match="not formatted text"):
         Table("t", "T", ("a",), ((1.5,),))  # type: ignore[arg-type]
+
+
+def test_an_empty_trial_reports_not_estimable_without_failing() -> None:
+    from nakip.analysis.data import TrialData
+
+    report = build_dsmb_report(TrialData(), PROTOCOL, today=TODAY, version="v")
+    rates = report.section("efficacy").table("rates-overt")
+    assert _row(rates, "primary (protocol definition)", "all treated")[2:] == (
+        "0/0", "not estimable", "not estimable", "\u2013",
+    )  # fmt: skip
+    assert report.section("safety").paragraphs == (
+        "No patient has been treated: no safety data to tabulate.",
+    )
+    assert all(len(f.png) > 0 for f in report.figures)
+    html = re.sub(r'src="data:[^"]*"', "", render_results_html(report))
+    assert "not estimable" in html and ">nan<" not in html.lower()

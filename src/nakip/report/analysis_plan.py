@@ -201,14 +201,13 @@ def _populations(protocol: Protocol) -> tuple[Population, ...]:
     dlt = protocol.safety.dlt
     return (
         Population(
-            "Enrolled (intention to treat)",
+            "Enrolled",
             "enrolled_fl",
             "Every patient enrolled (allocated a subject number) in a cohort.",
-            "Disposition, CONSORT flow, feasibility monitoring and the feasibility rate, "
-            "sensitivity analysis of the primary endpoint, EFS and OS.",
+            "Disposition and the CONSORT flow; EFS and OS (time origin: enrolment).",
         ),
         Population(
-            "Treated (safety)",
+            "Treated (intention to treat, safety)",
             "treated_fl",
             "Enrolled patients who received any study treatment (talazoparib or NK cells).",
             "Primary efficacy analysis (responders / treated) and all safety tables.",
@@ -226,6 +225,13 @@ def _populations(protocol: Protocol) -> tuple[Population, ...]:
             f"Treated patients who completed the DLT window ({dlt.window_days} days after the "
             "first NK-cell infusion) or had a DLT within it.",
             "Toxicity monitoring and the DLT rate.",
+        ),
+        Population(
+            "Known product outcome",
+            "feasibility_failure",
+            "Enrolled patients whose NK-cell product was given or has failed (the flag is "
+            "present).",
+            "Feasibility monitoring and the feasibility failure rate.",
         ),
     )
 

@@ -9,12 +9,15 @@ one patient may give several.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nakip.report.figures.style import GREY, house_style, new_figure, no_data
+
+if TYPE_CHECKING:
+    from nakip.analysis.consort import ConsortCounts
 
 __all__ = ["consort_figure"]
 
@@ -56,14 +59,14 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> No
 
 
 def consort_figure(
-    counts: Any,
+    counts: ConsortCounts,
     *,
     title: str = "Patient flow (CONSORT)",
     analysed_label: str = "Analysed (all treated)",
 ) -> Figure:
     """The flow diagram of a fitted ConsortCounts; "no data" when nobody was screened or
     enrolled."""
-    flows = [f for f in counts.cohorts.values()]
+    flows = list(counts.cohorts.values())
     if counts.screened == 0 and not any(f.enrolled for f in flows):
         return no_data(title)
     with house_style():
