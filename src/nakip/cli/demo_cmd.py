@@ -18,14 +18,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from nakip.cli import demo_output
 from nakip.cli.apps import app
 from nakip.cli.errors import fail
 from nakip.protocol import Protocol, ProtocolError, default_protocol_path, load_protocol_file
 from nakip.sim.demo_folder import MARKER, foreign_writes, holds_data
 
-_out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
+_out = demo_output.out
 SITE_CODE = "VS01"
 SITE_NAME = "Virtual site (NAKIP demo)"
 DB_FILE = "nakip.sqlite3"  # the name nakip.edc.settings gives the SQLite file in NAKIP_DATA_DIR
@@ -108,68 +108,6 @@ def _boundaries(proto: Protocol) -> list[dict[str, Any]]:
     return out
 
 
-def _print_protocol(path: Path, proto: Protocol) -> None:
-    t = proto.trial
-    _out.rule(f"[bold]{t.acronym}[/] virtual trial — protocol {t.protocol_version}")
-    _out.print(f"[green]valid[/]: {path}")
-    _out.print(f"{t.registry_id} · {t.study_id} · {t.sponsor} · phase {t.phase}")
-    table = Table(title="Cohorts (analysed independently)")
-    for col in ("cohort", "primary endpoint", "design", "rule (planned n)"):
-        table.add_column(col)
-    from nakip.analysis.design_choice import chosen_designs
-
-    choices = chosen_designs(proto)
-    for c in proto.cohorts:
-        d = choices[c.code]
-        table.add_row(
-            f"{c.code}: {c.name}",
-            c.primary_endpoint.description,
-            f"{d.design_type}, p0 {d.p0:g} vs p1 {d.p1:g}, alpha {d.alpha:g}, power {d.power:g}",
-            f"{d.rule_text} (n = {d.planned_n})",
-        )
-    _out.print(table)
-    rules = "; ".join(
-        f"{m.code}: stop if Pr({m.event} rate > {m.limit:g}) > {m.cutoff:g}"
-        f" ({'per cohort' if m.per_cohort else 'trial-wide'})"
-        for m in proto.monitoring
-    )
-    _out.print(f"Monitoring: {rules}")
-
-
-def _print_designs(designs: list[dict[str, Any]], bounds: list[dict[str, Any]]) -> None:
-    table = Table(title="Simon two-stage designs (nakip.stats.simon, exact)")
-    for col in ("cohort", "design", "r1/n1", "r/n", "EN0", "PET0", "alpha", "power"):
-        table.add_column(col, justify="right" if col not in ("cohort", "design") else "left")
-    for d in designs:
-        for kind in ("optimal", "minimax"):
-            x = d[kind]
-            table.add_row(
-                d["cohort"],
-                kind,
-                f"{x['r1']}/{x['n1']}",
-                f"{x['r']}/{x['n']}",
-                f"{x['en0']:.2f}",
-                f"{x['pet0']:.3f}",
-                f"{x['alpha']:.4f}",
-                f"{x['power']:.4f}",
-            )
-    _out.print(table)
-    for d in designs:
-        text = d["chosen"]["message"]
-        _out.print(f"{d['cohort']}: " + (f"[yellow]{text}[/]" if "MISMATCH" in text else text))
-    for b in bounds:
-        cells = ", ".join(
-            (f"n {r['n_from']}" if r["n_from"] == r["n_to"] else f"n {r['n_from']}-{r['n_to']}")
-            + f": >= {r['stop_if_at_least']}"
-            for r in b["boundary"]
-        )
-        _out.print(
-            f"[bold]{b['code']}[/] boundary ({b['scope']}, stop if >= b events among the first "
-            f"n; Beta({b['prior'][0]:g}, {b['prior'][1]:g}) prior): {cells}",
-            soft_wrap=False,
-        )
-
-
 # =========================================================================== database
 def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, bool]:
     """Point the EDC settings at `data_dir`, reset a previous demo database when `fresh`, set
@@ -227,87 +165,6 @@ def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, b
 
 
 # =========================================================================== output
-def _print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
-    """The TrialAnalysis of the demo's data (nakip.analysis), for people."""
-    consort = res.consort
-    _out.rule("[bold]Results at the data cut[/] " + res.cutoff.isoformat())
-    _out.print(
-        f"Screened {consort.screened} · not eligible {consort.not_eligible} · "
-        f"in screening {consort.in_screening} · enrolled {consort.enrolled}"
-    )
-    if consort.reasons:
-        reasons = Table(title="Criteria not met by the patients not eligible (CONSORT)")
-        reasons.add_column("criterion")
-        reasons.add_column("n", justify="right")
-        for reason, n in consort.reasons.items():
-            reasons.add_row(reason, str(n))
-        _out.print(reasons)
-    codes = list(consort.cohorts)
-    table = Table(title="Per cohort (nakip.analysis on the EDC's datasets)", show_lines=True)
-    table.add_column("")
-    for code in codes:
-        table.add_column(code)
-    eff, mon = res.efficacy.cohorts, res.monitoring
-    safety = res.safety.overview.set_index("cohort")
-    rows: list[tuple[str, list[str]]] = [
-        (
-            "screened / not eligible",
-            [f"{consort.cohorts[c].screened} / {consort.cohorts[c].not_eligible}" for c in codes],
-        ),
-        (
-            "enrolled / treated",
-            [f"{consort.cohorts[c].enrolled} / {eff[c].treated}" for c in codes],
-        ),
-        ("responders (ITT)", [eff[c].primary.rate.text() for c in codes]),
-        (
-            "best response",
-            [", ".join(f"{k} {v}" for k, v in eff[c].best_response.items()) for c in codes],
-        ),
-        ("Simon stage 1", [mon.simon[c].stage1_text for c in codes]),
-        ("Simon final", [mon.simon[c].final_text for c in codes]),
-        (
-            "DLT patients / treated",
-            [
-                f"{safety.loc[c, 'dlt']} / {safety.loc[c, 'patients']}"
-                if c in safety.index
-                else "-"
-                for c in codes
-            ],
-        ),
-        ("NK product failures", [res.feasibility.rates[c].rate.text() for c in codes]),
-        ("monitoring", ["\n".join(f"{m.code}: {m.text}" for m in mon.rules[c]) for c in codes]),
-    ]
-    for label, cells in rows:
-        table.add_row(label, *cells)
-    _out.print(table)
-    for m in mon.rules["all"]:
-        _out.print(f"Trial-wide {m.code} monitoring: {m.text}")
-    if report is not None:
-        _out.print(
-            f"EDC activity: {report.records} records at {report.visits} visits, "
-            f"{report.corrections} corrections with reasons, {report.manual_queries} monitor "
-            f"queries and {report.automatic_queries} edit-check queries (all closed), "
-            f"{report.missed_visits} missed visits, {report.source_verified} records "
-            f"source-verified, {report.signatures} casebooks signed, {report.locks} locked."
-        )
-    _out.rule("[bold]Look at it in the browser[/]")
-    _out.print(f"Database: {db}")
-    _out.print(
-        f"Run   [bold]NAKIP_DATA_DIR={data_dir} nakip serve[/]   (or [bold]nakip demo --keep "
-        f"--out {data_dir} --serve[/]) and open http://127.0.0.1:8000/"
-    )
-    if report is not None:
-        users = Table(title="Demo users (passwords shown once, stored nowhere)")
-        for col in ("username", "role", "password"):
-            users.add_column(col)
-        for u in report.users:
-            users.add_row(u.username, u.role, u.password)
-        _out.print(users)
-    else:
-        _out.print(
-            "The demo users' passwords were shown when the data were created; "
-            "run `nakip demo` again (fresh) for new ones."
-        )
 
 
 # =========================================================================== the command
@@ -418,8 +275,8 @@ def demo(
     designs = _designs(proto)
     bounds = _boundaries(proto)
     if not as_json:
-        _print_protocol(path, proto)
-        _print_designs(designs, bounds)
+        demo_output.print_protocol(path, proto)
+        demo_output.print_designs(designs, bounds)
     folder = data_dir.expanduser().resolve()
     db, existing = _database(folder, fresh, force)
 
@@ -438,7 +295,7 @@ def demo(
         cut = date.fromisoformat(marker["data_cut"]) if marker.get("data_cut") else cut
     else:
         if not as_json:
-            _print_truth(truth, n)
+            demo_output.print_truth(truth, n)
         trial = _generate(generate_trial, sim, cut, proto, as_json)
         report = _drive(trial, as_json)
         cut = trial.data_cut
@@ -472,10 +329,10 @@ def demo(
         typer.echo(json.dumps(payload, indent=2, default=str))
         return
     if trial is not None:
-        _print_events(trial)
-    _print_results(results, report, db, folder)
+        demo_output.print_events(trial)
+    demo_output.print_results(results, report, db, folder)
     if trial is not None:
-        _print_true_vs_found(truth, results)
+        demo_output.print_true_vs_found(truth, results)
     for kind, paths in written.items():
         _out.print(f"{kind.upper()} report: " + ", ".join(str(p) for p in paths))
     if written and not pdf:
@@ -532,71 +389,6 @@ def _generate(generate: Any, sim: Any, cut: date, proto: Protocol, quiet: bool) 
         trial = generate(sim, cut, proto)
         bar.update(task, completed=1)
     return trial
-
-
-def _print_truth(truth: Any, n: int) -> None:
-    _out.rule(f"[bold]Scenario '{truth.name}'[/] (the truth the trial does not see)")
-    _out.print(truth.description, soft_wrap=True)
-    table = Table(title=f"True per-patient rates ({n} patients requested per cohort)")
-    for col in ("cohort", "response", "DLT", "NK-product failure", "early drop-out", "NK potency"):
-        table.add_column(col, justify="left" if col == "cohort" else "right")
-    for code, c in truth.cohorts.items():
-        r = c.rates
-        table.add_row(
-            code,
-            f"{c.response_rate:.2f}",
-            f"{r.dlt_rate:.2f}",
-            f"{r.feasibility_failure_rate:.2f}",
-            f"{r.early_dropout_rate:.2f}",
-            f"{r.potency:.3g}",
-        )
-    _out.print(table)
-
-
-def _print_events(trial: Any) -> None:
-    if not trial.events:
-        _out.print("Monitoring: no pause or stop while the data arrived.")
-        return
-    table = Table(title="Monitoring as the data arrived (when and why)")
-    for col in ("date", "cohort", "rule", "decision"):
-        table.add_column(col)
-    for e in trial.events:
-        table.add_row(trial.event_date(e).isoformat(), e.cohort or "trial-wide", e.rule, e.text)
-    _out.print(table)
-
-
-def _print_true_vs_found(truth: Any, res: Any) -> None:
-    """The scenario's true rates beside the analysis layer's estimates (exact CI, p-value of
-    the two-stage inference when the rule settled, else the exact binomial test); the full
-    decision text with the median-unbiased estimate follows the table."""
-    table = Table(title="True rates of the scenario beside what the trial found (nakip.analysis)")
-    for col in ("cohort", "response: true", "found (ITT, 95% CI)", "p-value vs p0", "decision",
-                "DLT: true", "found", "product failure: true", "found"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("cohort", "decision") else "right")
-    safety = res.safety.overview.set_index("cohort")
-    for code, t in truth.cohorts.items():
-        eff = res.efficacy.cohorts[code]
-        ts = eff.two_stage
-        p = ts.p_value if ts is not None and ts.estimable else eff.primary.rate.p_value
-        dlt = (
-            f"{safety.loc[code, 'dlt']}/{safety.loc[code, 'patients']}"
-            if code in safety.index
-            else "-"
-        )
-        table.add_row(
-            code,
-            f"{t.response_rate:.2f}",
-            eff.primary.rate.text(),
-            "-" if p is None else f"{p:.4f}",
-            eff.simon.final_decision.replace("_", " "),
-            f"{t.rates.dlt_rate:.2f}",
-            dlt,
-            f"{t.rates.feasibility_failure_rate:.2f}",
-            res.feasibility.rates[code].rate.text(),
-        )
-    _out.print(table)
-    for code in truth.cohorts:
-        _out.print(f"[bold]{code}[/]: {res.efficacy.cohorts[code].decision}", soft_wrap=True)
 
 
 def _read_marker(folder: Path) -> dict[str, Any]:
