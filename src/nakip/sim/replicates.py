@@ -300,14 +300,18 @@ def run_replicates(
 
 
 def plot_comparison(result: ReplicateResult, path: Any) -> Any:
-    """Empirical values with 95 % MC intervals beside the exact values (PNG)."""
+    """Left: empirical probabilities with 95 % MC intervals beside the exact values. Right: the
+    difference empirical - exact (at the model's rate) in MC SEs, with the +-1.96 and +-4 bands
+    (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = [r for r in result.rows if not r.quantity.startswith("E[N]")]
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(rows)))
+    fig, (ax, az) = plt.subplots(
+        1, 2, figsize=(11, 0.8 + 0.45 * len(result.rows)), gridspec_kw={"width_ratios": [3, 2]}
+    )
     y = np.arange(len(rows))[::-1]
     ax.errorbar([r.empirical for r in rows], y, xerr=[1.96 * r.mc_se for r in rows], fmt="o",
                 label="empirical (95 % MC interval)")  # fmt: skip
@@ -318,8 +322,17 @@ def plot_comparison(result: ReplicateResult, path: Any) -> Any:
     ax.set_yticks(y, [f"{r.cohort}: {r.quantity}" for r in rows])
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("probability")
-    ax.set_title(f"Scenario '{result.scenario}': {result.replicates} virtual trials per cohort")
     ax.legend(fontsize=7, loc="lower right")
+    yz = np.arange(len(result.rows))[::-1]
+    az.axvspan(-1.96, 1.96, color="0.9")
+    az.axvline(0, color="black", lw=0.8)
+    for edge in (-4, 4):
+        az.axvline(edge, color="red", lw=0.8, ls=":")
+    az.scatter([r.z for r in result.rows], yz, color="tab:blue", zorder=3)
+    az.set_yticks(yz, [f"{r.cohort}: {r.quantity}" for r in result.rows], fontsize=8)
+    az.set_xlim(-5, 5)
+    az.set_xlabel("(empirical - exact) / MC SE")
+    fig.suptitle(f"Scenario '{result.scenario}': {result.replicates} virtual trials per cohort")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
