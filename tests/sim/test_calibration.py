@@ -5,6 +5,8 @@ drawn with a seed other than the calibration's — respond at the scenario's tar
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from nakip.protocol import load_protocol
@@ -26,7 +28,7 @@ def test_model_response_rate_lands_on_the_target(scenario: str, target: float, c
 def test_more_nk_potency_more_responders() -> None:
     """The calibrated quantity acts in the expected direction (what makes calibration work)."""
     rates = get_scenario("target").cohorts["overt"].rates
-    low = model_response_rate(PROTO, "overt", rates.__class__(rates.potency / 4, *list(
-        rates.to_dict().values())[1:]), 600, seed=3)  # fmt: skip
+    weaker = replace(rates, potency=rates.potency / 4)
+    low = model_response_rate(PROTO, "overt", weaker, 600, seed=3)
     high = model_response_rate(PROTO, "overt", rates, 600, seed=3)
     assert low < high - 0.1

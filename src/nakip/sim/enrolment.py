@@ -116,7 +116,7 @@ class _Calendar:
         which = int(m.failed_infusion[k]) if failed else len(self.infusion_days) - 1
         return enrol + self.infusion_days[which], failed
 
-    def _check_rules(self, day: int) -> None:
+    def check_rules(self, day: int) -> None:
         for rule, bounds in self.rules:
             scopes = list(self.need) if rule.per_cohort else [None]
             for scope in scopes:
@@ -175,7 +175,7 @@ class _Calendar:
 
     def open_cohorts(self, day: int) -> list[str]:
         if self.monitoring:
-            self._check_rules(day)
+            self.check_rules(day)
             for c in self.need:
                 if c not in self.closed:
                     self._check_simon(c, day)
@@ -215,5 +215,5 @@ def plan_enrolment(
             slots.append(Slot(day, code, failure, offset, index))
         day += r.randint(3, 14)
     if monitoring:  # results of the last patients still arrive after accrual ended
-        cal._check_rules(10**6)
+        cal.check_rules(10**6)
     return slots, sorted(cal.events, key=lambda e: e.day)

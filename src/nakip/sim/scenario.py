@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ def calibrate(
     (the same seed each time, so the rate is a smooth function of potency)."""
 
     def rate(log_potency: float, n: int) -> float:
-        r = CohortRates(math.exp(log_potency), *list(rates.to_dict().values())[1:])
+        r = replace(rates, potency=math.exp(log_potency))
         return model_response_rate(protocol, cohort_code, r, n, seed)
 
     lo, hi = math.log(bounds[0]), math.log(bounds[1])
