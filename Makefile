@@ -41,4 +41,4 @@ bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) nakip-data .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) nakip-demo .pytest_cache .ruff_cache build src/*.egg-info  # never nakip-data: real EDC data
