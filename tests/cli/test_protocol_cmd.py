@@ -36,7 +36,8 @@ def test_validate_bad_file_exits_2_with_lines(tmp_path: Path) -> None:
     assert any(e["location"] == "schema_version" and e["line"] == 1 for e in payload["errors"])
     human = runner.invoke(app, ["protocol", "validate", str(bad)])
     assert human.exit_code == 2
-    assert "bad.yaml:1:" in human.output
+    assert "bad.yaml" in human.output and "schema_version: must be one of" in human.output
+    assert "(line 1)" in human.output
 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:

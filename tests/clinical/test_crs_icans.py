@@ -1,5 +1,5 @@
 """ASTCT 2019 CRS and adult ICANS grades at every boundary (Lee et al., BBMT 2019;25:625,
-Tables 2, 4 and 5, as transcribed in clinical-reference §5)."""
+Tables 2, 4 and 5, as transcribed in docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ HYPOXIA = ["none", "low_flow", "high_flow", "positive_pressure"]
         (38.0, False, "none", "none", 1),  # fever exactly 38.0 counts
         (37.99, False, "none", "none", 0),
         (37.99, False, "one_vasopressor", "high_flow", 0),  # no fever, untreated: no CRS
-        (None, False, "multiple_vasopressors", "none", 0),
+        (None, False, "multiple_vasopressors", "none", None),  # no temperature: cannot grade
         (39.0, False, "no_vasopressor", "none", 2),
         (39.0, False, "none", "low_flow", 2),
         (39.0, False, "one_vasopressor", "none", 3),
@@ -41,14 +41,35 @@ HYPOXIA = ["none", "low_flow", "high_flow", "positive_pressure"]
         (39.0, False, "no_vasopressor", "high_flow", 3),  # worse of the two
         (39.0, False, "one_vasopressor", "low_flow", 3),
         (39.0, False, "no_vasopressor", "positive_pressure", 4),
-        (37.0, True, "one_vasopressor", "none", 3),  # fever masked by treatment
-        (None, True, "none", "low_flow", 2),
-        (37.0, True, "none", "none", 0),  # treated, no sign left
+        (37.0, True, "one_vasopressor", "none", 0),  # premedication waives no fever at onset
+        (37.0, True, "none", "low_flow", 0),  # premedication + low-flow O2, no fever: not 2
+        (None, True, "none", "low_flow", None),
         (38.5, True, "none", "none", 1),
     ],
 )
-def test_crs_grade(fever, treated, hypot, hypox, grade) -> None:
+def test_crs_grade_at_onset(fever, treated, hypot, hypox, grade) -> None:
+    """Lee 2019 Table 4: fever >= 38 C is required at onset; antipyretics or premedication
+    before an established episode do not replace it; no temperature -> cannot grade."""
     assert grade_crs(CRSSigns(fever, treated, hypot, hypox)).grade == grade
+
+
+@pytest.mark.parametrize(
+    ("fever", "treated", "hypot", "hypox", "grade"),
+    [
+        (37.0, True, "one_vasopressor", "none", 3),  # established, fever masked by treatment
+        (36.5, True, "none", "low_flow", 2),
+        (None, True, "none", "low_flow", 2),  # fever not needed once waived
+        (37.0, True, "none", "none", 0),  # treated, no sign left
+        (None, True, "none", "none", None),  # nothing to grade from
+        (37.0, False, "one_vasopressor", "none", 0),  # established but not treated: no waiver
+        (39.0, True, "none", "high_flow", 3),
+    ],
+)
+def test_crs_grade_in_an_established_episode(fever, treated, hypot, hypox, grade) -> None:
+    """Lee 2019 Table 4 footnote: once CRS is established (fever earlier in the episode) and
+    antipyretic or anti-cytokine therapy was given, fever is no longer required."""
+    signs = CRSSigns(fever, treated, hypot, hypox, episode_established=True)
+    assert grade_crs(signs).grade == grade
 
 
 def test_crs_death_is_grade_5() -> None:
@@ -58,10 +79,12 @@ def test_crs_death_is_grade_5() -> None:
 
 def test_crs_rule_and_missing() -> None:
     r = grade_crs(CRSSigns(None, False))
-    assert r.grade == 0 and r.missing == ("fever_c",)
-    assert "fever >= 38.0 C is required" in r.rule
+    assert r.grade is None and r.missing == ("fever_c",)
+    assert "cannot grade" in r.rule and "no temperature recorded" in r.rule
     r2 = grade_crs(CRSSigns(39.0, False, "none", "high_flow"))
     assert "hypoxia high_flow" in r2.rule and r2.to_dict()["grade"] == 3
+    r3 = grade_crs(CRSSigns(37.2, True, "none", "low_flow"))
+    assert r3.grade == 0 and "premedication" in r3.rule
 
 
 @pytest.mark.parametrize(
@@ -72,6 +95,7 @@ def test_crs_rule_and_missing() -> None:
         (CRSSigns("39", False), "fever_c"),  # type: ignore[arg-type]
         (CRSSigns(102.0, False), "fever_c"),  # Fahrenheit by mistake
         (CRSSigns(39.0, 1), "antipyretics_or_anticytokine_given"),  # type: ignore[arg-type]
+        (CRSSigns(39.0, episode_established=1), "episode_established"),  # type: ignore[arg-type]
     ],
 )
 def test_crs_bad_input_names_field(signs: CRSSigns, field: str) -> None:
@@ -126,21 +150,29 @@ def test_hypotension_level() -> None:
 
 
 @given(
-    fever=st.one_of(st.none(), st.floats(min_value=35.0, max_value=42.0)),
+    fever=st.floats(min_value=35.0, max_value=42.0),
     treated=st.booleans(),
+    established=st.booleans(),
     i=st.integers(0, 3),
     j=st.integers(0, 3),
 )
-def test_crs_monotone_in_each_sign(fever, treated, i, j) -> None:
-    """Worsening any one sign never lowers the grade."""
-    base = grade_crs(CRSSigns(fever, treated, HYPOTENSION[i], HYPOXIA[j])).grade
+def test_crs_monotone_in_each_sign(fever, treated, established, i, j) -> None:
+    """Worsening any one sign never lowers the grade (a temperature is recorded, so a grade
+    always exists)."""
+
+    def g(f: float, t: bool, h: int, o: int) -> int:
+        grade = grade_crs(CRSSigns(f, t, HYPOTENSION[h], HYPOXIA[o], False, established)).grade
+        assert grade is not None
+        return grade
+
+    base = g(fever, treated, i, j)
     if i < 3:
-        assert grade_crs(CRSSigns(fever, treated, HYPOTENSION[i + 1], HYPOXIA[j])).grade >= base
+        assert g(fever, treated, i + 1, j) >= base
     if j < 3:
-        assert grade_crs(CRSSigns(fever, treated, HYPOTENSION[i], HYPOXIA[j + 1])).grade >= base
-    hotter = 39.0 if fever is None else max(fever, 38.0) + 0.5
-    assert grade_crs(CRSSigns(hotter, treated, HYPOTENSION[i], HYPOXIA[j])).grade >= base
-    assert grade_crs(CRSSigns(fever, True, HYPOTENSION[i], HYPOXIA[j])).grade >= base
+        assert g(fever, treated, i, j + 1) >= base
+    assert g(max(fever, 38.0) + 0.5, treated, i, j) >= base
+    if established:
+        assert g(fever, True, i, j) >= base
 
 
 def test_crs_brute_force_table() -> None:

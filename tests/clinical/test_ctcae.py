@@ -1,5 +1,5 @@
 """CTCAE v5.0 blood-count grades at every threshold (expected grades read from the CTCAE v5.0
-table, NCI 27 Nov 2017, as transcribed in clinical-reference §4), unit conversion and errors."""
+table, NCI 27 Nov 2017, as transcribed in docs/clinical-rules.md), unit conversion and errors."""
 
 from __future__ import annotations
 
@@ -109,8 +109,9 @@ def test_count_units(unit: str, value: float, expected: float) -> None:
 def test_haemoglobin_units() -> None:
     assert to_standard_unit("anemia", 95, "g/L") == pytest.approx(9.5)
     assert to_standard_unit("anemia", 9.5, "g/dl") == pytest.approx(9.5)
-    # mmol/L x 1.611 = g/dL (clinical-reference §4): 5.0 mmol/L = 8.055 g/dL -> grade 2
-    assert to_standard_unit("anemia", 5.0, "mmol/L") == pytest.approx(8.055)
+    # Hb mmol/L is never converted: CTCAE v5.0 prints its own mmol/L cut-offs
+    with pytest.raises(UnknownUnitError, match="own mmol/L cut-offs"):
+        to_standard_unit("anemia", 5.0, "mmol/L")
     assert grade_lab("anemia", 5.0, "mmol/L").grade == 2
     assert grade_lab("anemia", 80, "g/L").grade == 2  # exactly 8.0 g/dL
     assert grade_lab("anemia", 79, "g/L").grade == 3
@@ -274,3 +275,28 @@ def test_grade_is_integer_or_none_only_above_grade_2() -> None:
         ceiling = TERMS[term].grade2_below
         assert grade_lab(term, ceiling, unit).grade is None
         assert grade_lab(term, math.nextafter(ceiling, 0) - 1e-6, unit).grade == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "lln", "grade"),
+    [
+        (6.2, 7.4, 1),  # CTCAE v5.0 Anemia grade 1: < LLN - 6.2 mmol/L (x 1.611 = 9.99: grade 2)
+        (6.2, None, None),  # 6.2 is not grade 2; grade 1 needs the LLN
+        (6.19, None, 2),
+        (4.9, None, 2),  # grade 2: < 6.2 - 4.9 mmol/L (x 1.611 = 7.89: grade 3)
+        (4.89, None, 3),  # grade 3: < 4.9 mmol/L
+        (7.5, 7.4, 0),
+    ],
+)
+def test_haemoglobin_mmol_uses_ctcae_own_cutoffs(
+    value: float, lln: float | None, grade: int | None
+) -> None:
+    """CTCAE v5.0 Anemia, mmol/L column: 6.2 mmol/L is grade 1 and 4.9 grade 2."""
+    g = grade_lab("anemia", value, "mmol/L", lln)
+    assert g.grade == grade
+    assert (g.value_std, g.unit_std) == (value, "mmol/L")
+
+
+def test_haemoglobin_mmol_lln_in_another_unit_is_refused() -> None:
+    with pytest.raises(UnknownUnitError, match="lln_unit"):
+        grade_lab("anemia", 6.0, "mmol/L", 12.0, "g/dL")

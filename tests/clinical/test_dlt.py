@@ -1,6 +1,7 @@
-"""DLT rules at each threshold of the protocol's DLT definition (clinical-reference §6; values
-of `safety.dlt` in the packaged NAKIP-AML protocol: 28-day window, grade >= 3, 72 h, 7 days,
-day 42, ANC 0.5, platelets 20, cellularity 10 %)."""
+"""DLT rules at each threshold of the protocol's DLT definition (docs/clinical-rules.md "DLT";
+values of `safety.dlt` in the packaged NAKIP-AML protocol: window from talazoparib C1D1 through
+28 days after the first NK-cell infusion, grade >= 3, 72 h, 7 days, day 42, ANC 0.5, platelets
+20, cellularity 10 %)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ import pytest
 
 from nakip.clinical.dlt import (
     AdverseEventRecord,
+    DLTWindow,
     attribution_rank,
+    dlt_window,
     evaluate_dlt,
     study_day,
 )
 from nakip.protocol import load_protocol
 
-START = date(2025, 3, 10)  # first NK-cell infusion = study day 1
+START = date(2025, 3, 10)  # talazoparib C1D1 = study day 1
+FIRST_NK = START + timedelta(days=7)  # study day 8
+WINDOW = dlt_window(START, FIRST_NK, load_protocol().safety.dlt)
 
 
 def on_day(day: int) -> date:
@@ -36,7 +41,7 @@ def ae(**kw) -> AdverseEventRecord:
 
 
 def dlt(**kw) -> bool:
-    return evaluate_dlt(ae(**kw), START).is_dlt
+    return evaluate_dlt(ae(**kw), WINDOW).is_dlt
 
 
 def test_definition_comes_from_protocol() -> None:
@@ -50,9 +55,20 @@ def test_study_day_counts_window_start_as_day_1() -> None:
     assert study_day(on_day(28), START) == 28
 
 
-@pytest.mark.parametrize(("day", "in_window"), [(0, False), (1, True), (28, True), (29, False)])
-def test_window_day_28_counts_29_does_not(day: int, in_window: bool) -> None:
-    r = evaluate_dlt(ae(onset_date=on_day(day)), START)
+def test_window_runs_from_c1d1_to_28_days_after_first_nk() -> None:
+    """Revised window: talazoparib C1D1 (day 1) through first NK infusion (day 8) + 28 days."""
+    assert DLTWindow(START, FIRST_NK + timedelta(days=28)) == WINDOW
+    assert study_day(WINDOW.end, START) == 36
+
+
+@pytest.mark.parametrize(
+    ("day", "in_window"),
+    [(0, False), (1, True), (2, True), (7, True), (8, True), (36, True), (37, False)],
+)
+def test_window_day_1_and_last_day_count(day: int, in_window: bool) -> None:
+    """Day 1 (talazoparib only) and the last window day (first NK + 28) count; day 0 and the
+    day after the last do not."""
+    r = evaluate_dlt(ae(onset_date=on_day(day)), WINDOW)
     assert r.in_window is in_window
     assert r.is_dlt is in_window
     assert r.study_day == day
@@ -60,10 +76,29 @@ def test_window_day_28_counts_29_does_not(day: int, in_window: bool) -> None:
         assert "outside the DLT window" in r.rule and "would be a DLT" in r.rule
 
 
+def test_window_open_until_the_first_nk_infusion() -> None:
+    """Before the first NK infusion the end is unknown: every day from C1D1 is inside."""
+    open_window = dlt_window(START, None, load_protocol().safety.dlt)
+    assert open_window == DLTWindow(START, None)
+    assert evaluate_dlt(ae(onset_date=on_day(60)), open_window).in_window
+    assert dlt_window(None, None, load_protocol().safety.dlt) is None
+
+
 def test_window_length_is_a_protocol_parameter() -> None:
     d = replace_def(window_days=21)
-    assert evaluate_dlt(ae(onset_date=on_day(21)), START, d).in_window
-    assert not evaluate_dlt(ae(onset_date=on_day(22)), START, d).in_window
+    w = dlt_window(START, FIRST_NK, d)
+    assert evaluate_dlt(ae(onset_date=FIRST_NK + timedelta(days=21)), w, d).in_window
+    assert not evaluate_dlt(ae(onset_date=FIRST_NK + timedelta(days=22)), w, d).in_window
+
+
+def test_legacy_window_from_first_nk_infusion() -> None:
+    """The other protocol setting: window starts at the first NK infusion, days 1-28."""
+    d = replace_def(window_start="first_nk_infusion", window_end_anchor="window_start")
+    w = dlt_window(START, FIRST_NK, d)
+    assert w == DLTWindow(FIRST_NK, FIRST_NK + timedelta(days=27))
+    assert evaluate_dlt(ae(onset_date=FIRST_NK), FIRST_NK, d).in_window
+    with pytest.raises(ValueError, match="window"):
+        evaluate_dlt(ae(), START)  # the packaged definition needs the first NK date
 
 
 def replace_def(**kw):
@@ -98,19 +133,19 @@ def test_attribution_scale_order_and_aliases() -> None:
     assert attribution_rank("Possibly related") == 2
     assert attribution_rank("not related") == 0
     with pytest.raises(ValueError, match="attribution_nk"):
-        evaluate_dlt(ae(attribution_nk="maybe"), START)
+        evaluate_dlt(ae(attribution_nk="maybe"), WINDOW)
 
 
 def test_missing_attribution_treated_as_related_and_listed() -> None:
-    r = evaluate_dlt(ae(attribution_talazoparib=None, attribution_nk="unlikely"), START)
+    r = evaluate_dlt(ae(attribution_talazoparib=None, attribution_nk="unlikely"), WINDOW)
     assert r.is_dlt is True and r.missing == ("attribution_talazoparib",)
     assert "treated as related" in r.rule
 
 
 def test_min_attribution_is_a_protocol_parameter() -> None:
     d = replace_def(min_attribution="probable")
-    assert evaluate_dlt(ae(attribution_talazoparib="possible"), START, d).is_dlt is False
-    assert evaluate_dlt(ae(attribution_talazoparib="probable"), START, d).is_dlt is True
+    assert evaluate_dlt(ae(attribution_talazoparib="possible"), WINDOW, d).is_dlt is False
+    assert evaluate_dlt(ae(attribution_talazoparib="probable"), WINDOW, d).is_dlt is True
 
 
 # ---------------------------------------------------------------------------- exemptions
@@ -126,7 +161,7 @@ def test_controlled_exemption_only_for_grade_3_and_listed_terms() -> None:
 
 
 def test_controlled_unknown_is_not_exempt() -> None:
-    r = evaluate_dlt(ae(term="Nausea"), START)
+    r = evaluate_dlt(ae(term="Nausea"), WINDOW)
     assert r.is_dlt is True and r.missing == ("controlled_within_hours",)
 
 
@@ -138,7 +173,7 @@ def test_grade3_fatigue_under_7_days(days: float, is_dlt: bool) -> None:
 def test_fatigue_duration_from_dates_and_missing() -> None:
     assert dlt(term="Fatigue", onset_date=on_day(3), resolution_date=on_day(9)) is False  # 6 d
     assert dlt(term="Fatigue", onset_date=on_day(3), resolution_date=on_day(10)) is True  # 7 d
-    r = evaluate_dlt(ae(term="Fatigue"), START)
+    r = evaluate_dlt(ae(term="Fatigue"), WINDOW)
     assert r.is_dlt and r.missing == ("duration_days",)
     assert dlt(term="Fatigue", ctcae_grade=4, duration_days=2) is True
 
@@ -147,7 +182,7 @@ def test_fatigue_duration_from_dates_and_missing() -> None:
 def test_infection_disease_related_is_exempt(term: str) -> None:
     assert dlt(term=term, ctcae_grade=4, disease_related=True) is False
     assert dlt(term=term, ctcae_grade=4, disease_related=False) is True
-    r = evaluate_dlt(ae(term=term, ctcae_grade=3), START)
+    r = evaluate_dlt(ae(term=term, ctcae_grade=3), WINDOW)
     assert r.is_dlt and r.missing == ("disease_related",)
 
 
@@ -169,7 +204,7 @@ def test_crs(grade: int, hours: float | None, is_dlt: bool) -> None:
         ae(term="Cytokine release syndrome", category="crs", ctcae_grade=grade,
            hours_to_grade_1_or_less=hours, attribution_talazoparib="unrelated",
            attribution_nk="unlikely"),
-        START,
+        WINDOW,
     )  # fmt: skip
     assert r.is_dlt is is_dlt
 
@@ -186,13 +221,13 @@ def test_crs(grade: int, hours: float | None, is_dlt: bool) -> None:
     ],
 )
 def test_product_specific_events(category: str, grade: int, is_dlt: bool) -> None:
-    r = evaluate_dlt(ae(term=category, category=category, ctcae_grade=grade), START)
+    r = evaluate_dlt(ae(term=category, category=category, ctcae_grade=grade), WINDOW)
     assert r.is_dlt is is_dlt
 
 
 def test_agvhd_grade_above_4_rejected() -> None:
     with pytest.raises(ValueError, match="ctcae_grade"):
-        evaluate_dlt(ae(category="agvhd", ctcae_grade=5), START)
+        evaluate_dlt(ae(category="agvhd", ctcae_grade=5), WINDOW)
 
 
 @pytest.mark.parametrize(
@@ -203,7 +238,7 @@ def test_treatment_related_death(tala, nk, is_dlt) -> None:
     r = evaluate_dlt(
         ae(term="Death NOS", category="death", ctcae_grade=5, attribution_talazoparib=tala,
            attribution_nk=nk),
-        START,
+        WINDOW,
     )  # fmt: skip
     assert r.is_dlt is is_dlt
     if is_dlt:
@@ -216,7 +251,7 @@ def test_grade5_infection_possibly_related_is_dlt_despite_disease_flag() -> None
 
 def test_death_category_must_be_grade_5() -> None:
     with pytest.raises(ValueError, match="ctcae_grade"):
-        evaluate_dlt(ae(category="death", ctcae_grade=4), START)
+        evaluate_dlt(ae(category="death", ctcae_grade=4), WINDOW)
 
 
 # ---------------------------------------------------------------------------- aplasia
@@ -237,8 +272,8 @@ def aplasia(**kw) -> AdverseEventRecord:
 
 
 def test_aplasia_day_42_vs_43() -> None:
-    r42 = evaluate_dlt(aplasia(assessment_date=on_day(42)), START)
-    r43 = evaluate_dlt(aplasia(assessment_date=on_day(43)), START)
+    r42 = evaluate_dlt(aplasia(assessment_date=on_day(42)), WINDOW)
+    r43 = evaluate_dlt(aplasia(assessment_date=on_day(43)), WINDOW)
     assert (r42.is_dlt, r42.in_window) == (False, False)
     assert (r43.is_dlt, r43.in_window) == (True, True)
     assert "prolonged aplasia" in r43.rule
@@ -257,11 +292,11 @@ def test_aplasia_day_42_vs_43() -> None:
     ],
 )
 def test_aplasia_thresholds(kw: dict, is_dlt: bool) -> None:
-    assert evaluate_dlt(aplasia(**kw), START).is_dlt is is_dlt
+    assert evaluate_dlt(aplasia(**kw), WINDOW).is_dlt is is_dlt
 
 
 def test_aplasia_missing_data_is_not_shown() -> None:
-    r = evaluate_dlt(aplasia(marrow_cellularity_pct=None, leukaemia_present=None), START)
+    r = evaluate_dlt(aplasia(marrow_cellularity_pct=None, leukaemia_present=None), WINDOW)
     assert r.is_dlt is False
     assert set(r.missing) == {"marrow_cellularity_pct", "leukaemia_present"}
 
@@ -270,7 +305,7 @@ def test_other_haematological_toxicity_is_not_dlt() -> None:
     r = evaluate_dlt(
         aplasia(term="Neutrophil count decreased", assessment_date=on_day(50), anc_per_nl=0.8,
                 platelets_per_nl=60, marrow_cellularity_pct=40),
-        START,
+        WINDOW,
     )  # fmt: skip
     assert r.is_dlt is False and "haematological toxicity is not a DLT" in r.rule
 
@@ -291,7 +326,7 @@ def test_other_haematological_toxicity_is_not_dlt() -> None:
 )
 def test_bad_input_names_field(kw: dict, field: str) -> None:
     with pytest.raises(ValueError, match=field):
-        evaluate_dlt(ae(**kw), START)
+        evaluate_dlt(ae(**kw), WINDOW)
 
 
 def test_bad_window_start() -> None:
@@ -300,5 +335,5 @@ def test_bad_window_start() -> None:
 
 
 def test_to_dict() -> None:
-    d = evaluate_dlt(ae(), START).to_dict()
+    d = evaluate_dlt(ae(), WINDOW).to_dict()
     assert d["is_dlt"] is True and d["in_window"] is True and d["study_day"] == 10

@@ -23,6 +23,9 @@ ELIGIBLE_OVERT: dict[str, Any] = {
     "diagnosis": "AML_secondary",
     "apl": False,
     "prior_lines": 2,
+    "prior_intensive_therapy": False,
+    "prior_palliative_drug": "azacitidine",
+    "last_therapy_kind": "cytotoxic",
     "days_since_last_therapy": 30,
     "age_years": 64,
     "ecog": 1,
@@ -46,6 +49,9 @@ MRD_FIELDS: dict[str, Any] = {
     "bm_blasts_pct": 1.0,
     "pb_blasts_pct": 0.0,
     "mrd_assay": "qPCR",
+    "mrd_material": "bone_marrow",
+    "mrd_reference_assay": "qPCR",
+    "mrd_reference_material": "bone_marrow",
     "mrd_reference_value": 0.01,
     "mrd_current_value": 0.05,
 }
@@ -83,8 +89,8 @@ def test_eligible_overt_and_mrd() -> None:
         ("age_years", 17.99, "IN5", "failed"),
         ("ecog", 2, "IN6", "met"),
         ("ecog", 3, "IN6", "failed"),
-        ("days_since_last_therapy", 14, "IN4", "met"),
-        ("days_since_last_therapy", 13, "IN4", "failed"),
+        ("days_since_last_therapy", 14, "IN4a", "met"),
+        ("days_since_last_therapy", 13, "IN4a", "failed"),
         ("prior_lines", 1, "IN3", "met"),
         ("prior_lines", 0, "IN3", "failed"),
         ("consent_signed", False, "IN1", "failed"),
@@ -171,9 +177,12 @@ def test_mrd_rise_exactly_3_fold(ref: float, cur: float, expected: str) -> None:
 def test_mrd_remission_blasts_below_5_and_assay() -> None:
     assert evaluate_eligibility(mrd(bm_blasts_pct=5)).status == "not_eligible"
     assert evaluate_eligibility(mrd(bm_blasts_pct=4.999)).status == "eligible"
-    assert evaluate_eligibility(mrd(mrd_assay="flow")).cohort == "mrd"
-    assert evaluate_eligibility(mrd(mrd_assay="FLOW")).cohort == "mrd"
-    assert evaluate_eligibility(mrd(mrd_assay="NGS")).status == "not_eligible"
+    assert evaluate_eligibility(mrd(mrd_assay="flow", mrd_reference_assay="flow")).cohort == "mrd"
+    assert evaluate_eligibility(mrd(mrd_assay="FLOW", mrd_reference_assay="flow")).cohort == "mrd"
+    assert (
+        evaluate_eligibility(mrd(mrd_assay="PCR-X", mrd_reference_assay="PCR-X")).status
+        == "not_eligible"
+    )
     assert evaluate_eligibility(mrd(in_haematological_remission=False)).status == "not_eligible"
 
 
@@ -205,7 +214,7 @@ CRITERION_FIELDS = [
     ("diagnosis", "IN2"),
     ("apl", "IN2"),
     ("prior_lines", "IN3"),
-    ("days_since_last_therapy", "IN4"),
+    ("days_since_last_therapy", "IN4a"),
     ("age_years", "IN5"),
     ("ecog", "IN6"),
     ("childbearing_potential", "IN7"),
@@ -325,7 +334,9 @@ def test_screening_fields_cover_protocol() -> None:
     fields = {f.name: f for f in screening_fields()}
     assert fields["age_years"].kind == "number"
     assert fields["consent_signed"].kind == "boolean"
-    assert set(fields["mrd_assay"].choices) == {"qPCR", "flow"}
+    assert set(fields["mrd_assay"].choices) == {"qPCR", "flow", "NGS", "ddPCR"}
+    assert fields["last_therapy_half_life_days"].kind == "number"
+    assert fields["last_therapy_half_life_days"].used_by == ("IN4b",)
     assert "IN7" in fields["pregnancy_test_hours_before_treatment"].used_by
     proto = load_protocol()
     named = {c.field for cr in proto.eligibility.inclusion for c in cr.check}
@@ -376,3 +387,83 @@ def test_result_is_total(record: dict[str, Any]) -> None:
         assert res.reasons and not any(c.status == "failed" for c in res.criteria)
     else:
         assert res.reasons
+
+
+# ---------------------------------------------------------------------------- registry gaps
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"prior_palliative_drug": "decitabine"}, "met"),
+        ({"prior_palliative_drug": "cytarabine"}, "met"),
+        ({"prior_palliative_drug": "venetoclax"}, "met"),
+        ({"prior_palliative_drug": "flt3_inhibitor"}, "met"),
+        ({"prior_palliative_drug": "other"}, "failed"),
+        ({"prior_palliative_drug": "none"}, "failed"),
+        ({"prior_palliative_drug": "other", "prior_hsct": True, "days_since_hsct": 200}, "met"),
+        ({"prior_palliative_drug": "none", "prior_intensive_therapy": True}, "met"),
+        ({"prior_palliative_drug": None, "prior_intensive_therapy": None}, "missing"),
+        ({"prior_palliative_drug": None, "prior_intensive_therapy": True}, "met"),
+    ],
+)
+def test_prior_line_must_be_a_registered_kind(changes: dict[str, Any], expected: str) -> None:
+    """NCT05319249 inclusion 3: >= 1 prior line that is a transplant, intensive therapy, or a
+    palliative line with azacitidine, decitabine, cytarabine, venetoclax or an FLT3 inhibitor."""
+    assert status(rec(**changes), "IN3") == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "days", "half_life", "in4a", "in4b"),
+    [
+        ("non_cytotoxic", 10, 2.0, "not_applicable", "met"),  # exactly 5 half-lives
+        ("non_cytotoxic", 9, 2.0, "not_applicable", "failed"),
+        ("investigational", 35, 7.0, "not_applicable", "met"),
+        ("investigational", 34, 7.0, "not_applicable", "failed"),
+        ("non_cytotoxic", 3, 0.5, "not_applicable", "met"),  # short half-life: < 14 days is ok
+        ("cytotoxic", 14, None, "met", "not_applicable"),
+        ("non_cytotoxic", 30, None, "not_applicable", "missing"),
+    ],
+)
+def test_washout_in_half_lives(
+    kind: str, days: int, half_life: float | None, in4a: str, in4b: str
+) -> None:
+    """Washout (NCT05319249 inclusion 4, protocol parameters): 14 days after cytotoxic therapy,
+    5 half-lives (treatment.washout_half_lives) after non-cytotoxic or investigational drugs."""
+    r = rec(last_therapy_kind=kind, days_since_last_therapy=days,
+            last_therapy_half_life_days=half_life)  # fmt: skip
+    assert (status(r, "IN4a"), status(r, "IN4b")) == (in4a, in4b)
+
+
+def test_washout_half_lives_match_the_treatment_parameter() -> None:
+    """IN4b's factor is the protocol's treatment.washout_half_lives (decide once)."""
+    p = load_protocol()
+    in4b = next(c for c in p.eligibility.inclusion if c.id == "IN4b")
+    assert in4b.check[0].value == p.treatment.washout_half_lives == 5
+
+
+@pytest.mark.parametrize("assay", ["NGS", "ddPCR", "flow", "qPCR"])
+def test_molecular_assays_accepted(assay: str) -> None:
+    """Registry: MRD by molecular genetics (qPCR, NGS, ddPCR) or flow."""
+    r = evaluate_eligibility(mrd(mrd_assay=assay, mrd_reference_assay=assay))
+    assert (r.status, r.cohort) == ("eligible", "mrd")
+
+
+@pytest.mark.parametrize(
+    ("changes", "status_", "missing"),
+    [
+        ({"mrd_reference_material": "peripheral_blood"}, "undetermined",
+         ("mrd_reference_material", "mrd_reference_assay")),
+        ({"mrd_reference_assay": "flow"}, "undetermined",
+         ("mrd_reference_material", "mrd_reference_assay")),
+        ({"mrd_material": None}, "undetermined", ("mrd_material",)),
+        ({"mrd_material": "peripheral_blood", "mrd_reference_material": "peripheral_blood"},
+         "eligible", ()),
+    ],
+)  # fmt: skip
+def test_mrd_rise_within_same_material_and_assay(
+    changes: dict[str, Any], status_: str, missing: tuple[str, ...]
+) -> None:
+    """Heuser 2021: a rise is compared only within the same material and assay; the material
+    must be recorded."""
+    r = evaluate_eligibility(mrd(**changes))
+    assert r.status == status_
+    assert r.missing_fields == missing

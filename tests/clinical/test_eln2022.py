@@ -1,7 +1,7 @@
-"""Threshold tests of the ELN 2022 response rules (clinical-reference §2).
+"""Threshold tests of the ELN 2022 response rules (docs/clinical-rules.md).
 
 Each test names the rule it checks: ELN 2022 Table 6 (Döhner, Blood 2022;140:1345) for CR, CRh,
-CRi, MLFS, PR, relapse and treatment failure; ELN 2017 Table 4 (Döhner, Blood 2017;129:424) for
+CRi, MLFS, PR, relapse and treatment failure; ELN 2017 Table 6 (Döhner, Blood 2017;129:424) for
 the SD/PD split. Expected categories are worked out by hand from those definitions.
 """
 
@@ -56,7 +56,7 @@ def pr_state(**kw: object) -> str:
 
 # --------------------------------------------------------------------------- protocol values
 def test_protocol_thresholds_are_the_published_ones() -> None:
-    """ELN 2022 Table 6 numbers as in clinical-reference §2 (guards the YAML the tests rely on)."""
+    """ELN 2022 Table 6 numbers as in docs/clinical-rules.md (guards the YAML the tests rely on)."""
     assert (ELN.cr_bm_blasts_below_pct, ELN.cr_anc_min, ELN.cr_platelets_min) == (5, 1.0, 100)
     assert (ELN.crh_anc_min, ELN.crh_platelets_min) == (0.5, 50)
     assert (ELN.pr_bm_blasts_min_pct, ELN.pr_bm_blasts_max_pct) == (5, 25)
@@ -76,7 +76,7 @@ def test_cr_marrow_blasts_4_999999_is_cr_table6_below_5() -> None:
 
 
 def test_cr_marrow_blasts_rounding_to_9_decimals_makes_5_minus_noise_equal_5() -> None:
-    """clinical-reference §2: compare after rounding to 9 decimals; 5 - 1e-13 counts as 5."""
+    """docs/clinical-rules.md: compare after rounding to 9 decimals; 5 - 1e-13 counts as 5."""
     noisy = 5.0 - 1e-13
     assert noisy < 5.0  # without rounding this would be CR
     assert cr_state(bm_blasts_pct=noisy) == "SD"
@@ -181,7 +181,7 @@ def test_pr_just_above_half_is_sd_table6() -> None:
 
 
 def test_pr_half_of_baseline_with_float_noise_rounding() -> None:
-    """clinical-reference §2 rounding: baseline 0.29*100 = 28.999999999999996; half of it is
+    """docs/clinical-rules.md rounding: baseline 0.29*100 = 28.999999999999996; half of it is
     14.5 after rounding, so 14.5 % is a >= 50 % decrease -> PR."""
     baseline = 0.29 * 100
     assert baseline * 0.5 < 14.5  # the raw float comparison would refuse PR
@@ -196,7 +196,7 @@ def test_pr_needs_anc_1_0_and_platelets_100_table6() -> None:
 
 
 def test_pr_without_baseline_is_sd_and_names_baseline() -> None:
-    """clinical-reference §2 step 4: no baseline -> not PR -> SD; the missing baseline is named."""
+    """docs/clinical-rules.md step 4: no baseline -> not PR -> SD; the missing baseline is named."""
     r = classify_response(
         Assessment(bm_blasts_pct=10, pb_blasts_pct=0, anc_per_nl=2, platelets_per_nl=200), ELN
     )
@@ -205,7 +205,7 @@ def test_pr_without_baseline_is_sd_and_names_baseline() -> None:
 
 
 def test_pr_with_counts_missing_is_sd_not_ne() -> None:
-    """clinical-reference §2 step 1: missing counts make NE only when marrow < 5 %; here SD."""
+    """docs/clinical-rules.md step 1: missing counts make NE only when marrow < 5 %; here SD."""
     r = classify_response(Assessment(bm_blasts_pct=10, baseline_bm_blasts_pct=40), ELN)
     assert r.category == "SD"
     assert set(r.missing) == {"anc_per_nl", "platelets_per_nl"}
@@ -226,12 +226,12 @@ def test_pr_with_counts_missing_is_sd_not_ne() -> None:
     ],
 )
 def test_pd_marrow_blast_rise_eln2017_table4(baseline: float, now: float, expected: str) -> None:
-    """ELN 2017 Table 4 PD: > 50 % rise, plus >= 15 points when baseline < 30 %."""
+    """ELN 2017 Table 6 PD: > 50 % rise, plus >= 15 points when baseline < 30 %."""
     assert cat(bm_blasts_pct=now, baseline_bm_blasts_pct=baseline) == expected
 
 
 def test_pd_rounding_1_5_times_40_is_60_not_pd() -> None:
-    """clinical-reference §2: 0.4*1.5*100 = 60.00000000000001 > 1.5*40 in floats, but equal
+    """docs/clinical-rules.md: 0.4*1.5*100 = 60.00000000000001 > 1.5*40 in floats, but equal
     after rounding to 9 decimals -> exactly +50 % -> not PD."""
     now = 0.4 * 1.5 * 100
     assert now > 1.5 * 40  # the raw float comparison would call this PD
@@ -239,31 +239,31 @@ def test_pd_rounding_1_5_times_40_is_60_not_pd() -> None:
 
 
 def test_pd_point_rule_float_noise_1_4_to_16_4() -> None:
-    """ELN 2017 Table 4: 1.4 -> 16.4 is +15 points (and > 50 %), although 16.4 - 1.4 is
+    """ELN 2017 Table 6: 1.4 -> 16.4 is +15 points (and > 50 %), although 16.4 - 1.4 is
     14.999999999999998 in floats -> PD after rounding."""
     assert 16.4 - 1.4 < 15
     assert cat(bm_blasts_pct=16.4, baseline_bm_blasts_pct=1.4) == "PD"
 
 
 def test_pd_new_emd_eln2017_table4() -> None:
-    """ELN 2017 Table 4: new EMD (recorded absent at baseline) -> PD even with a clear marrow."""
+    """ELN 2017 Table 6: new EMD (recorded absent at baseline) -> PD even with a clear marrow."""
     assert cr_state(extramedullary_disease=True, baseline_extramedullary_disease=False) == "PD"
 
 
 def test_pd_emd_with_unknown_baseline_is_not_new() -> None:
-    """clinical-reference §2: EMD with unknown baseline status is not "new" -> no PD; the EMD
+    """docs/clinical-rules.md: EMD with unknown baseline status is not "new" -> no PD; the EMD
     still blocks the CR family -> SD."""
     assert cr_state(extramedullary_disease=True) == "SD"
 
 
 def test_pd_without_baseline_blasts_cannot_be_blast_rise() -> None:
-    """clinical-reference §2: a missing baseline rules out PD by blast rise -> SD at 90 %."""
+    """docs/clinical-rules.md: a missing baseline rules out PD by blast rise -> SD at 90 %."""
     assert cat(bm_blasts_pct=90.0) == "SD"
 
 
 # --------------------------------------------------------------------------- count recovery
 def test_pd_exemption_anc_doubled_above_0_5_eln2017() -> None:
-    """ELN 2017 Table 4: no PD if ANC improved by >= 100 % to > 0.5 (0.3 -> 0.6)."""
+    """ELN 2017 Table 6: no PD if ANC improved by >= 100 % to > 0.5 (0.3 -> 0.6)."""
     r = classify_response(
         Assessment(
             bm_blasts_pct=25, baseline_bm_blasts_pct=10, anc_per_nl=0.6, baseline_anc_per_nl=0.3
@@ -284,7 +284,7 @@ def test_pd_exemption_anc_doubled_above_0_5_eln2017() -> None:
     ],
 )
 def test_pd_exemption_anc_thresholds_eln2017(anc: float, base_anc: float, expected: str) -> None:
-    """ELN 2017 Table 4 exemption: at least 100 % improvement AND to > 0.5 x 10^9/L."""
+    """ELN 2017 Table 6 exemption: at least 100 % improvement AND to > 0.5 x 10^9/L."""
     assert (
         cat(
             bm_blasts_pct=25.0,
@@ -300,7 +300,7 @@ def test_pd_exemption_anc_thresholds_eln2017(anc: float, base_anc: float, expect
 def test_pd_exemption_platelets_above_50_eln2017(
     plt: float, base_plt: float, expected: str
 ) -> None:
-    """ELN 2017 Table 4 exemption: platelets doubled to > 50 (exactly 50 does not exempt)."""
+    """ELN 2017 Table 6 exemption: platelets doubled to > 50 (exactly 50 does not exempt)."""
     assert (
         cat(
             bm_blasts_pct=25.0,
@@ -313,7 +313,7 @@ def test_pd_exemption_platelets_above_50_eln2017(
 
 
 def test_pd_exemption_needs_baseline_counts() -> None:
-    """clinical-reference §2: the exemption applies only when baseline counts are given."""
+    """docs/clinical-rules.md: the exemption applies only when baseline counts are given."""
     assert cat(bm_blasts_pct=25.0, baseline_bm_blasts_pct=10.0, anc_per_nl=5.0) == "PD"
 
 
@@ -327,7 +327,7 @@ def test_pd_exemption_can_be_switched_off() -> None:
 
 
 def test_pd_exemption_does_not_cover_new_emd() -> None:
-    """ELN 2017 Table 4: the count-recovery clause qualifies the blast rise only; new EMD is PD."""
+    """ELN 2017 Table 6: the count-recovery clause qualifies the blast rise only; new EMD is PD."""
     a = Assessment(
         bm_blasts_pct=25,
         baseline_bm_blasts_pct=10,
@@ -342,7 +342,7 @@ def test_pd_exemption_does_not_cover_new_emd() -> None:
 # --------------------------------------------------------------------------- NE
 @pytest.mark.parametrize("field", ["pb_blasts_pct", "anc_per_nl", "platelets_per_nl"])
 def test_ne_marrow_below_5_and_field_missing(field: str) -> None:
-    """clinical-reference §2 step 1: marrow < 5 % with blood blasts, ANC or platelets missing
+    """docs/clinical-rules.md step 1: marrow < 5 % with blood blasts, ANC or platelets missing
     -> NE naming that field."""
     kw: dict[str, object] = dict(
         bm_blasts_pct=2.0, pb_blasts_pct=0.0, anc_per_nl=2.0, platelets_per_nl=200.0
@@ -355,7 +355,7 @@ def test_ne_marrow_below_5_and_field_missing(field: str) -> None:
 
 
 def test_ne_marrow_missing() -> None:
-    """clinical-reference §2 step 1: marrow blasts missing -> NE naming bm_blasts_pct."""
+    """docs/clinical-rules.md step 1: marrow blasts missing -> NE naming bm_blasts_pct."""
     r = classify_response(Assessment(pb_blasts_pct=0, anc_per_nl=2, platelets_per_nl=200), ELN)
     assert (r.category, r.missing) == ("NE", ("bm_blasts_pct",))
 
@@ -366,12 +366,12 @@ def test_ne_lists_every_missing_field() -> None:
 
 
 def test_ne_not_applied_at_marrow_5_with_counts_missing() -> None:
-    """clinical-reference §2 step 1: counts matter for NE only when marrow < 5 %."""
+    """docs/clinical-rules.md step 1: counts matter for NE only when marrow < 5 %."""
     assert cat(bm_blasts_pct=5.0) == "SD"
 
 
 def test_ne_takes_precedence_over_new_emd() -> None:
-    """clinical-reference §2 order: NE is decided first, before PD by new EMD."""
+    """docs/clinical-rules.md order: NE is decided first, before PD by new EMD."""
     assert (
         cat(bm_blasts_pct=2.0, extramedullary_disease=True, baseline_extramedullary_disease=False)
         == "NE"
@@ -379,7 +379,7 @@ def test_ne_takes_precedence_over_new_emd() -> None:
 
 
 def test_missing_emd_means_none_found() -> None:
-    """clinical-reference §2: a missing EMD entry means none was found -> CR."""
+    """docs/clinical-rules.md: a missing EMD entry means none was found -> CR."""
     assert cr_state(extramedullary_disease=None) == "CR"
 
 
@@ -401,7 +401,8 @@ def test_auer_rods_block_cr_family_when_option_set_eln2017() -> None:
 def test_transfusion_independence_option_demotes_to_mlfs_iwg2003() -> None:
     """Option require_transfusion_independence (IWG 2003): CR/CRh/CRi without it -> MLFS."""
     on = ELN.model_copy(update={"require_transfusion_independence": True})
-    base = dict(bm_blasts_pct=2.0, pb_blasts_pct=0.0, anc_per_nl=2.0, platelets_per_nl=200.0)
+    base = dict(bm_blasts_pct=2.0, pb_blasts_pct=0.0, anc_per_nl=2.0, platelets_per_nl=200.0,
+                bm_cellularity_pct=40.0)  # fmt: skip
     assert classify_response(Assessment(**base, transfusion_independent=True), on).category == "CR"  # type: ignore[arg-type]
     dep = classify_response(Assessment(**base, transfusion_independent=False), on)  # type: ignore[arg-type]
     assert (dep.category, dep.missing) == ("MLFS", ())
@@ -445,7 +446,7 @@ def _r(category: str, day: int | None = None) -> ResponseResult:
 
 
 def test_best_response_order_clinical_reference() -> None:
-    """clinical-reference §2: CR > CRh > CRi > MLFS > PR > SD > PD; NE only if all NE."""
+    """docs/clinical-rules.md: CR > CRh > CRi > MLFS > PR > SD > PD; NE only if all NE."""
     order = ["CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD", "NE"]
     assert list(CATEGORIES) == order
     for i, better in enumerate(order):
@@ -466,7 +467,7 @@ def test_best_response_tie_goes_to_first_date() -> None:
 
 
 def test_is_responder_protocol_set() -> None:
-    """clinical-reference §1: default responder set {CR, CRh, CRi}."""
+    """docs/clinical-rules.md: default responder set {CR, CRh, CRi}."""
     resp = load_protocol().cohort("overt").primary_endpoint.responder_categories
     assert [c for c in CATEGORIES if is_responder(c, resp)] == ["CR", "CRh", "CRi"]
     with pytest.raises(ValueError, match="category"):

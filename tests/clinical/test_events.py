@@ -1,5 +1,5 @@
-"""OS/EFS/RFS/CIR event and censoring dates (ELN 2022, Döhner et al. Blood 2022, Table 7;
-clinical-reference §7) with the packaged protocol: landmark day 180, overt events treatment
+"""OS/EFS/RFS/CIR event and censoring dates (ELN 2022, Döhner et al. Blood 2022, Table 9;
+docs/clinical-rules.md) with the packaged protocol: landmark day 180, overt events treatment
 failure/relapse/death, MRD events relapse/MRD progression/death. Expected days are computed by
 hand from the dates (enrolment = day 0; ELN's day-1 event = 1 day at the enrolment date)."""
 
@@ -101,9 +101,15 @@ def test_death_around_landmark_without_remission(death_day: int) -> None:
     assert ("death before the landmark" in r.efs_reason) is (death_day <= 180)
 
 
-def test_death_after_landmark_without_any_assessment_is_failure() -> None:
-    r = overt(death_date=d(200))
-    assert (r.efs_event, r.efs_days) == (True, 1)
+def test_alive_non_evaluable_at_landmark_then_death_is_censored_day_1() -> None:
+    """ELN 2022 Table 9 (revised): alive and non-evaluable at the landmark -> censored at day 1,
+    even if death comes later."""
+    for responses in ([], [(d(29), "NE")]):
+        r = overt(responses=responses, death_date=d(200))
+        assert (r.efs_event, r.efs_date, r.efs_days) == (False, E, 1)
+        assert "non-evaluable" in r.efs_reason
+    r2 = overt(responses=[(d(29), "NE")], death_date=d(180))  # death on the landmark day
+    assert (r2.efs_event, r2.efs_days) == (True, 1)
 
 
 def test_alive_non_evaluable_censored_at_day_1() -> None:
@@ -177,9 +183,11 @@ def test_rfs_cir_death_is_competing() -> None:
 
 
 def test_rfs_cir_censored() -> None:
+    """ELN 2022 Table 9: RFS censored on the date last known alive; CIR on the date last
+    assessed for response."""
     r = overt(responses=[(d(29), "CR"), (d(113), "CR")], last_known_alive_date=d(400))
-    assert (r.rfs_event, r.rfs_date, r.rfs_days) == (False, d(113), 84)
-    assert (r.cir_code, r.cir_days) == (0, 84)
+    assert (r.rfs_event, r.rfs_date, r.rfs_days) == (False, d(400), 371)
+    assert (r.cir_code, r.cir_date, r.cir_days) == (0, d(113), 84)
 
 
 def test_rfs_not_defined_for_non_responders() -> None:
@@ -188,7 +196,7 @@ def test_rfs_not_defined_for_non_responders() -> None:
 
 
 def test_rfs_after_late_remission_while_efs_is_failure() -> None:
-    r = overt(responses=[(d(200), "CR")], last_known_alive_date=d(300))
+    r = overt(responses=[(d(29), "SD"), (d(200), "CR")], last_known_alive_date=d(300))
     assert (r.efs_event, r.efs_days) == (True, 1)
     assert r.rfs_start == d(200) and r.cir_code == 0
 
@@ -233,3 +241,41 @@ def test_datetimes_are_taken_as_dates_and_to_dict() -> None:
     assert r.os_days == 20
     out = r.to_dict()
     assert out["os_date"] == "2025-01-26" and out["efs_days"] == 1
+
+
+# ---------------------------------------------------------------------------- revised censoring
+def test_efs_responder_censored_at_follow_up_remission_visit() -> None:
+    """ELN 2022 Table 9 (revised): a responder is censored on the date last assessed for
+    response, a follow-up visit with blood counts included (day 293), not at the last protocol
+    marrow (day 113) — the same visits that would have found a relapse."""
+    r = overt(responses=[(d(29), "CR"), (d(113), "CR")], last_assessment_date=d(293),
+              last_known_alive_date=d(300))  # fmt: skip
+    assert (r.efs_event, r.efs_date, r.efs_days) == (False, d(293), 293)
+    assert "last assessed for response" in r.efs_reason
+    assert (r.cir_code, r.cir_date) == (0, d(293))
+    relapsed = overt(responses=[(d(29), "CR"), (d(113), "CR")], relapse_date=d(293),
+                     last_known_alive_date=d(300))  # fmt: skip
+    assert (relapsed.efs_event, relapsed.efs_days) == (True, 293)
+
+
+def test_cir_death_competes_and_cid_is_its_mirror() -> None:
+    """CIR: death without relapse is the competing event (status 2); CID counts it as the
+    event and relapse as competing."""
+    r = overt(responses=[(d(29), "CRi")], death_date=d(150))
+    rows = {row.endpoint: row for row in r.rows()}
+    assert set(rows) == {"OS", "EFS", "RFS", "CIR", "CID"}
+    assert (rows["CIR"].status, rows["CIR"].event, rows["CIR"].days) == (2, False, 121)
+    assert (rows["CID"].status, rows["CID"].event) == (1, True)
+    assert (rows["RFS"].event, rows["RFS"].date) == (True, d(150))
+    rel = overt(responses=[(d(29), "CR")], relapse_date=d(90), last_known_alive_date=d(120))
+    rrows = {row.endpoint: row for row in rel.rows()}
+    assert (rrows["CIR"].status, rrows["CID"].status) == (1, 2)
+    assert rrows["OS"].to_dict() == {
+        "endpoint": "OS", "origin_date": E.isoformat(), "date": d(120).isoformat(),
+        "days": 120, "event": False, "status": 0, "reason": "censored: last known alive",
+    }  # fmt: skip
+
+
+def test_rows_of_a_non_responder_have_os_and_efs_only() -> None:
+    r = overt(responses=[(d(29), "SD")], last_known_alive_date=d(200))
+    assert [row.endpoint for row in r.rows()] == ["OS", "EFS"]

@@ -1,4 +1,4 @@
-"""Threshold tests of the MRD rules (clinical-reference §3; Heuser et al., ELN-MRD 2021,
+"""Threshold tests of the MRD rules (docs/clinical-rules.md; Heuser et al., ELN-MRD 2021,
 Blood 2021;138:2753). Expected values are worked out by hand from the definitions."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from nakip.clinical.mrd import (
     MRDSample,
     flow_positive,
     flow_status,
+    mrd_negativity,
     mrd_progression,
     mrd_response,
     mrd_rise,
@@ -43,7 +44,7 @@ def test_response_exactly_minus_1_log10_is_not_responder_strict() -> None:
 
 
 def test_response_minus_1_with_float_noise_is_not_responder() -> None:
-    """clinical-reference §3 rounding: 0.003 vs 0.03 is -1 log10 after rounding to 9 decimals."""
+    """docs/clinical-rules.md rounding: 0.003 vs 0.03 is -1 log10 after rounding to 9 decimals."""
     raw = math.log10(0.003) - math.log10(0.03)
     assert raw != -1.0  # float noise the rounding must absorb
     r = mrd_response(0.03, 0.003, criteria=MRD)
@@ -58,7 +59,7 @@ def test_response_minus_1_0000001_is_responder() -> None:
 
 
 def test_response_value_equal_to_lod_counts_as_detected() -> None:
-    """clinical-reference §3: a value equal to the LOD is detected and used as is (no bound)."""
+    """docs/clinical-rules.md: a value equal to the LOD is detected and used as is (no bound)."""
     r = mrd_response(1.0, 0.05, lod=0.05, criteria=MRD)
     assert not r.is_bound
     assert r.log10_change == pytest.approx(math.log10(0.05), abs=1e-9)
@@ -66,46 +67,46 @@ def test_response_value_equal_to_lod_counts_as_detected() -> None:
 
 
 def test_response_below_lod_substitutes_lod_as_bound() -> None:
-    """clinical-reference §3: below LOD -> LOD substituted, change is a bound (log10(0.01/1))."""
+    """docs/clinical-rules.md: below LOD -> LOD substituted, change is a bound (log10(0.01/1))."""
     r = mrd_response(1.0, 0.001, lod=0.01, criteria=MRD)
     assert (r.log10_change, r.is_bound, r.responder, r.value_used) == (-2.0, True, True, 0.01)
 
 
 def test_response_below_lod_bound_of_exactly_minus_1_is_not_responder() -> None:
-    """clinical-reference §3: responds only if log10(LOD/baseline) < -1; LOD/baseline = 0.1 fails
+    """docs/clinical-rules.md: responds only if log10(LOD/baseline) < -1; LOD/baseline = 0.1 fails
     even though the true value may be far lower."""
     r = mrd_response(1.0, 0.0001, lod=0.1, criteria=MRD)
     assert (r.log10_change, r.is_bound, r.responder) == (-1.0, True, False)
 
 
 def test_response_zero_with_lod_is_bound() -> None:
-    """clinical-reference §3: 0 is undetectable -> LOD substituted."""
+    """docs/clinical-rules.md: 0 is undetectable -> LOD substituted."""
     r = mrd_response(2.0, 0.0, lod=0.002, criteria=MRD)
     assert r.is_bound and r.log10_change == -3.0 and r.responder
 
 
 def test_response_zero_without_lod_is_null_with_query() -> None:
-    """clinical-reference §3: undetectable with no LOD -> null change, not responder, data query."""
+    """docs/clinical-rules.md: undetectable, no LOD -> null change, not responder, data query."""
     r = mrd_response(2.0, 0.0, criteria=MRD)
     assert (r.log10_change, r.responder) == (None, False)
     assert r.query is not None and "limit of detection" in r.query
 
 
 def test_response_baseline_zero_is_null() -> None:
-    """clinical-reference §3: baseline <= 0 -> null change, not a responder."""
+    """docs/clinical-rules.md: baseline <= 0 -> null change, not a responder."""
     r = mrd_response(0.0, 0.001, lod=0.0001, criteria=MRD)
     assert (r.log10_change, r.responder) == (None, False)
 
 
 @pytest.mark.parametrize(("baseline", "value"), [(None, 0.1), (1.0, None), (None, None)])
 def test_response_missing_values_are_null(baseline: float | None, value: float | None) -> None:
-    """clinical-reference §3: missing follow-up or baseline -> null change, not a responder."""
+    """docs/clinical-rules.md: missing follow-up or baseline -> null change, not a responder."""
     r = mrd_response(baseline, value, criteria=MRD)
     assert (r.log10_change, r.responder) == (None, False)
 
 
 def test_response_relapse_marrow_5_overrides_but_reports_change() -> None:
-    """clinical-reference §3: marrow blasts >= 5 % at the assessment -> not a responder; the
+    """docs/clinical-rules.md: marrow blasts >= 5 % at the assessment -> not a responder; the
     change is still reported."""
     r = mrd_response(1.0, 0.001, criteria=MRD, bm_blasts_pct=5.0)
     assert (r.log10_change, r.responder, r.haematological_relapse) == (-3.0, False, True)
@@ -146,7 +147,7 @@ def test_rise_above_3_fold_is_rising() -> None:
 
 
 def test_rise_reference_previous_or_nadir_option() -> None:
-    """clinical-reference §3: the reference is the previous sample by default, or the nadir."""
+    """docs/clinical-rules.md: the reference is the previous sample by default, or the nadir."""
     history = [0.01, 0.001, 0.002]
     assert rise_reference(history, ENTRY) == 0.002
     nadir = ENTRY.model_copy(update={"rise_reference": "nadir"})
@@ -286,3 +287,57 @@ def test_response_tiny_values_are_not_rounded_to_zero() -> None:
     assert (r.log10_change, r.is_bound, r.responder) == (-4.0, False, True)
     bound = mrd_response(1e-6, 1e-12, lod=1e-10, criteria=MRD)
     assert (bound.log10_change, bound.is_bound) == (-4.0, True)
+
+
+# ---------------------------------------------------------------------------- not evaluable
+@pytest.mark.parametrize(
+    ("baseline", "value", "lod", "reason"),
+    [
+        (None, 0.01, None, "mrd_baseline missing"),
+        (0.5, None, None, "mrd_value missing"),
+        (0.0, 0.01, None, "baseline MRD not > 0"),
+        (0.5, 0.0, None, "no limit of detection"),
+    ],
+)
+def test_not_evaluable_with_reason_and_query(
+    baseline: float | None, value: float | None, lod: float | None, reason: str
+) -> None:
+    """Heuser 2021 / docs/clinical-rules.md: a missing baseline or follow-up gives
+    evaluable false with the reason and a data query, not a silent non-responder."""
+    r = mrd_response(baseline, value, lod)
+    assert (r.evaluable, r.responder, r.log10_change) == (False, False, None)
+    assert r.not_evaluable_reason is not None and reason in r.not_evaluable_reason
+    assert r.query is not None
+    assert r.to_dict()["evaluable"] is False
+
+
+def test_evaluable_result_has_no_reason() -> None:
+    r = mrd_response(1.0, 0.05)
+    assert (r.evaluable, r.not_evaluable_reason, r.query) == (True, None, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "lod", "negative"),
+    [
+        (0.0, 0.1, True),  # undetectable at sensitivity exactly 1e-3 (LOD 0.1 %)
+        (0.0, 0.001, True),
+        (0.0, 0.1000001, None),  # sensitivity worse than 1e-3: negativity not shown
+        (0.0, None, None),  # undetectable, LOD unknown
+        (0.05, 0.1, True),  # below the LOD = undetectable
+        (0.1, 0.1, False),  # equal to the LOD is detected
+        (0.02, None, False),
+        (None, 0.1, None),
+    ],
+)
+def test_mrd_negativity_beside_the_log10_response(
+    value: float | None, lod: float | None, negative: bool | None
+) -> None:
+    """MRD negativity: undetectable at a sensitivity of at least 1e-3 (LOD <= 0.1 %)."""
+    assert mrd_negativity(value, lod) is negative
+
+
+def test_negativity_is_reported_whatever_the_log10_fall() -> None:
+    """Baseline 0.5 %, undetectable at LOD 0.1 %: the bound log10(0.1/0.5) = -0.70 is not a
+    > 1 log10 response, yet the sample is MRD-negative."""
+    r = mrd_response(0.5, 0.0, 0.1)
+    assert (r.responder, r.mrd_negative, r.evaluable) == (False, True, True)

@@ -1,5 +1,5 @@
 """Property tests of the response rules: totality, agreement with an independent exact-arithmetic
-oracle of clinical-reference §2, and the monotonicity the guidelines imply (ELN 2022 Table 6:
+oracle of docs/clinical-rules.md, and the monotonicity the guidelines imply (ELN 2022 Table 6:
 better counts or fewer blasts never make a CR-family response worse; ELN-MRD 2021: a lower
 follow-up MRD never loses a response)."""
 
@@ -87,7 +87,7 @@ def test_classification_is_total(a: Assessment, crit: object) -> None:
 
 # ---------------------------------------------------------------------------- oracle
 def oracle(a: Assessment) -> str:
-    """clinical-reference §2 transcribed with exact fractions (no rounding needed), default
+    """docs/clinical-rules.md transcribed with exact fractions (no rounding needed), default
     protocol options: Auer rods ignored, no transfusion requirement, exemption on."""
 
     def f(x: float | None) -> Fraction | None:
@@ -181,7 +181,7 @@ def test_fewer_marrow_blasts_keep_cr_family(a: Assessment, crit: object, factor:
 @settings(max_examples=150, deadline=None)
 @given(assessments(any_pct, any_count), criteria_variants, st.floats(0, 1, allow_nan=False))
 def test_fewer_marrow_blasts_never_create_pd(a: Assessment, crit: object, factor: float) -> None:
-    """ELN 2017 Table 4: PD by blast rise is monotone in the marrow blasts; new EMD does not
+    """ELN 2017 Table 6: PD by blast rise is monotone in the marrow blasts; new EMD does not
     depend on them. So lowering the marrow blasts never turns a non-PD into PD."""
     if a.bm_blasts_pct is None or classify_response(a, crit).category == "PD":  # type: ignore[arg-type]
         return
@@ -192,7 +192,7 @@ def test_fewer_marrow_blasts_never_create_pd(a: Assessment, crit: object, factor
 # ---------------------------------------------------------------------------- best response
 @given(st.lists(st.sampled_from(CATEGORIES), max_size=8))
 def test_best_response_is_the_highest_rank(cats: list[str]) -> None:
-    """clinical-reference §2: best = highest of CR > ... > PD; NE only if all are NE."""
+    """docs/clinical-rules.md: best = highest of CR > ... > PD; NE only if all are NE."""
     best = best_response([ResponseResult(c, "t") for c in cats]).category  # type: ignore[arg-type]
     if not cats or all(c == "NE" for c in cats):
         assert best == "NE"

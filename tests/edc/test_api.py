@@ -47,6 +47,11 @@ NK = {
 }
 
 
+#: Talazoparib cycle 1 from day 1 (2026-01-12): study treatment starts, the DLT window opens.
+TALA = {"period_start": "2026-01-12", "daily_dose_mg": "1.0", "interrupted": False,
+        "reduced": False}  # fmt: skip
+
+
 def api(user: Any = None) -> APIClient:
     """A client authenticated with the user's API token (anonymous when None)."""
     client = APIClient()
@@ -314,14 +319,15 @@ def test_adverse_events_with_dlt_flag(subject: Subject, investigator: Any, inv: 
     url = "/api/subjects/A-001/adverse-events/"
     r = inv.post(url, {"values": AE}, format="json")
     assert r.status_code == 201
-    # no NK-cell infusion yet: the DLT window (from the first infusion) has not started
+    # no study treatment yet: the DLT window (from talazoparib C1D1) has not started
     assert r.json()["dlt"]["is_dlt"] is None
+    services.create_record(investigator, subject, "talazoparib", TALA, "C1D1")
     services.create_record(investigator, subject, "nk_infusion", NK, "C1D8")
     grade2 = {**AE, "term": "Rash", "ctcae_grade": 2}
     assert inv.post(url, {"values": grade2}, format="json").status_code == 201
     listed = {a["values"]["term"]: a["dlt"] for a in inv.get(url).json()}
-    # clinical reference section 6: grade >= 3 non-haematological, at least possibly related,
-    # within 28 days of the first NK infusion (2026-01-19) -> DLT; grade 2 -> not a DLT
+    # DLT definition (docs/clinical-rules.md): grade >= 3 non-haematological, at least possibly
+    # related, from C1D1 to 28 days after the first NK infusion (2026-01-19) -> DLT; grade 2 not
     assert listed["Pneumonitis"]["is_dlt"] is True and listed["Pneumonitis"]["in_window"]
     assert listed["Rash"]["is_dlt"] is False
     r = inv.post(url, {"values": {**AE, "ctcae_grade": 9}}, format="json")
@@ -531,6 +537,7 @@ def test_dataset_subjects_json_and_csv(
 def test_dataset_responses_and_adverse_events(
     responder: Subject, investigator: Any, staff: dict
 ) -> None:
+    services.create_record(investigator, responder, "talazoparib", TALA, "C1D1")
     services.create_record(investigator, responder, "nk_infusion", NK, "C1D8")
     services.create_record(investigator, responder, "adverse_event", AE)
     dm = api(staff["data_manager"])

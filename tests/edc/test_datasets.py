@@ -3,7 +3,7 @@ screening log, the data cut-off and the number of queries of a build."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -76,8 +76,8 @@ def test_adrs_assessments_and_best_response(trial: dict[str, Subject]) -> None:
 
 def test_adtte_rows_per_endpoint(trial: dict[str, Subject]) -> None:
     adtte = build_trial_data(cutoff=date(2026, 4, 1)).adtte
-    assert sorted(_by(adtte, subject_number="A-001")[i]["paramcd"] for i in range(4)) == [
-        "CIR", "EFS", "OS", "RFS",
+    assert [r["paramcd"] for r in _by(adtte, subject_number="A-001")] == [
+        "OS", "EFS", "RFS", "CIR", "CID",
     ]  # fmt: skip
     os2 = _by(adtte, subject_number="A-002", paramcd="OS")[0]
     # OS event at death: days = (2026-02-20 - 2026-01-12) = 39, CNSR 0
@@ -92,6 +92,8 @@ def test_adtte_rows_per_endpoint(trial: dict[str, Subject]) -> None:
     assert (efs1["event"], efs1["date"], efs1["cnsr"]) == (False, date(2026, 2, 9), 1)
     cir = _by(adtte, subject_number="A-001", paramcd="CIR")[0]
     assert (cir["origin_date"], cir["status"], cir["cnsr"]) == (date(2026, 2, 9), 0, 1)
+    # A-002 died without remission: no RFS/CIR/CID; a death in remission would be CIR status 2
+    assert [r["paramcd"] for r in _by(adtte, subject_number="A-002")] == ["OS", "EFS"]
     assert not _by(adtte, subject_number="A-002", paramcd="RFS")  # never in remission
 
 
@@ -216,3 +218,43 @@ def test_queries_do_not_grow_for_a_given_list_of_subjects(
     assert len(data.adsl) == len(data.screening) == 6
     # the listing query of the test itself is outside the capture
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def _cr_subject(enrol: Any, user: Any) -> Subject:
+    """An overt subject with baseline 12 % marrow blasts and a CR at C2D1 (2026-02-09)."""
+    s = enrol("overt")
+    add = services.create_record
+    for visit, day, bm, anc, plt, pb in (("C1D1", "2026-01-12", 12, 0.8, 40, 2),
+                                         ("C2D1", "2026-02-09", 2, 1.5, 150, 0)):  # fmt: skip
+        add(user, s, "marrow", {"aspirate_date": day, "evaluable": True, "bm_blasts_pct": bm},
+            visit)  # fmt: skip
+        add(user, s, "emd", {"assessment_date": day, "emd_present": False}, visit)
+        add(user, s, "haematology", {**HAEM, "sample_date": day, "anc": anc, "platelets": plt,
+                                     "pb_blasts_pct": pb}, visit)  # fmt: skip
+    return s
+
+
+def test_death_in_remission_is_competing_for_cir(enrol: Any, investigator: Any) -> None:
+    s = _cr_subject(enrol, investigator)
+    services.create_record(investigator, s, "end_of_study", {
+        "end_date": "2026-03-20", "reason": "death", "death_date": "2026-03-15"})  # fmt: skip
+    rows = {r["paramcd"]: r for r in build_trial_data().adtte.to_dict("records")}
+    # ELN 2022 / docs/clinical-rules.md: death without relapse is CIR's competing event and
+    # CID's event of interest; RFS counts it as an event; days from the remission 2026-02-09
+    assert (rows["CIR"]["status"], rows["CIR"]["cnsr"], rows["CIR"]["event"]) == (2, 2, False)
+    assert (rows["CID"]["status"], rows["CID"]["cnsr"], rows["CID"]["event"]) == (1, 0, True)
+    assert rows["RFS"]["event"] and rows["RFS"]["days"] == 34  # 2026-02-09 -> 2026-03-15
+
+
+def test_dlt_evaluable_once_the_window_is_over(enrol: Any, investigator: Any) -> None:
+    from nakip.edc.derivations import derive_subject
+    from tests.edc.trial_fixture import NK, TALA
+
+    s = enrol("overt")
+    services.create_record(investigator, s, "talazoparib", TALA, "C1D1")
+    services.create_record(investigator, s, "nk_infusion", NK, "C1D8")
+    end = derive_subject(s).dlt_window_end
+    assert end is not None
+    flag = [build_trial_data(cutoff=end + timedelta(days=k)).adsl["dlt_evaluable_fl"][0]
+            for k in (0, 1)]  # fmt: skip
+    assert flag == [False, True]  # no DLT: evaluable only after the last day of the window

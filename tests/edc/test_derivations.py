@@ -13,16 +13,17 @@ from nakip.edc.derivations import derive_subject
 
 
 def _visit(user: Any, subject: Any, visit: str, day: str, bm: float, anc: float, plt: float,
-           pb: float = 0, emd: bool = False) -> None:  # fmt: skip
-    services.create_record(
-        user, subject, "marrow",
-        {"aspirate_date": day, "evaluable": True, "bm_blasts_pct": bm}, visit,
-    )  # fmt: skip
-    services.create_record(
-        user, subject, "haematology",
-        {"sample_date": day, "anc": anc, "platelets": plt, "haemoglobin": 10,
-         "pb_blasts_pct": pb}, visit,
-    )  # fmt: skip
+           pb: float = 0, emd: bool = False, wbc: float | None = None,
+           cellularity: float | None = None) -> None:  # fmt: skip
+    marrow = {"aspirate_date": day, "evaluable": True, "bm_blasts_pct": bm}
+    if cellularity is not None:
+        marrow["cellularity_pct"] = cellularity
+    services.create_record(user, subject, "marrow", marrow, visit)
+    haem = {"sample_date": day, "anc": anc, "platelets": plt, "haemoglobin": 10,
+            "pb_blasts_pct": pb}  # fmt: skip
+    if wbc is not None:
+        haem["wbc"] = wbc
+    services.create_record(user, subject, "haematology", haem, visit)
     services.create_record(
         user, subject, "emd", {"assessment_date": day, "emd_present": emd}, visit
     )
@@ -141,27 +142,38 @@ def _ae(onset: str, grade: int, term: str = "Pneumonitis", rel: str = "possible"
             "category": "nonhematologic", "outcome": "recovering"}  # fmt: skip
 
 
+TALA = {"period_start": "2026-01-12", "daily_dose_mg": "1.0", "interrupted": False,
+        "reduced": False}  # fmt: skip
+
+
 def test_dlt_flag_per_adverse_event(subject, investigator) -> None:
-    early = services.create_record(investigator, subject, "adverse_event", _ae("2026-01-15", 3))
+    """DLT window (revised): talazoparib C1D1 (2026-01-12) through 28 days after the first NK
+    infusion (2026-01-19 + 28 = 2026-02-16)."""
+    before = services.create_record(investigator, subject, "adverse_event", _ae("2026-01-11", 3))
     d = derive_subject(subject)
-    assert d.adverse_events[0].is_dlt is None  # no NK infusion yet: window not started
+    assert d.adverse_events[0].is_dlt is None  # no study treatment yet: window not started
+    services.create_record(investigator, subject, "talazoparib", TALA, "C1D1")
+    early = services.create_record(investigator, subject, "adverse_event", _ae("2026-01-12", 3))
+    d = derive_subject(subject)
+    assert d.dlt_window_end is None  # open until the first NK infusion
     services.create_record(investigator, subject, "nk_infusion", NK, "C1D8")
-    in_window = services.create_record(
-        investigator, subject, "adverse_event", _ae("2026-02-15", 3)
-    )  # day 28 counting the infusion day as day 1
-    late = services.create_record(investigator, subject, "adverse_event", _ae("2026-02-16", 3))
+    last_day = services.create_record(investigator, subject, "adverse_event", _ae("2026-02-16", 3))
+    late = services.create_record(investigator, subject, "adverse_event", _ae("2026-02-17", 3))
     minor = services.create_record(investigator, subject, "adverse_event", _ae("2026-01-25", 2))
     unrelated = services.create_record(
         investigator, subject, "adverse_event", _ae("2026-01-25", 3, rel="unrelated")
     )
     d = derive_subject(subject)
     flags = {a.record_id: (a.is_dlt, a.in_window) for a in d.adverse_events}
-    assert flags[early.record.pk] == (False, False)
-    assert flags[in_window.record.pk] == (True, True)
+    assert flags[before.record.pk] == (False, False)
+    assert flags[early.record.pk] == (True, True)  # talazoparib-only day 1 counts
+    assert flags[last_day.record.pk] == (True, True)
     assert flags[late.record.pk] == (False, False)
     assert flags[minor.record.pk] == (False, True)
     assert flags[unrelated.record.pk] == (False, True)
-    assert d.has_dlt and d.dlt_window_start == date(2026, 1, 19)
+    assert d.has_dlt and d.dlt_window_start == date(2026, 1, 12)
+    assert (d.treatment_start_date, d.first_nk_date) == (date(2026, 1, 12), date(2026, 1, 19))
+    assert d.dlt_window_end == date(2026, 2, 16)
     assert d.feasibility_failure is False
 
 
@@ -235,3 +247,110 @@ def test_text_that_looks_like_a_date_is_not_a_contact_date(enrol, investigator) 
     d = derive_subject(s)
     assert d.time_to_event is not None
     assert d.time_to_event["os_date"] == "2026-01-12"
+
+
+# ---------------------------------------------------------------------------- revised rules
+def test_responder_definitions_of_the_overt_cohort(subject, investigator) -> None:
+    """Registered CR/CRi: a CRh with ANC 0.6 and platelets 60 is not a responder under the
+    primary definition, but is under CR/CRh/CRi (ELN 2022 Table 6)."""
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=2, anc=0.6, plt=60)
+    d = derive_subject(subject)
+    assert d.responses[0].category == "CRh"
+    assert d.responder_definition == "cr_cri_registered"
+    assert (d.responder, d.responder_cr, d.responder_cr_cri, d.responder_cr_crh_cri) == (
+        False, False, False, True,
+    )  # fmt: skip
+    assert d.remission_date == date(2026, 2, 9)  # CRh still starts RFS (ELN 2022)
+    assert (d.mrd_evaluable, d.best_mrd_log10_change) == (None, None)  # overt cohort
+
+
+def test_pd_by_blood_blasts_from_wbc(subject, investigator) -> None:
+    """ELN 2017 Table 6: blood blasts 20 x 2 % = 0.4 -> 60 x 50 % = 30 x 10^9/L: PD, although
+    the marrow (12 -> 10 %) did not rise."""
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2, wbc=20)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=10, anc=0.8, plt=40, pb=50, wbc=60)
+    r = derive_subject(subject).responses[0]
+    assert r.category == "PD" and "blood blasts" in r.rule
+
+
+def test_mlfs_cellularity_and_query(subject, investigator) -> None:
+    """ELN 2022 Table 6: MLFS needs a non-aplastic marrow; missing cellularity -> MLFS and a
+    data query on the marrow record; < 10 % -> NE "aplastic marrow, repeat"."""
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=2, anc=0.3, plt=30)
+    d = derive_subject(subject)
+    marrow = services.records(subject, "marrow", "C2D1").get()
+    assert d.responses[0].category == "MLFS"
+    assert [(q.record_id, q.field, q.code) for q in d.queries] == [
+        (marrow.pk, "cellularity_pct", "mlfs_cellularity")
+    ]
+    opened = marrow.queries.filter(check_code="cross:mlfs_cellularity")
+    assert [(q.field_name, q.status) for q in opened] == [("cellularity_pct", "open")]
+    services.update_record(investigator, marrow, {"cellularity_pct": 8}, "entered", 1, partial=True)
+    d = derive_subject(subject)
+    assert d.responses[0].category == "NE" and "aplastic marrow" in d.responses[0].rule
+    assert d.queries == ()
+    assert opened.get().status == "closed"  # closed by the services once answered by data
+
+
+def test_crs_established_episode_waives_fever(subject, investigator) -> None:
+    """ASTCT 2019: fever at onset (day 1 of the episode), then tocilizumab: the next record
+    without fever is graded on hypotension alone; premedication without fever is no CRS."""
+    base = {"onset_date": "2026-01-20", "hypoxia": "none", "death_from_crs": False}
+    services.create_record(investigator, subject, "crs", {**base,
+        "assessment_date": "2026-01-20", "fever_c": 38.9,
+        "antipyretics_or_anticytokine_given": False, "hypotension": "none"})  # fmt: skip
+    services.create_record(investigator, subject, "crs", {**base,
+        "assessment_date": "2026-01-21", "fever_c": 37.2,
+        "antipyretics_or_anticytokine_given": True, "hypotension": "one_vasopressor"})  # fmt: skip
+    services.create_record(investigator, subject, "crs", {
+        "onset_date": "2026-02-01", "assessment_date": "2026-02-01", "fever_c": 37.0,
+        "antipyretics_or_anticytokine_given": True, "hypotension": "none",
+        "hypoxia": "low_flow", "death_from_crs": False})  # fmt: skip
+    services.create_record(investigator, subject, "crs", {
+        "onset_date": "2026-02-05", "assessment_date": "2026-02-05",
+        "antipyretics_or_anticytokine_given": False, "hypotension": "none",
+        "hypoxia": "none", "death_from_crs": False})  # fmt: skip
+    grades = [(str(g.assessment_date), g.grade) for g in derive_subject(subject).crs]
+    assert grades == [("2026-01-20", 1), ("2026-01-21", 3), ("2026-02-01", 0), ("2026-02-05", None)]
+
+
+def test_mrd_not_evaluable_and_negativity(enrol, investigator) -> None:
+    """Heuser 2021: a follow-up in another material is not comparable (not evaluable, with the
+    reason and a query); an undetectable sample at LOD 0.1 % is MRD-negative."""
+    s = enrol("mrd")
+    _mrd(investigator, s, "C1D1", "2026-01-12", 1.0)
+    blood = {"sample_date": "2026-02-09", "material": "peripheral_blood", "assay": "qPCR",
+             "marker": "NPM1 type A", "value": 0.05, "value_unit": "percent_of_abl1"}  # fmt: skip
+    services.create_record(investigator, s, "mrd", blood, "C2D1")
+    d = derive_subject(s)
+    assert (d.mrd_evaluable, d.responder) == (False, False)
+    assert d.mrd_not_evaluable_reason is not None and "material" in d.mrd_not_evaluable_reason
+    assert [q.code for q in d.queries] == ["mrd_not_evaluable"]
+    _mrd(investigator, s, "C4D1", "2026-04-06", 0.0, lod=0.1)
+    d = derive_subject(s)
+    assert (d.mrd_evaluable, d.mrd_negative, d.responder) == (True, True, False)
+    assert d.best_mrd_log10_change == pytest.approx(-1.0)
+    assert (d.responder_cr, d.responder_cr_cri, d.responder_cr_crh_cri) == (None, None, None)
+
+
+def test_efs_censored_at_follow_up_with_blood_counts(subject, investigator) -> None:
+    """ELN 2022 Table 9: a responder is censored on the last date assessed for response, a
+    follow-up visit with blood counts included; RFS on the date last known alive."""
+    _visit(investigator, subject, "C1D1", "2026-01-12", bm=12, anc=0.8, plt=40, pb=2)
+    _visit(investigator, subject, "C2D1", "2026-02-09", bm=2, anc=1.5, plt=150)
+    services.create_record(investigator, subject, "follow_up", {
+        "contact_date": "2026-07-01", "vital_status": "alive", "disease_status": "remission",
+        "disease_assessment": "blood_counts"}, "FU1")  # fmt: skip
+    services.create_record(investigator, subject, "follow_up", {
+        "contact_date": "2026-09-01", "vital_status": "alive",
+        "disease_assessment": "not_assessed"}, "FU2")  # fmt: skip
+    d = derive_subject(subject)
+    assert d.last_assessment_date == date(2026, 7, 1)
+    rows = {r.endpoint: r for r in d.time_to_event_rows}
+    assert (rows["EFS"].event, rows["EFS"].date) == (False, date(2026, 7, 1))
+    assert (rows["RFS"].event, rows["RFS"].date) == (False, date(2026, 9, 1))
+    assert (rows["CIR"].status, rows["CIR"].date) == (0, date(2026, 7, 1))
+    assert rows["OS"].date == date(2026, 9, 1)
+    assert d.to_dict()["time_to_event_rows"][0]["endpoint"] == "OS"

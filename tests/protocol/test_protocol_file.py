@@ -37,7 +37,7 @@ def test_registered_numbers() -> None:
     assert overt.overt_entry is not None
     assert overt.overt_entry.bm_blasts_below_pct == 20
     assert overt.overt_entry.pb_blasts_below_pct == 20
-    assert overt.primary_endpoint.responder_categories == ["CR", "CRh", "CRi"]
+    assert overt.primary_endpoint.responder_definition == "cr_cri_registered"
     mrd = proto.cohort("mrd")
     assert mrd.mrd_entry is not None and mrd.mrd_entry.rise_fold_above == 3
     assert proto.response_criteria.mrd.responder_log10_decrease_above == 1.0
@@ -62,13 +62,13 @@ def test_every_error_is_reported_with_its_line(text: str) -> None:
         parse_protocol(bad, "bad.yaml")
     issues = info.value.issues
     locations = {i.location for i in issues}
-    assert "cohorts.1.design.alpha" in locations
+    assert "cohorts.mrd.design.alpha" in locations
     assert "treatment.talazoparib.dose_mg" in locations
     assert any("p0 (0.7) must be below p1" in i.message for i in issues)
     lines = bad.splitlines()
     for issue in issues:
         assert issue.line is not None and issue.path == "bad.yaml"
-    alpha = next(i for i in issues if i.location == "cohorts.1.design.alpha")
+    alpha = next(i for i in issues if i.location == "cohorts.mrd.design.alpha")
     assert lines[alpha.line - 1].strip().startswith("alpha:")
 
 
@@ -133,3 +133,56 @@ def test_judgement_criterion_needs_confirm_field(text: str) -> None:
 
     with pytest.raises(ProtocolError, match="confirm_field"):
         parse_protocol(_mutated(text, edit))
+
+
+def test_error_names_field_path_and_line(text: str) -> None:
+    """`cohorts.overt.design.p0: must be < 1 (line N)`: list items named by their code."""
+    bad = _mutated(text, lambda d: d["cohorts"][0]["design"].update(p0=1.2))
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(bad, "bad.yaml")
+    [issue] = [i for i in info.value.issues if i.location == "cohorts.overt.design.p0"]
+    line = next(n for n, t in enumerate(bad.splitlines(), 1) if t.strip().startswith("p0: 1.2"))
+    assert str(issue) == f"cohorts.overt.design.p0: must be < 1 (line {line})"
+    assert str(info.value).startswith("bad.yaml: ")
+
+
+def test_forms_are_named_by_code_and_version(text: str) -> None:
+    def edit(d: dict) -> None:
+        form = next(f for f in d["forms"] if f["code"] == "screening" and f["version"] == 2)
+        form["fields"][0]["type"] = "number"
+
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(_mutated(text, edit), "bad.yaml")
+    [issue] = info.value.issues
+    assert issue.location == "forms.screening.v2.fields.consent_signed.type"
+    assert issue.message.startswith("must be one of")
+
+
+def test_responder_definition_is_validated(text: str) -> None:
+    """The primary responder definition is a named option: unknown values are errors."""
+
+    def edit(d: dict) -> None:
+        d["cohorts"][0]["primary_endpoint"]["responder_definition"] = "cr_crh"
+
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(_mutated(text, edit), "bad.yaml")
+    [issue] = info.value.issues
+    assert issue.location == "cohorts.overt.primary_endpoint.responder_definition"
+    assert "cr_cri_registered" in issue.message
+
+    def mrd(d: dict) -> None:
+        d["cohorts"][1]["primary_endpoint"]["responder_definition"] = "cr_only"
+
+    with pytest.raises(ProtocolError, match="ELN 2022 endpoint only"):
+        parse_protocol(_mutated(text, mrd), "bad.yaml")
+
+
+def test_dlt_window_in_words() -> None:
+    """The packaged window: talazoparib C1D1 through 28 days after the first NK infusion."""
+    d = load_protocol().safety.dlt
+    assert d.window_description == (
+        "from the first talazoparib dose (C1D1) through 28 days after the first NK-cell infusion"
+    )
+    legacy = d.model_copy(update={"window_start": "first_nk_infusion",
+                                  "window_end_anchor": "window_start"})  # fmt: skip
+    assert legacy.window_description == "28 days from the first NK-cell infusion"

@@ -123,7 +123,7 @@ def test_populations_name_the_adsl_flags(plan) -> None:  # type: ignore[no-untyp
         "feasibility_failure",
     ]  # fmt: skip
     assert set(flags) <= set(columns("adsl"))
-    assert "28 days" in plan.populations[3].definition
+    assert "through 28 days after the first NK-cell infusion" in plan.populations[3].definition
 
 
 def test_words_follow_the_design(plan) -> None:  # type: ignore[no-untyped-def]

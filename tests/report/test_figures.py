@@ -173,13 +173,14 @@ def test_waterfall_bars_sorted_with_minus_one_line() -> None:
     fig = mrd_waterfall_figure(DATA.adsl)
     svg = _renders(fig)
     ax = fig.axes[0]
-    heights = [p.get_height() for p in ax.patches if isinstance(p, Rectangle)]
+    (bars,) = [c for c in ax.collections if c.get_gid() == "bars"]
+    heights = [float(path.vertices[1, 1]) for path in bars.get_paths()]
     assert heights == [0.4, -1.0, -2.1]  # three MRD patients with a change, worst first
     threshold = [line for line in ax.get_lines() if line.get_gid() == "threshold"]
     assert len(threshold) == 1 and set(threshold[0].get_ydata()) == {-1.0}
     assert "-1 log10" in svg
     # colour from ADSL's responder flag: only -2.1 is a responder (-1.0 exactly is not)
-    colours = [p.get_facecolor() for p in ax.patches if isinstance(p, Rectangle)]
+    colours = [tuple(c) for c in bars.get_facecolors()]
     assert colours[0] == colours[1] != colours[2]
 
 

@@ -131,8 +131,9 @@ ADRS: tuple[Variable, ...] = (
 
 ADTTE: tuple[Variable, ...] = (
     *_KEYS,
-    _v("paramcd", "Parameter code: OS, EFS, RFS, CIR", "str", source="derived"),
-    _v("origin_date", "Time origin (enrolment; remission for RFS/CIR)", "date",
+    _v("paramcd", "Parameter code: OS, EFS, RFS, CIR (relapse; death competing), CID (death "
+       "without relapse; relapse competing)", "str", source="derived"),
+    _v("origin_date", "Time origin (enrolment; remission for RFS/CIR/CID)", "date",
        source="derived", cdisc="STARTDT"),
     _v("date", "Event or censoring date", "date", source="derived: nakip.clinical.events",
        cdisc="ADT"),

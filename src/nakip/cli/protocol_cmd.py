@@ -162,5 +162,5 @@ def show(file: FileArg = None) -> None:
         f"[bold]Response criteria[/]: {rc.overt_guideline} (overt), {rc.mrd_guideline} (mrd: "
         f"responder if MRD falls by more than {rc.mrd.responder_log10_decrease_above:g} log10). "
         f"[bold]Safety[/]: CTCAE v{proto.safety.ctcae_version}, {proto.safety.crs_icans_grading};"
-        f" DLT window {dlt.window_days} days from {dlt.window_start.replace('_', ' ')}."
+        f" DLT window {dlt.window_description}."
     )

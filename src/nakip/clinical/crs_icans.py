@@ -2,7 +2,7 @@
 
 Source: Lee DW et al., "ASTCT Consensus Grading for Cytokine Release Syndrome and Neurologic
 Toxicity Associated with Immune Effector Cells", Biol Blood Marrow Transplant 2019;25:625-638
-(Table 4: CRS; Tables 2 and 5: ICE score and adult ICANS); clinical-reference §5 [seen].
+(Table 4: CRS; Tables 2 and 5: ICE score and adult ICANS); docs/clinical-rules.md [seen].
 The child scale (CAPD, under 12 years) is not implemented: NAKIP-AML enrols adults only.
 """
 
@@ -76,12 +76,13 @@ _HIGH_FLOW = {"high_flow_nasal_cannula", "facemask", "non_rebreather", "venturi"
 
 @dataclass(frozen=True)
 class ASTCTGrade:
-    """An ASTCT grade (0 = no CRS/ICANS) with the rule that decided.
+    """An ASTCT grade (0 = no CRS/ICANS; None = cannot be graded) with the rule that decided.
 
-    `missing` names inputs that were absent; the grade is then a lower bound.
+    `missing` names inputs that were absent: with a grade, the grade is a lower bound; with
+    None, they are what the site must supply.
     """
 
-    grade: int
+    grade: int | None
     rule: str
     missing: tuple[str, ...] = ()
 
@@ -102,8 +103,10 @@ def _choice(name: str, value: object, table: dict[str, int]) -> str:
 class CRSSigns:
     """The worst CRS signs of one assessment (Lee 2019, Table 4).
 
-    `fever_c`: highest temperature (C), None if not measured; `antipyretics_or_anticytokine_given`:
-    antipyretics, tocilizumab or steroids were given, so fever is no longer required.
+    `fever_c`: highest temperature (C), None if not recorded. `episode_established`: an earlier
+    record of this CRS episode had fever >= 38 C (CRS was established). `antipyretics_or_
+    anticytokine_given`: antipyretics, tocilizumab or steroids were given; they waive the fever
+    only for an established episode (premedication before any CRS waives nothing).
     """
 
     fever_c: float | None
@@ -111,6 +114,7 @@ class CRSSigns:
     hypotension: Hypotension = "none"
     hypoxia: Hypoxia = "none"
     death_from_crs: bool = False
+    episode_established: bool = False
 
 
 def oxygen_hypoxia_level(device: str, flow_l_min: float | None = None) -> Hypoxia:
@@ -157,42 +161,70 @@ def hypotension_level(hypotension: bool, vasopressors: int = 0) -> Hypotension:
     return "one_vasopressor" if vasopressors == 1 else "multiple_vasopressors"
 
 
-def grade_crs(signs: CRSSigns) -> ASTCTGrade:
-    """ASTCT CRS grade (Lee 2019, Table 4; clinical-reference §5).
+def is_fever(temperature_c: float | None) -> bool:
+    """Fever in the ASTCT sense: temperature >= 38.0 C (Lee 2019, Table 4 footnote), compared
+    after rounding; None (not recorded) is not fever."""
+    t = check_number("fever_c", temperature_c, minimum=25.0, maximum=45.0)
+    return t is not None and rounded(t, DECIMALS) >= FEVER_MIN_C
 
-    Death from CRS is grade 5. CRS needs fever >= 38.0 C unless antipyretics, anti-cytokine
-    therapy or steroids were given; without it there is no CRS (grade 0). Otherwise the grade is
-    the worse of hypotension and hypoxia, fever alone being grade 1. With fever masked by
-    treatment and neither hypotension nor hypoxia, no CRS sign remains: grade 0.
+
+def grade_crs(signs: CRSSigns) -> ASTCTGrade:
+    """ASTCT CRS grade (Lee 2019, Table 4 and its footnotes [seen]; docs/clinical-rules.md).
+
+    Death from CRS is grade 5. CRS needs fever >= 38.0 C at onset: a record without fever is no
+    CRS (grade 0), whatever antipyretics or premedication were given and whatever hypotension or
+    hypoxia it shows (those then have another cause). Only an episode already established with
+    fever, then treated with antipyretics or anti-cytokine therapy (tocilizumab, steroids), is
+    graded without fever. No temperature recorded: cannot grade (None, `fever_c` missing), never
+    0. Otherwise the grade is the worse of hypotension and hypoxia, fever alone being grade 1.
     """
     fever = check_number("fever_c", signs.fever_c, minimum=25.0, maximum=45.0)
     treated = check_flag(
         "antipyretics_or_anticytokine_given", signs.antipyretics_or_anticytokine_given
     )
+    established = check_flag("episode_established", signs.episode_established)
     death = check_flag("death_from_crs", signs.death_from_crs)
     hypot = _choice("hypotension", signs.hypotension, HYPOTENSION_GRADE)
     hypox = _choice("hypoxia", signs.hypoxia, HYPOXIA_GRADE)
     missing = ("fever_c",) if fever is None else ()
     if death:
         return ASTCTGrade(5, "ASTCT 2019 CRS grade 5: death due to CRS", missing)
-    febrile = fever is not None and rounded(fever, DECIMALS) >= FEVER_MIN_C
-    if not febrile and not treated:
-        why = "no temperature recorded" if fever is None else f"temperature {fever:g} C < 38.0 C"
-        return ASTCTGrade(0, f"ASTCT 2019: no CRS ({why}; fever >= 38.0 C is required)", missing)
-    if not febrile and hypot == "none" and hypox == "none":
-        return ASTCTGrade(
-            0,
-            "ASTCT 2019: no CRS sign (fever masked by antipyretic/anti-cytokine therapy, "
-            "no hypotension or hypoxia)",
-            missing,
+    febrile = is_fever(fever)
+    waived = not febrile and bool(established) and bool(treated)
+    if not febrile and not waived:
+        if fever is None:
+            return ASTCTGrade(
+                None,
+                "ASTCT 2019: cannot grade CRS — no temperature recorded (fever >= 38.0 C is "
+                "required at onset)",
+                missing,
+            )
+        why = (
+            "premedication/antipyretics before an established CRS episode do not waive it"
+            if treated
+            else "fever >= 38.0 C is required"
         )
+        return ASTCTGrade(0, f"ASTCT 2019: no CRS (temperature {fever:g} C < 38.0 C; {why})")
     g_hypot = HYPOTENSION_GRADE[hypot]
     g_hypox = HYPOXIA_GRADE[hypox]
     grade = max(g_hypot, g_hypox)
+    if waived and grade == 1:
+        if fever is None:
+            return ASTCTGrade(
+                None,
+                "ASTCT 2019: cannot grade CRS — established episode on antipyretic/anti-cytokine "
+                "therapy, no temperature recorded and no hypotension or hypoxia",
+                missing,
+            )
+        return ASTCTGrade(
+            0,
+            "ASTCT 2019: no CRS sign (established episode, fever masked by antipyretic/"
+            "anti-cytokine therapy, no hypotension or hypoxia)",
+        )
     if grade == 1:
         return ASTCTGrade(1, "ASTCT 2019 CRS grade 1: fever >= 38.0 C only", missing)
     driver = f"hypotension {hypot}" if g_hypot >= g_hypox else f"hypoxia {hypox}"
-    basis = "fever" if febrile else "treated fever"
+    basis = "fever" if febrile else "established episode, fever masked by treatment,"
     return ASTCTGrade(grade, f"ASTCT 2019 CRS grade {grade}: {basis} with {driver}", missing)
 
 
@@ -248,7 +280,7 @@ class ICANSSigns:
 
 
 def grade_icans(signs: ICANSSigns) -> ASTCTGrade:
-    """Adult ICANS grade = the worst domain (Lee 2019, Table 5; clinical-reference §5).
+    """Adult ICANS grade = the worst domain (Lee 2019, Table 5; docs/clinical-rules.md).
 
     ICE 7-9 -> 1, 3-6 -> 2, 0-2 -> 3, unarousable (ICE 0, cannot be tested) -> 4; depressed
     consciousness 1-4; seizures 3/4; deep focal motor weakness 4; raised ICP 3/4. ICE 10 and

@@ -2,11 +2,11 @@
 
 Source: Common Terminology Criteria for Adverse Events v5.0 (NCI, 27 Nov 2017); SOC
 "Investigations" (neutrophil, platelet, white blood cell and lymphocyte count decreased) and SOC
-"Blood and lymphatic system disorders" (anaemia, febrile neutropenia); clinical-reference §4.
+"Blood and lymphatic system disorders" (anaemia, febrile neutropenia); docs/clinical-rules.md.
 Thresholds are [seen] in CTCAE v5.0 except lymphocytes and febrile neutropenia, which are
 [recalled] (verify against the CTCAE v5.0 table before release).
 
-Conventions (clinical-reference §4):
+Conventions (docs/clinical-rules.md):
 - "< A - B" means value < A and value >= B; values are converted to the standard unit and rounded
   to 9 decimals before comparing, so ANC 1.0 is grade 2 and 0.5 is grade 3.
 - Grades 2-4 use CTCAE's absolute thresholds whatever the LLN. Grade 1 ("< LLN") needs the
@@ -14,6 +14,9 @@ Conventions (clinical-reference §4):
   is graded `None` with a `query` ("cannot tell grade 0 from grade 1 without the LLN"), because a
   data manager must ask the site for the LLN rather than have the event silently dropped (grade 0)
   or invented (grade 1). With an LLN, a value >= LLN is grade 0.
+- Haemoglobin in mmol/L is graded on CTCAE's own mmol/L cut-offs (grade 2 < 6.2 - 4.9,
+  grade 3 < 4.9 mmol/L), never converted to g/dL: a x 1.611 conversion puts 6.2 (grade 1) and
+  4.9 (grade 2) on the wrong side. The LLN must then be in mmol/L too.
 - Anaemia grade 4 is "life-threatening consequences; urgent intervention indicated": a clinical
   judgement no haemoglobin value can give, so the value-based grade is capped at 3 and the rule
   says so.
@@ -30,7 +33,7 @@ from nakip.clinical.thresholds import check_flag, check_number, rounded
 DECIMALS = 9
 COUNT_UNIT = "10^9/L"
 HB_UNIT = "g/dL"
-HB_MMOL_TO_G_DL = 1.611  # haemoglobin (Fe4 tetramer convention): 1 mmol/L = 1.611 g/dL
+HB_MMOL_UNIT = "mmol/L"
 FEBRILE_NEUTROPENIA_GRADE = 3  # CTCAE v5.0: grade 3 by definition; 4/5 need clinical course
 
 
@@ -52,6 +55,9 @@ class _Term:
     grade2_below: float
     grade3_below: float
     grade4_below: float | None  # None: grade 4 cannot come from a value (anaemia)
+    #: CTCAE's own cut-offs in another unit (normalised unit -> table in that unit), used as
+    #: printed instead of converting the value (CTCAE v5.0 gives Hb in g/dL, mmol/L and g/L).
+    own_scales: tuple[tuple[str, _Term], ...] = ()
 
 
 TERMS: dict[str, _Term] = {
@@ -67,7 +73,22 @@ TERMS: dict[str, _Term] = {
     "lymphocyte_count_decreased": _Term(
         "Lymphocyte count decreased", "Investigations", COUNT_UNIT, 0.8, 0.5, 0.2
     ),
-    "anemia": _Term("Anemia", "Blood and lymphatic system disorders", HB_UNIT, 10.0, 8.0, None),
+    "anemia": _Term(
+        "Anemia",
+        "Blood and lymphatic system disorders",
+        HB_UNIT,
+        10.0,
+        8.0,
+        None,
+        (
+            (
+                "mmol/l",
+                _Term(
+                    "Anemia", "Blood and lymphatic system disorders", HB_MMOL_UNIT, 6.2, 4.9, None
+                ),
+            ),
+        ),
+    ),
 }
 _TERM_ALIASES = {
     "anaemia": "anemia",
@@ -103,8 +124,7 @@ _COUNT_UNITS: dict[str, float] = {
 }
 _HB_UNITS: dict[str, float] = {
     "g/dl": 1.0,
-    "g/l": 0.1,
-    "mmol/l": HB_MMOL_TO_G_DL,
+    "g/l": 0.1,  # CTCAE v5.0 prints g/L cut-offs of exactly 10 x the g/dL ones (100, 80)
 }
 
 
@@ -131,7 +151,8 @@ def to_standard_unit(term: str, value: float, unit: str) -> float:
     """`value` converted to the term's standard unit (10^9/L for counts, g/dL for haemoglobin).
 
     Raises UnknownUnitError naming the unit and the accepted spellings; the conversions are
-    clinical-reference §4 (1,500/uL = 1.5 x 10^9/L; Hb g/L / 10; Hb mmol/L x 1.611).
+    docs/clinical-rules.md "CTCAE" (1,500/uL = 1.5 x 10^9/L; Hb g/L / 10). Hb in mmol/L is not
+    converted (graded on CTCAE's own mmol/L cut-offs by `grade_lab`).
     """
     key, spec = _resolve_term(term)
     if not isinstance(unit, str):
@@ -139,6 +160,11 @@ def to_standard_unit(term: str, value: float, unit: str) -> float:
     table = _HB_UNITS if spec.unit == HB_UNIT else _COUNT_UNITS
     factor = table.get(_normalise_unit(unit))
     if factor is None:
+        if dict(spec.own_scales).get(_normalise_unit(unit)) is not None:
+            raise UnknownUnitError(
+                f"unit: {unit} is graded on CTCAE's own {unit} cut-offs, not converted to "
+                f"{spec.unit}"
+            )
         accepted = (
             "g/dL, g/L, mmol/L"
             if spec.unit == HB_UNIT
@@ -184,12 +210,24 @@ def grade_lab(
     if value is None:
         raise ValueError("value: a value is required")
     key, spec = _resolve_term(term)
-    v = rounded(to_standard_unit(key, value, unit), DECIMALS)
+    own = dict(spec.own_scales).get(_normalise_unit(unit)) if isinstance(unit, str) else None
+    if own is not None:  # CTCAE's own table in this unit (Hb mmol/L): grade the value as given
+        spec = own
+        v_own = check_number("value", value, minimum=0.0)
+        assert v_own is not None
+        v = rounded(v_own, DECIMALS)
+        if lln_unit is not None and _normalise_unit(lln_unit) != _normalise_unit(unit):
+            raise UnknownUnitError(f"lln_unit: the LLN must be in {own.unit} like the value")
+    else:
+        v = rounded(to_standard_unit(key, value, unit), DECIMALS)
     lln_std = None
     if lln is not None:
         if check_number("lln", lln, minimum=0.0, strictly_positive=True) is None:
             raise ValueError("lln: expected a number")
-        lln_std = rounded(to_standard_unit(key, lln, lln_unit or unit), DECIMALS)
+        if own is not None:
+            lln_std = rounded(float(lln), DECIMALS)
+        else:
+            lln_std = rounded(to_standard_unit(key, lln, lln_unit or unit), DECIMALS)
     name = f"CTCAE v5.0 {spec.soc}: {spec.label}"
     u = spec.unit
 
@@ -229,7 +267,7 @@ def _check_grade(name: str, grade: object) -> int:
 def worsened_from_baseline(baseline_grade: int, grade: int) -> bool:
     """True when the on-study grade is higher than the baseline grade of the same term.
 
-    AML patients start cytopenic (clinical-reference §4), so an on-study grade is an adverse event
+    AML patients start cytopenic (docs/clinical-rules.md), so an on-study grade is an adverse event
     only when it worsens from baseline. A missing grade is a ValueError: the caller decides what
     an unknown baseline means (NAKIP never assumes a baseline of 0).
     """
@@ -262,7 +300,7 @@ def grade_change(
 ) -> LabGradeChange:
     """Grade a baseline and an on-study value (same unit and LLN) and flag worsening.
 
-    CTCAE v5.0 with clinical-reference §4 ("record the baseline grade and flag worsened from
+    CTCAE v5.0 with docs/clinical-rules.md ("record the baseline grade and flag worsened from
     baseline"). When one grade is None (0 or 1, LLN unknown) `worsened` is decided only when the
     other grade settles it (a grade >= 2 after 0/1 is worse; 0/1 after >= 1 is not), else None.
     """

@@ -1,17 +1,20 @@
 """Dose-limiting toxicity (DLT): does one adverse event count, and is it inside the DLT window?
 
-Source: NAKIP-AML protocol DLT definition (clinical-reference §6; `safety.dlt` in the protocol
-file, model `DLTDefinition`), with CTCAE v5.0 grades for toxicities, ASTCT 2019 grades for CRS and
-ICANS (Lee et al., BBMT 2019) and the overall acute GVHD grade I-IV (MAGIC) for aGVHD.
+Source: NAKIP-AML protocol DLT definition (docs/clinical-rules.md "DLT"; `safety.dlt` in the
+protocol file, model `DLTDefinition`), with CTCAE v5.0 grades for toxicities, ASTCT 2019
+grades for CRS and ICANS (Lee et al., BBMT 2019) and the overall acute GVHD grade I-IV (MAGIC)
+for aGVHD.
 
-Conventions NAKIP chose where §6 is silent (each documented in `evaluate_dlt`):
-- Study days of the window count the window start (first NK-cell infusion) as day 1; the window is
-  days 1..window_days inclusive (day 28 counts, day 29 does not; the day before the start, day 0,
-  does not).
+Conventions NAKIP chose where the definition is silent (each documented in `evaluate_dlt`):
+- Window (revised, `dlt_window`): from the first dose of study treatment (talazoparib cycle 1
+  day 1 = study day 1) through `window_days` (28) days after the first NK-cell infusion, that day
+  included, so the talazoparib-only days 1-7 count; the day before C1D1 does not, nor the day
+  after the last window day. Until the first NK-cell infusion is given the window is open-ended.
 - Attribution scale unrelated < unlikely < possible < probable < definite; the event counts when
   the stronger of the talazoparib and NK-cell attributions reaches `min_attribution`. A missing
   attribution is treated as related (the usual sponsor convention for unassessed causality
-  [recalled]; ICH E2A practice) and listed in `missing` so the site is queried.
+  (a conservative sponsor convention, NAKIP's choice) and listed in `missing` so the site is
+  queried.
 - Exemptions need positive evidence: a grade 3 nausea whose control time is unknown is not exempt.
 - CRS, ICANS, aGVHD and infusion reactions are product-specific toxicities and count without an
   attribution check. Prolonged aplasia counts without attribution (no leukaemia is required).
@@ -20,7 +23,7 @@ Conventions NAKIP chose where §6 is silent (each documented in `evaluate_dlt`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from nakip.clinical.thresholds import check_flag, check_number, rounded
@@ -141,6 +144,47 @@ class DLTResult:
         }
 
 
+@dataclass(frozen=True)
+class DLTWindow:
+    """The DLT observation window: `start` is day 1; `end` the last day inside (None while the
+    first NK-cell infusion, which fixes the end, has not been given)."""
+
+    start: date
+    end: date | None
+
+    def contains(self, day: date) -> bool:
+        """Whether a date lies in the window (both ends included)."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end is not None else None,
+        }
+
+
+def dlt_window(
+    treatment_start: date | None, first_nk_infusion: date | None, definition: DLTDefinition
+) -> DLTWindow | None:
+    """The window of the protocol's definition: opens on `window_start` (first talazoparib dose
+    = C1D1, or the first NK-cell infusion) and closes `window_days` days after the first NK-cell
+    infusion (`window_end_anchor: first_nk_infusion`) or on day `window_days` of the window
+    (`window_start`). None when the date that opens it is unknown."""
+    d = definition
+    start = treatment_start if d.window_start == "first_talazoparib" else first_nk_infusion
+    if start is None:
+        return None
+    _as_date("window_start", start)
+    if d.window_end_anchor == "window_start":
+        return DLTWindow(start, start + timedelta(days=d.window_days - 1))
+    if first_nk_infusion is None:
+        return DLTWindow(start, None)
+    _as_date("first_nk_infusion", first_nk_infusion)
+    if first_nk_infusion < start:
+        raise ValueError(f"first_nk_infusion: {first_nk_infusion} is before the window start")
+    return DLTWindow(start, first_nk_infusion + timedelta(days=d.window_days))
+
+
 def study_day(event_date: date, window_start: date) -> int:
     """Study day of a date counting the window start as day 1 (the day before is day 0)."""
     return (event_date - window_start).days + 1
@@ -222,7 +266,8 @@ def _related(ae: AdverseEventRecord, d: DLTDefinition) -> tuple[bool, str, tuple
 
 
 def _exemption(ae: AdverseEventRecord, d: DLTDefinition) -> tuple[str | None, tuple[str, ...]]:
-    """The §6 exemption sparing this grade 3-4 event, or None (and the fields found missing)."""
+    """The definition's exemption sparing this grade 3-4 event, or None (and the fields found
+    missing)."""
     term = _term_key(ae.term)
     exempt_terms = {_term_key(t) for t in d.exempt_controlled_terms}
     electrolyte = term in ELECTROLYTE_TERMS and "electrolyte abnormality" in exempt_terms
@@ -252,8 +297,9 @@ def _exemption(ae: AdverseEventRecord, d: DLTDefinition) -> tuple[str | None, tu
 
 
 def _aplasia(ae: AdverseEventRecord, window_start: date, d: DLTDefinition) -> DLTResult:
-    """Prolonged aplasia (§6): ANC < 0.5 or platelets < 20 x 10^9/L after day `aplasia_after_day`
-    with marrow cellularity < 10 % and no leukaemia; judged at the assessment date."""
+    """Prolonged aplasia (docs/clinical-rules.md "DLT"): ANC < 0.5 or platelets < 20 x 10^9/L
+    after day `aplasia_after_day` with marrow cellularity < 10 % and no leukaemia; judged at the
+    assessment date."""
     when = ae.assessment_date or ae.onset_date
     day = study_day(when, window_start)
     in_period = day > d.aplasia_after_day
@@ -296,33 +342,48 @@ def _aplasia(ae: AdverseEventRecord, window_start: date, d: DLTDefinition) -> DL
 
 
 def evaluate_dlt(
-    ae: AdverseEventRecord, window_start: date, definition: DLTDefinition | None = None
+    ae: AdverseEventRecord, window: DLTWindow | date, definition: DLTDefinition | None = None
 ) -> DLTResult:
-    """Judge one adverse event against the protocol's DLT definition (clinical-reference §6).
+    """Judge one adverse event against the protocol's DLT definition (docs/clinical-rules.md).
 
-    Window: onset on study days 1..window_days, counting `window_start` (the date named by
-    `definition.window_start`, by default the first NK-cell infusion) as day 1; prolonged
-    aplasia instead is judged at an assessment after day `aplasia_after_day`. Rules, in order:
-    grade 5 at least possibly related (treatment-related death); CRS >= crs_min_grade or grade 2
-    not back to <= 1 within crs_grade2_max_hours (unknown: counts); ICANS >= icans_min_grade;
-    aGVHD >= agvhd_min_grade; infusion reaction >= its grade; haematological: prolonged aplasia
-    only; non-haematological >= nonhematologic_min_grade and related, unless exempt (grade 3
-    nausea/vomiting/diarrhoea/electrolytes controlled within the hours, grade 3 fatigue shorter
-    than the days, infection or febrile neutropenia judged disease-related). A DLT rule met
-    outside the window gives is_dlt False with in_window False and the rule named.
+    Window: `window` from `dlt_window` (a bare date is the window start of a definition whose
+    end is counted from it, `window_end_anchor: window_start`); onset from day 1 (the start)
+    to the last window day counts. Prolonged aplasia instead is judged at an assessment after
+    study day `aplasia_after_day`. Rules, in order: grade 5 at least possibly related
+    (treatment-related death); CRS >= crs_min_grade or grade 2 not back to <= 1 within
+    crs_grade2_max_hours (unknown: counts); ICANS >= icans_min_grade; aGVHD >= agvhd_min_grade;
+    infusion reaction >= its grade; haematological: prolonged aplasia only; non-haematological
+    >= nonhematologic_min_grade and related, unless exempt (grade 3 nausea/vomiting/diarrhoea/
+    electrolytes controlled within the hours, grade 3 fatigue shorter than the days, infection or
+    febrile neutropenia judged disease-related). A DLT rule met outside the window gives is_dlt
+    False with in_window False and the rule named.
     """
     d = definition or _default_definition()
     _validate(ae)
-    start = _as_date("window_start", window_start)
-    assert start is not None
+    if isinstance(window, DLTWindow):
+        win = window
+    else:
+        start = _as_date("window_start", window)
+        assert start is not None
+        if d.window_end_anchor != "window_start":
+            raise ValueError(
+                "window: this definition ends the window after the first NK-cell infusion; "
+                "pass dlt_window(treatment_start, first_nk_infusion, definition)"
+            )
+        win = DLTWindow(start, start + timedelta(days=d.window_days - 1))
     if ae.category == "hematologic" and ae.ctcae_grade < 5:
-        return _aplasia(ae, start, d)
-    day = study_day(ae.onset_date, start)
-    in_window = 1 <= day <= d.window_days
+        return _aplasia(ae, win.start, d)
+    day = study_day(ae.onset_date, win.start)
+    in_window = win.contains(ae.onset_date)
     met, rule, missing = _dlt_rule(ae, d)
     where = f"onset on study day {day}"
     if not in_window:
-        span = f"days 1-{d.window_days} from {d.window_start}"
+        last = (
+            f"day {study_day(win.end, win.start)} ({win.end.isoformat()})"
+            if win.end is not None
+            else "open"
+        )
+        span = f"window day 1 ({win.start.isoformat()}) to {last}"
         verdict = "would be a DLT" if met else "not a DLT"
         return DLTResult(
             False,

@@ -1,8 +1,8 @@
 """Screening eligibility: the protocol's inclusion/exclusion criteria and cohort entry blocks.
 
 Source: the protocol file (`eligibility`, `cohorts[*].overt_entry` / `mrd_entry`; semantics in the
-YAML comment above `eligibility:`), from NCT05319249 inclusion criteria 1-7 (clinical-reference §1)
-and the MRD-rise rule of ELN-MRD 2021 (Heuser et al., Blood 2021;138:2753; clinical-reference §3).
+YAML comment above `eligibility:`), from NCT05319249 inclusion criteria 1-7 (docs/clinical-rules.md)
+and the MRD-rise rule of ELN-MRD 2021 (Heuser et al., Blood 2021;138:2753; docs/clinical-rules.md).
 
 Semantics:
 - A `data` criterion holds when every `check` condition holds (after `applies_if`). Inclusion:
@@ -54,6 +54,9 @@ COHORT_FIELDS: dict[str, str] = {
     "pb_blasts_pct": "number",
     "in_haematological_remission": "boolean",
     "mrd_assay": "text",
+    "mrd_material": "text",
+    "mrd_reference_assay": "text",
+    "mrd_reference_material": "text",
     "mrd_reference_value": "number",
     "mrd_current_value": "number",
 }
@@ -186,23 +189,41 @@ def _show(value: object) -> str:
     return repr(value)
 
 
-def _evaluate_condition(cond: Condition, record: Mapping[str, Any]) -> tuple[bool | None, str]:
-    """(holds, description) of one condition; holds is None when the field is missing."""
+def _evaluate_condition(
+    cond: Condition, record: Mapping[str, Any]
+) -> tuple[bool | None, str, tuple[str, ...]]:
+    """(holds, description, missing fields) of one condition; holds is None when a field it
+    reads is missing. With `times`, the field is compared with value x that other field."""
     value = record.get(cond.field)
     want = cond.value
-    if _is_missing(value):
-        return None, f"{cond.field} missing"
+    missing = tuple(
+        f for f in (cond.field, cond.times) if f is not None and _is_missing(record.get(f))
+    )
+    if missing:
+        return None, f"{', '.join(missing)} missing", missing
     kind = _condition_kind(cond)
     _check_type(cond.field, value, kind)
-    op = cond.op
+    if cond.times is not None:
+        factor = record[cond.times]
+        _check_type(cond.times, factor, "number")
+        want = float(want) * float(factor)
+        holds, desc, _ = _compare(cond.field, cond.op, value, want, "number")
+        return holds, f"{desc} = {_show(cond.value)} x {cond.times} {_show(factor)}", ()
+    return _compare(cond.field, cond.op, value, want, kind)
+
+
+def _compare(
+    field: str, op: str, value: Any, want: Any, kind: str
+) -> tuple[bool, str, tuple[str, ...]]:
+    """One comparison of a present value (numbers rounded to 9 decimals first)."""
     if op in ("in", "not_in"):
         pool = [rounded(v, DECIMALS) if kind == "number" else v for v in want]
         x = rounded(value, DECIMALS) if kind == "number" else value
         holds = (x in pool) if op == "in" else (x not in pool)
         shown = "[" + ", ".join(_show(v) for v in want) + "]"
-        return holds, f"{cond.field} = {_show(value)} ({'in' if op == 'in' else 'not in'} {shown})"
+        return holds, f"{field} = {_show(value)} ({'in' if op == 'in' else 'not in'} {shown})", ()
     if op in ("<", "<=", ">", ">=") and kind != "number":
-        raise ValueError(f"{cond.field}: the protocol orders a non-numeric value with {op!r}")
+        raise ValueError(f"{field}: the protocol orders a non-numeric value with {op!r}")
     if kind == "number":
         x, y = rounded(value, DECIMALS), rounded(want, DECIMALS)
     else:
@@ -215,24 +236,56 @@ def _evaluate_condition(cond: Condition, record: Mapping[str, Any]) -> tuple[boo
         "==": lambda: x == y,
         "!=": lambda: x != y,
     }[op]()
-    return holds, f"{cond.field} = {_show(value)} (criterion: {op} {_show(want)})"
+    return holds, f"{field} = {_show(value)} (criterion: {op} {_show(want)})", ()
+
+
+def _conditions(
+    conditions: Sequence[Condition], record: Mapping[str, Any]
+) -> tuple[list[str], list[str], list[str]]:
+    """(true descriptions, false descriptions, missing fields) of each condition."""
+    true_, false_, missing = [], [], []
+    for cond in conditions:
+        holds, desc, names = _evaluate_condition(cond, record)
+        if holds is None:
+            missing.extend(names)
+        elif holds:
+            true_.append(desc)
+        else:
+            false_.append(desc)
+    return true_, false_, list(dict.fromkeys(missing))
 
 
 def _conjunction(
     conditions: Sequence[Condition], record: Mapping[str, Any]
 ) -> tuple[bool | None, list[str], list[str], list[str]]:
     """Kleene AND: (value, true descriptions, false descriptions, missing fields)."""
-    true_, false_, missing = [], [], []
-    for cond in conditions:
-        holds, desc = _evaluate_condition(cond, record)
-        if holds is None:
-            missing.append(cond.field)
-        elif holds:
-            true_.append(desc)
-        else:
-            false_.append(desc)
+    true_, false_, missing = _conditions(conditions, record)
     value: bool | None = False if false_ else (None if missing else True)
-    return value, true_, false_, list(dict.fromkeys(missing))
+    return value, true_, false_, missing
+
+
+def _disjunction(
+    conditions: Sequence[Condition], record: Mapping[str, Any]
+) -> tuple[bool | None, list[str], list[str], list[str]]:
+    """Kleene OR: true when one condition holds, false when all are false, else unknown."""
+    true_, false_, missing = _conditions(conditions, record)
+    value: bool | None = True if true_ else (None if missing else False)
+    if value is not False:
+        return value, true_, false_, missing
+    return value, true_, ["none of: " + "; ".join(false_)], missing
+
+
+def _data_criterion(
+    criterion: Criterion, record: Mapping[str, Any]
+) -> tuple[bool | None, list[str], list[str], list[str]]:
+    """`check` (all hold) AND `any_of` (one holds), three-valued."""
+    holds, true_, false_, missing = _conjunction(criterion.check, record)
+    if criterion.any_of:
+        h2, t2, f2, m2 = _disjunction(criterion.any_of, record)
+        true_, false_ = true_ + t2, false_ + f2
+        missing = list(dict.fromkeys(missing + (m2 if h2 is None else [])))
+        holds = False if False in (holds, h2) else (None if None in (holds, h2) else True)
+    return holds, true_, false_, missing
 
 
 # --------------------------------------------------------------------------- criteria
@@ -262,7 +315,7 @@ def evaluate_criterion(
         why = f"investigator's judgement {field} = {_show(value)}"
         true_, false_, missing = [why], [why], []
     else:
-        holds, true_, false_, missing = _conjunction(criterion.check, record)
+        holds, true_, false_, missing = _data_criterion(criterion, record)
     if holds is None:
         return res("missing", f"cannot be decided: {', '.join(missing)} missing", missing)
     if kind == "inclusion":
@@ -362,14 +415,49 @@ def _assay(record: Mapping[str, Any], entry: MRDEntry):
     return ok, f"mrd_assay = {value!r} ({'in' if ok else 'not in'} {', '.join(entry.assays)})", ()
 
 
+def _comparable(record: Mapping[str, Any]):
+    """The rise compares like with like (Heuser 2021: same assay and tissue [recalled]): the
+    current sample's material is recorded, and the reference sample used the same material and
+    assay. A different material or assay leaves the rise undetermined (a comparable sample is
+    needed), not false."""
+    names = ("mrd_material", "mrd_reference_material", "mrd_assay", "mrd_reference_assay")
+    values = {}
+    for name in names:
+        v = record.get(name)
+        if not _is_missing(v):
+            _check_type(name, v, "text")
+        values[name] = None if _is_missing(v) else v.strip()
+    missing = tuple(n for n in names if values[n] is None)
+    if missing:
+        return None, f"{', '.join(missing)} missing (the rise needs comparable samples)", missing
+    differ = [
+        f"{what} {values[ref]} -> {values[cur]}"
+        for what, ref, cur in (
+            ("material", "mrd_reference_material", "mrd_material"),
+            ("assay", "mrd_reference_assay", "mrd_assay"),
+        )
+        if values[ref].lower() != values[cur].lower()  # type: ignore[union-attr]
+    ]
+    if differ:
+        return (
+            None,
+            "MRD rise not comparable (" + "; ".join(differ) + "): a rise is compared only "
+            "within the same material and assay",
+            ("mrd_reference_material", "mrd_reference_assay"),
+        )
+    return True, f"same material ({values['mrd_material']}) and assay ({values['mrd_assay']})", ()
+
+
 def fits_mrd(record: Mapping[str, Any], entry: MRDEntry, cohort: str = "mrd") -> CohortFit:
     """MRD cohort entry (NCT05319249 cohort B; ELN-MRD 2021 rise): haematological remission with
     marrow blasts below the remission ceiling and MRD rising more than `rise_fold_above`-fold by
-    an accepted assay."""
+    an accepted assay (qPCR, NGS, ddPCR = "molecular genetics", or flow), the rise compared
+    within the same sample material and assay."""
     parts = [
         _is_true(record, "in_haematological_remission"),
         _below(record, "bm_blasts_pct", entry.remission_bm_blasts_below_pct),
         _assay(record, entry),
+        _comparable(record),
         _mrd_rise(record, entry),
     ]
     return _combine(cohort, parts)
@@ -438,10 +526,13 @@ def screening_fields(protocol: Protocol | None = None) -> tuple[ScreeningField, 
     choices: dict[str, list[str]] = {}
     users: dict[str, list[str]] = {}
     for crit in [*p.eligibility.inclusion, *p.eligibility.exclusion]:
-        conds = [*crit.applies_if, *crit.check]
+        conds = [*crit.applies_if, *crit.check, *crit.any_of]
         for cond in conds:
             kinds.setdefault(cond.field, _condition_kind(cond))
             users.setdefault(cond.field, []).append(crit.id)
+            if cond.times is not None:
+                kinds.setdefault(cond.times, "number")
+                users.setdefault(cond.times, []).append(crit.id)
             if isinstance(cond.value, list):
                 choices.setdefault(cond.field, []).extend(
                     v for v in cond.value if isinstance(v, str)
@@ -460,7 +551,10 @@ def screening_fields(protocol: Protocol | None = None) -> tuple[ScreeningField, 
                 kinds.setdefault(name, kind)
                 users.setdefault(name, []).append(f"cohort:{cohort.code}")
         if cohort.mrd_entry:
-            choices.setdefault("mrd_assay", []).extend(cohort.mrd_entry.assays)
+            for name in ("mrd_assay", "mrd_reference_assay"):
+                choices.setdefault(name, []).extend(cohort.mrd_entry.assays)
+            for name in ("mrd_material", "mrd_reference_material"):
+                choices.setdefault(name, []).extend(["bone_marrow", "peripheral_blood"])
     return tuple(
         ScreeningField(
             name,

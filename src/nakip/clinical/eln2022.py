@@ -1,10 +1,13 @@
 """ELN 2022 response of the overt cohort at one assessment, best response, relapse, refractoriness.
 
-Implements clinical-reference §2 in its order: NE, PD, CR family (CR/CRh/CRi/MLFS), PR, SD.
-Sources: Döhner et al., Blood 2022;140:1345, Table 6 "Response criteria in AML" [seen] (CR, CRh,
-CRi, MLFS, PR, relapse, treatment failure); the SD/PD split of "no response" follows ELN 2017
-(Döhner et al., Blood 2017;129:424, Table 4) [recalled: verify against the paper before release].
-Thresholds come from the protocol (`ELN2022Criteria`); every comparison rounds both sides first.
+Implements docs/clinical-rules.md ("Overt cohort") in its order: NE, PD, CR family
+(CR/CRh/CRi/MLFS), PR, SD. Sources: Döhner et al., Blood 2022;140:1345, Table 6 "Response
+criteria in AML" [seen] (CR, CRh, CRi, MLFS, PR, relapse, treatment failure); the SD/PD split of
+"no response" follows ELN 2017 (Döhner et al., Blood 2017;129:424, Table 6 "Response criteria in
+AML" [seen: table and its CR/CRi/MLFS/PR rows]; its PD/SD rows [recalled: verify before
+release]). The registered responder (CR/CRi) and its two sensitivity
+definitions are `responder_flags`. Thresholds come from the protocol (`ELN2022Criteria`); every
+comparison rounds both sides first.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from nakip.clinical.thresholds import (
     check_flag,
     check_number,
     equals,
+    rounded,
 )
-from nakip.protocol.model import ELN2022Criteria
+from nakip.protocol.model import ELN2022Criteria, ResponderDefinition
 
 Category = Literal["CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD", "NE"]
 
-#: The eight categories, best first (clinical-reference §2, "best response over a series").
+#: The eight categories, best first (docs/clinical-rules.md, "best response over a series").
 CATEGORIES: tuple[Category, ...] = ("CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD", "NE")
 #: Categories with marrow blasts < 5 %, no blood blasts and no EMD (ELN 2022 Table 6).
 CR_FAMILY: frozenset[str] = frozenset({"CR", "CRh", "CRi", "MLFS"})
@@ -37,7 +41,7 @@ REMISSIONS: frozenset[str] = frozenset({"CR", "CRh", "CRi"})
 _RANK: dict[str, int] = {c: len(CATEGORIES) - i for i, c in enumerate(CATEGORIES)}
 
 ELN2022 = "ELN 2022 Table 6"
-ELN2017 = "ELN 2017 Table 4"
+ELN2017 = "ELN 2017 Table 6"
 
 
 def _default_criteria() -> ELN2022Criteria:
@@ -73,13 +77,18 @@ class Assessment:
     baseline_anc_per_nl: float | None = None
     baseline_platelets_per_nl: float | None = None
     assessment_date: date | None = None
+    wbc_per_nl: float | None = None
+    baseline_wbc_per_nl: float | None = None
+    baseline_pb_blasts_pct: float | None = None
+    bm_cellularity_pct: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("bm_blasts_pct", "pb_blasts_pct", "baseline_bm_blasts_pct"):
+        for name in ("bm_blasts_pct", "pb_blasts_pct", "baseline_bm_blasts_pct",
+                     "baseline_pb_blasts_pct", "bm_cellularity_pct"):  # fmt: skip
             v = check_number(name, getattr(self, name), minimum=0.0, maximum=100.0)
             object.__setattr__(self, name, v)
         for name in ("anc_per_nl", "platelets_per_nl", "baseline_anc_per_nl",
-                     "baseline_platelets_per_nl"):  # fmt: skip
+                     "baseline_platelets_per_nl", "wbc_per_nl", "baseline_wbc_per_nl"):  # fmt: skip
             object.__setattr__(self, name, check_number(name, getattr(self, name), minimum=0.0))
         for name in ("extramedullary_disease", "baseline_extramedullary_disease",
                      "transfusion_independent", "auer_rods"):  # fmt: skip
@@ -109,11 +118,30 @@ class ResponseResult:
     rule: str
     missing: tuple[str, ...] = ()
     assessment_date: date | None = None
+    cr_level_lineage: bool = False
+    notes: tuple[str, ...] = ()
+    query: str | None = None
 
     @property
     def rank(self) -> int:
         """Order used for best response: CR 8 > CRh > CRi > MLFS > PR > SD > PD > NE 1."""
         return _RANK[self.category]
+
+    @property
+    def responder_cr(self) -> bool:
+        """CR only (the registered endpoint's wording)."""
+        return self.category == "CR"
+
+    @property
+    def responder_cr_cri(self) -> bool:
+        """CR or CRi as registered: CR/CRh/CRi with ANC >= 1.0 or platelets >= 100 (a CRh with
+        neither does not meet CRi; docs/clinical-rules.md "Responder")."""
+        return self.category in REMISSIONS and self.cr_level_lineage
+
+    @property
+    def responder_cr_crh_cri(self) -> bool:
+        """The ELN 2022 composite CR/CRh/CRi (Döhner 2022, Table 6)."""
+        return self.category in REMISSIONS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,7 +151,59 @@ class ResponseResult:
             "assessment_date": (
                 self.assessment_date.isoformat() if self.assessment_date is not None else None
             ),
+            "responder_cr": self.responder_cr,
+            "responder_cr_cri": self.responder_cr_cri,
+            "responder_cr_crh_cri": self.responder_cr_crh_cri,
+            "notes": list(self.notes),
+            "query": self.query,
         }
+
+
+@dataclass(frozen=True)
+class ResponderFlags:
+    """Whether a series of assessments (or one) reached response under each definition; the
+    protocol's `responder_definition` picks the primary one (`responder`)."""
+
+    responder: bool
+    responder_cr: bool
+    responder_cr_cri: bool
+    responder_cr_crh_cri: bool
+    definition: ResponderDefinition
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "responder": self.responder,
+            "responder_cr": self.responder_cr,
+            "responder_cr_cri": self.responder_cr_cri,
+            "responder_cr_crh_cri": self.responder_cr_crh_cri,
+            "responder_definition": self.definition,
+        }
+
+
+def responder_flags(
+    results: Iterable[ResponseResult], definition: ResponderDefinition
+) -> ResponderFlags:
+    """Responder under each definition over the given assessments (any assessment qualifying;
+    docs/clinical-rules.md "Responder"): `cr_cri_registered` (registry NCT05319249 "CR/CRi":
+    CR family with ANC >= 1.0 or platelets >= 100, whatever the ELN 2022 label), `cr_only`,
+    `cr_crh_cri` (ELN 2022 Table 6 composite). `definition` names the primary one."""
+    items = list(results)
+    flags = {
+        "cr_only": any(r.responder_cr for r in items),
+        "cr_cri_registered": any(r.responder_cr_cri for r in items),
+        "cr_crh_cri": any(r.responder_cr_crh_cri for r in items),
+    }
+    if definition not in flags:
+        raise ValueError(
+            f"responder_definition: expected one of {', '.join(flags)}, got {definition!r}"
+        )
+    return ResponderFlags(
+        flags[definition],
+        flags["cr_only"],
+        flags["cr_cri_registered"],
+        flags["cr_crh_cri"],
+        definition,
+    )
 
 
 @dataclass(frozen=True)
@@ -155,7 +235,7 @@ class RelapseResult:
 
 # --------------------------------------------------------------------------- one assessment
 def _blast_rise(a: Assessment, c: ELN2022Criteria) -> str | None:
-    """PD by marrow blast rise (ELN 2017 Table 4 [recalled]), before any exemption: marrow
+    """PD by marrow blast rise (ELN 2017 Table 6 [recalled]), before any exemption: marrow
     blasts > (1 + 50 %) x baseline and, when the baseline is below 30 %, a rise of >= 15
     percentage points. Needs the baseline; returns the rule text or None."""
     d = c.rounding_decimals
@@ -179,20 +259,59 @@ def _blast_rise(a: Assessment, c: ELN2022Criteria) -> str | None:
     return rule
 
 
+_PB_PATH_FIELDS = ("wbc_per_nl", "pb_blasts_pct", "baseline_wbc_per_nl", "baseline_pb_blasts_pct")
+
+
+def _blood_blast_rise(a: Assessment, c: ELN2022Criteria) -> tuple[str | None, tuple[str, ...]]:
+    """PD by peripheral blasts (ELN 2017 Table 6 [recalled]): absolute blood blasts (WBC x blood
+    blasts % / 100, 10^9/L) rose by more than 50 % over baseline to more than 25 x 10^9/L.
+    Returns (rule or None, the inputs whose absence keeps this path from firing)."""
+    missing = tuple(f for f in _PB_PATH_FIELDS if getattr(a, f) is None)
+    if missing:
+        return None, missing
+    d = c.rounding_decimals
+    now = a.wbc_per_nl * a.pb_blasts_pct / 100.0  # type: ignore[operator]
+    base = a.baseline_wbc_per_nl * a.baseline_pb_blasts_pct / 100.0  # type: ignore[operator]
+    rel = above(now, base * (1.0 + c.pd_pb_absolute_increase_above), d)
+    absolute = above(now, c.pd_pb_absolute_blasts_above_per_nl, d)
+    if not (rel and absolute):
+        return None, ()
+    return (
+        f"absolute blood blasts rose by > {_g(100 * c.pd_pb_absolute_increase_above)} % "
+        f"({_g(rounded(base, 6))} -> {_g(rounded(now, 6))} x 10^9/L) to > "
+        f"{_g(c.pd_pb_absolute_blasts_above_per_nl)} x 10^9/L"
+    ), ()
+
+
 def _progression(a: Assessment, c: ELN2022Criteria) -> str | None:
-    """The PD rule that applies (ELN 2017 Table 4 [recalled]), or None: a blast rise not exempted
-    by count recovery, or new EMD (present now, recorded absent at baseline; unknown baseline
-    EMD is not "new")."""
+    """The PD rule that applies (ELN 2017 Table 6 [recalled]), or None: a marrow blast rise not
+    exempted by count recovery (the exemption applies to the marrow path only), a rise of
+    absolute blood blasts (`_blood_blast_rise`), or new EMD (present now, recorded absent at
+    baseline; unknown baseline EMD is not "new")."""
     rise = _blast_rise(a, c)
     if rise is not None and not (c.pd_count_recovery_exemption and _count_recovery(a, c)):
         return f"{ELN2017}: PD — {rise}"
+    blood, _ = _blood_blast_rise(a, c)
+    if blood is not None:
+        return f"{ELN2017}: PD — {blood}"
     if a.extramedullary_disease is True and a.baseline_extramedullary_disease is False:
         return f"{ELN2017}: PD — new extramedullary disease (recorded absent at baseline)"
     return None
 
 
+def _blood_path_note(a: Assessment, c: ELN2022Criteria) -> tuple[str, ...]:
+    """Says when PD by blood blasts cannot be assessed (needs WBC and blood blasts now and at
+    baseline); silent when blood blasts are 0 now, since no rise is then possible."""
+    if a.pb_blasts_pct is not None and equals(a.pb_blasts_pct, 0.0, c.rounding_decimals):
+        return ()
+    _, missing = _blood_blast_rise(a, c)
+    if not missing:
+        return ()
+    return (f"PD by blood blasts cannot be assessed: {', '.join(missing)} missing",)
+
+
 def _count_recovery(a: Assessment, c: ELN2022Criteria) -> str | None:
-    """ELN 2017 Table 4 PD exemption [recalled]: ANC or platelets improved by >= 100 % (doubled)
+    """ELN 2017 Table 6 PD exemption [recalled]: ANC or platelets improved by >= 100 % (doubled)
     to > 0.5 / > 50 x 10^9/L. Applied only when the baseline count is given; returns the lineage."""
     d = c.rounding_decimals
     if (
@@ -240,11 +359,7 @@ def _cr_family(a: Assessment, c: ELN2022Criteria) -> tuple[Category, str, tuple[
             f"{_g(c.cr_platelets_min)} (one lineage recovered, not CR/CRh)"
         )
     else:
-        return (
-            "MLFS",
-            f"{ELN2022}: MLFS — {base}, no haematological recovery required",
-            (),
-        )
+        return "MLFS", f"{ELN2022}: MLFS — {base}, no haematological recovery required", ()
     if c.require_transfusion_independence and a.transfusion_independent is not True:
         missing = ("transfusion_independent",) if a.transfusion_independent is None else ()
         why = "not recorded" if missing else "not met"
@@ -257,9 +372,47 @@ def _cr_family(a: Assessment, c: ELN2022Criteria) -> tuple[Category, str, tuple[
     return cat, rule, ()
 
 
+MLFS_CELLULARITY_QUERY = (
+    "Marrow cellularity not recorded: MLFS requires a non-aplastic marrow (cellularity >= 10 % "
+    "or >= 200 cells enumerated); enter the cellularity."
+)
+
+
+def _aplastic_check(
+    a: Assessment, c: ELN2022Criteria, rule: str
+) -> tuple[Category, str, tuple[str, ...], str | None]:
+    """MLFS needs a marrow that is not merely aplastic (ELN 2022 Table 6 and ELN 2017 Table 6,
+    MLFS comment [seen]: >= 200 cells enumerated or cellularity >= 10 %): recorded cellularity
+    < 10 % gives NE "aplastic
+    marrow, repeat"; missing cellularity keeps MLFS with a data query."""
+    cell = a.bm_cellularity_pct
+    limit = _g(c.mlfs_min_cellularity_pct)
+    if cell is None:
+        return (
+            "MLFS",
+            f"{rule} (cellularity not recorded)",
+            ("bm_cellularity_pct",),
+            (MLFS_CELLULARITY_QUERY.replace("10 %", f"{limit} %")),
+        )
+    if below(cell, c.mlfs_min_cellularity_pct, c.rounding_decimals):
+        return (
+            "NE",
+            f"{ELN2022}: NE — aplastic marrow, repeat (cellularity {_g(cell)} % < {limit} %; "
+            "MLFS needs a non-aplastic marrow)",
+            (),
+            None,
+        )
+    return "MLFS", f"{rule} (cellularity {_g(cell)} % >= {limit} %)", (), None
+
+
 def classify_response(a: Assessment, criteria: ELN2022Criteria | None = None) -> ResponseResult:
-    """Response category at one assessment, in clinical-reference §2's order: NE, PD, CR family,
-    PR, SD (ELN 2022 Table 6 [seen]; SD/PD as ELN 2017 Table 4 [recalled]).
+    """Response category at one assessment, in docs/clinical-rules.md's order: NE, PD, CR
+    family, PR, SD (ELN 2022 Table 6 [seen]; SD/PD as ELN 2017 Table 6 [recalled]).
+
+    PD also by absolute blood blasts (> 50 % rise to > 25 x 10^9/L; `notes` says when that path
+    cannot be assessed); MLFS needs a non-aplastic marrow (cellularity < 10 % -> NE "aplastic
+    marrow, repeat"; cellularity missing -> MLFS with `query`). `cr_level_lineage` (ANC >= 1.0
+    or platelets >= 100) feeds the registered CR/CRi responder flag.
 
     Options (protocol): `auer_rods_block_cr` makes Auer rods block CR/CRh/CRi/MLFS (ELN 2017) ->
     SD; `require_transfusion_independence` demotes CR/CRh/CRi without it to MLFS (the marrow
@@ -267,9 +420,17 @@ def classify_response(a: Assessment, criteria: ELN2022Criteria | None = None) ->
     """
     c = criteria if criteria is not None else _default_criteria()
     d = c.rounding_decimals
+    notes = _blood_path_note(a, c)
+    cr_level = (a.anc_per_nl is not None and at_least(a.anc_per_nl, c.cr_anc_min, d)) or (
+        a.platelets_per_nl is not None and at_least(a.platelets_per_nl, c.cr_platelets_min, d)
+    )
 
-    def result(cat: Category, rule: str, missing: Iterable[str] = ()) -> ResponseResult:
-        return ResponseResult(cat, rule, tuple(missing), a.assessment_date)
+    def result(
+        cat: Category, rule: str, missing: Iterable[str] = (), query: str | None = None
+    ) -> ResponseResult:
+        return ResponseResult(
+            cat, rule, tuple(missing), a.assessment_date, cr_level, notes, query
+        )  # fmt: skip
 
     # 1. NE
     if a.bm_blasts_pct is None:
@@ -302,7 +463,10 @@ def classify_response(a: Assessment, criteria: ELN2022Criteria | None = None) ->
                 "present, which block CR/CRh/CRi/MLFS under this protocol (ELN 2017)",
             )
         cat, rule, missing = _cr_family(a, c)
-        return result(cat, rule, missing)
+        if cat != "MLFS":
+            return result(cat, rule, missing)
+        cat, rule, more, query = _aplastic_check(a, c, rule)
+        return result(cat, rule, [*missing, *more], query)
     # 4. PR
     base = a.baseline_bm_blasts_pct
     in_window = at_least(bm, c.pr_bm_blasts_min_pct, d) and at_most(bm, c.pr_bm_blasts_max_pct, d)
@@ -362,7 +526,7 @@ def classify_response(a: Assessment, criteria: ELN2022Criteria | None = None) ->
 # --------------------------------------------------------------------------- series
 def best_response(results: Iterable[ResponseResult]) -> ResponseResult:
     """Best response over a series: CR > CRh > CRi > MLFS > PR > SD > PD; NE only if all are NE
-    (clinical-reference §2). Ties go to the earliest dated assessment (first achieved)."""
+    (docs/clinical-rules.md). Ties go to the earliest dated assessment (first achieved)."""
     items = list(results)
     if not items:
         return ResponseResult("NE", f"{ELN2022}: NE — no response assessment", ())
@@ -373,7 +537,8 @@ def best_response(results: Iterable[ResponseResult]) -> ResponseResult:
 
 
 def is_responder(category: str, responder_categories: Iterable[str]) -> bool:
-    """Whether a category counts as response for the endpoint (protocol: {CR, CRh, CRi})."""
+    """Whether a category is among `responder_categories` (category-only definitions; the
+    registered CR/CRi also needs the counts: use `responder_flags`)."""
     if category not in _RANK:
         raise ValueError(f"category: unknown response category {category!r}")
     return category in set(responder_categories)
@@ -476,7 +641,7 @@ def detect_relapse(
 
 def landmark_date(start_date: date, criteria: ELN2022Criteria | None = None) -> date:
     """The response landmark: `response_landmark_days` days after the start of therapy
-    (ELN 2022 "e.g. 180 days after commencing less-intensive therapy" [recalled])."""
+    (ELN 2022 Table 9 [seen]: "e.g. ... 180 d for non-intensive therapy")."""
     c = criteria if criteria is not None else _default_criteria()
     return start_date + timedelta(days=c.response_landmark_days)
 
@@ -487,7 +652,8 @@ def is_refractory(
     criteria: ELN2022Criteria | None = None,
     as_of: date | None = None,
 ) -> bool:
-    """Refractory / treatment failure (ELN 2022 Table 6 [recalled]): no CR, CRh or CRi on or
+    """Refractory / treatment failure (ELN 2022 Table 9 and response table, "no response" row
+    [seen]): no CR, CRh or CRi on or
     before the response landmark. False while the landmark lies after `as_of` (not yet known);
     `as_of=None` means follow-up has passed the landmark. Undated results raise ValueError."""
     c = criteria if criteria is not None else _default_criteria()
@@ -511,6 +677,7 @@ __all__ = [
     "Assessment",
     "Category",
     "RelapseResult",
+    "ResponderFlags",
     "ResponseResult",
     "best_response",
     "classify_response",
@@ -518,4 +685,5 @@ __all__ = [
     "is_refractory",
     "is_responder",
     "landmark_date",
+    "responder_flags",
 ]

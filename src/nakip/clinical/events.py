@@ -1,25 +1,31 @@
-"""Event and censoring dates of OS, EFS, RFS and CIR for one subject.
+"""Event and censoring dates of OS, EFS, RFS, CIR and CID for one subject.
 
-Source: ELN 2022 (Döhner et al., Blood 2022;140:1345, Table 7 "outcome measures": OS, EFS, RFS,
-CIR [seen]; CIR's competing-risk convention [recalled]) as set out in clinical-reference §7, and
-the protocol's `time_to_event` block (`TimeToEvent`, `EFSDefinition`) with the response landmark
-`response_criteria.eln2022.response_landmark_days`.
+Source: ELN 2022 (Döhner et al., Blood 2022;140:1345, Table 9 "Outcome measures for clinical
+trials in AML": OS, EFS with its landmark and day-1 rules, RFS [seen]); CIR with death without
+relapse as a competing cause, and reporting CID beside it: ELN 2017 Table 7 [seen]; as set out in
+docs/clinical-rules.md "Time to event", and the protocol's `time_to_event` block (`TimeToEvent`,
+`EFSDefinition`) with the response landmark `response_criteria.eln2022.response_landmark_days`.
 
-Time scale: days from the origin (enrolment for OS/EFS, the remission date for RFS/CIR), the
+Time scale: days from the origin (enrolment for OS/EFS, the remission date for RFS/CIR/CID), the
 origin being day 0, so `days = (date - origin).days`. ELN's "event (or censoring) at day 1" is
 reported as days = 1 with the date = the enrolment date, which keeps every time strictly
 positive for survival estimators. The landmark date is enrolment + `response_landmark_days`
 (day 180 with the packaged protocol); a remission or death ON the landmark date is "by the
 landmark".
 
+"Last assessed for response" (`last_assessment_date`) is the last dated assessment of remission
+status: response visits and follow-up visits with blood counts or marrow alike (ELN 2022
+Table 9), so censoring and events come from the same visits.
+
 EFS with treatment failure (overt cohort), decided in this order:
 1. CR/CRh/CRi by the landmark (first such assessment = remission date): event at the earliest of
    haematological relapse and death (and MRD progression if the protocol lists it); otherwise
-   censored at the last response assessment (or last known alive, if the protocol says not to
-   censor at the last assessment).
-2. No CR/CRh/CRi by the landmark and death on or before the landmark: event at day 1 (treatment
-   failure; ELN's "death before the landmark without assessment" is the case with no assessment).
-3. No evaluable assessment (none, or all NE) and alive: censored at day 1 (non-evaluable).
+   censored on the date last assessed for response (or last known alive, if the protocol says
+   not to censor at the last assessment).
+2. No CR/CRh/CRi by the landmark and death on or before the landmark with no evaluable
+   assessment, or without CR/CRh/CRi: event at day 1 (treatment failure).
+3. No evaluable assessment by the landmark (none, or all NE) and alive at the landmark (or not
+   yet there): censored at day 1 (non-evaluable), even if death comes after the landmark.
 4. Followed to the landmark (last known alive or death after it): treatment failure, event at day
    1 (even if a remission came later, as ELN defines failure at the landmark).
 5. Otherwise (alive, evaluable, the landmark not yet reached): censored at the last assessment
@@ -31,9 +37,11 @@ EFS without treatment failure (MRD cohort: patients enter in remission): event a
 the listed events (haematological relapse, confirmed MRD progression, death); otherwise censored
 at the last assessment. There is no day-1 event.
 
-RFS / CIR (responders only): origin = first CR/CRh/CRi (any time; MRD cohort: enrolment, since
-patients enter in haematological remission). RFS event = relapse or death; CIR code 1 = relapse,
-2 = death without relapse (competing), 0 = censored; both censored at the last assessment.
+RFS / CIR / CID (responders only): origin = first CR/CRh/CRi (any time; MRD cohort: enrolment,
+since patients enter in haematological remission). RFS event = relapse or death, censored on the
+date last known alive (ELN 2022 Table 9). CIR status 1 = relapse, 2 = death without relapse (the
+competing event), 0 = censored on the date last assessed; CID is the same data with status 2 as
+the event of interest.
 """
 
 from __future__ import annotations
@@ -54,7 +62,8 @@ class SubjectHistory:
     """What time-to-event derivation needs from one subject's record.
 
     `responses`: (assessment date, ELN 2022 category as a plain string) pairs, any order;
-    `last_assessment_date`: the last disease assessment (defaults to the last response date);
+    `last_assessment_date`: the last dated assessment of remission status, follow-up visits with
+    blood counts or marrow included (defaults to the last response date);
     `last_known_alive_date`: defaults to the latest date in the history.
     """
 
@@ -90,6 +99,58 @@ class TimeToEventResult:
     cir_code: Literal[0, 1, 2] | None = None
     cir_date: date | None = None
     cir_days: int | None = None
+    cir_reason: str | None = None
+    enrolment_date: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+
+    def rows(self) -> tuple[TimeToEventRow, ...]:
+        """One row per endpoint (OS, EFS, and for responders RFS, CIR, CID), the shape of an
+        analysis time-to-event dataset: origin, date, days, event flag, status, reason."""
+        enrol = self.enrolment_date
+        assert enrol is not None, "rows() needs the enrolment date (use derive_events)"
+        out = [
+            TimeToEventRow("OS", enrol, self.os_date, self.os_days, self.os_event,
+                           int(self.os_event), self.os_reason),
+            TimeToEventRow("EFS", enrol, self.efs_date, self.efs_days, self.efs_event,
+                           int(self.efs_event), self.efs_reason),
+        ]  # fmt: skip
+        if self.rfs_start is None:
+            return tuple(out)
+        assert self.rfs_date is not None and self.rfs_days is not None
+        assert self.cir_date is not None and self.cir_days is not None
+        assert self.cir_code is not None and self.cir_reason is not None
+        out.append(
+            TimeToEventRow("RFS", self.rfs_start, self.rfs_date, self.rfs_days,
+                           bool(self.rfs_event), int(bool(self.rfs_event)),
+                           self.rfs_reason or "")
+        )  # fmt: skip
+        out.append(
+            TimeToEventRow("CIR", self.rfs_start, self.cir_date, self.cir_days,
+                           self.cir_code == 1, self.cir_code, self.cir_reason)
+        )  # fmt: skip
+        out.append(
+            TimeToEventRow("CID", self.rfs_start, self.cir_date, self.cir_days,
+                           self.cir_code == 2, {0: 0, 1: 2, 2: 1}[self.cir_code],
+                           self.cir_reason)
+        )  # fmt: skip
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class TimeToEventRow:
+    """One endpoint of one subject: `status` 0 = censored, 1 = the endpoint's event, 2 = the
+    competing event (CIR: death without relapse; CID: relapse); OS/EFS/RFS use 0/1."""
+
+    endpoint: Literal["OS", "EFS", "RFS", "CIR", "CID"]
+    origin_date: date
+    date: date
+    days: int
+    event: bool
+    status: int
+    reason: str
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -208,7 +269,7 @@ def _later_events(c: _Clean, after: date, events: Sequence[str]) -> list[tuple[d
 def _censor_date(c: _Clean, efs: EFSDefinition) -> tuple[date, str]:
     if efs.censor_responders_at_last_assessment:
         if c.last_assessment is not None:
-            return c.last_assessment, "censored: last assessment"
+            return c.last_assessment, "censored: last assessed for response"
         return c.enrolment, "censored: no assessment (enrolment)"
     return c.last_alive, "censored: last known alive"
 
@@ -239,7 +300,7 @@ def _efs(c: _Clean, efs: EFSDefinition, landmark_days: int) -> tuple[bool, date,
             return at(hits[0][0], f"{hits[0][1]} after CR/CRh/CRi", True)
         d, why = _censor_date(c, efs)
         return at(d, f"{why} (in remission)", False)
-    evaluable = [cat for _, cat in c.responses if cat != "NE"]
+    evaluable = [cat for d, cat in c.responses if cat != "NE" and d <= landmark]
     failure = f"treatment failure (no CR/CRh/CRi by day {landmark_days})"
     if c.death is not None and c.death <= landmark:
         what = "death before the landmark " + (
@@ -248,8 +309,9 @@ def _efs(c: _Clean, efs: EFSDefinition, landmark_days: int) -> tuple[bool, date,
         if efs.treatment_failure_at_day_1:
             return day1(f"{failure}: {what}", True)
         return at(c.death, what, True)
-    if not evaluable and c.death is None:
-        return day1("censored at day 1: alive and non-evaluable", False)
+    if not evaluable:  # alive at the landmark (or before it) and non-evaluable
+        later = " (death after the landmark does not change it)" if c.death is not None else ""
+        return day1(f"censored at day 1: alive and non-evaluable at the landmark{later}", False)
     reached = (c.death is not None and c.death > landmark) or c.last_alive >= landmark
     if reached:
         if efs.treatment_failure_at_day_1:
@@ -272,6 +334,7 @@ def _rfs_cir(c: _Clean, start: date | None) -> dict[str, Any]:
             "rfs_reason": "haematological relapse",
             "cir_code": 1,
             "cir_date": c.relapse,
+            "cir_reason": "haematological relapse",
         }
     elif c.death is not None:
         out |= {
@@ -280,15 +343,18 @@ def _rfs_cir(c: _Clean, start: date | None) -> dict[str, Any]:
             "rfs_reason": "death in remission",
             "cir_code": 2,
             "cir_date": c.death,
+            "cir_reason": "death without relapse (competing event)",
         }
     else:
-        end = max(c.last_assessment or start, start)
+        examined = max(c.last_assessment or start, start)
+        alive = max(c.last_alive, start)
         out |= {
             "rfs_event": False,
-            "rfs_date": end,
-            "rfs_reason": "censored: last assessment",
+            "rfs_date": alive,
+            "rfs_reason": "censored: last known alive",
             "cir_code": 0,
-            "cir_date": end,
+            "cir_date": examined,
+            "cir_reason": "censored: last assessed for response",
         }
     out["rfs_days"] = _days(out["rfs_date"], start)
     out["cir_days"] = _days(out["cir_date"], start)
@@ -304,7 +370,8 @@ def _default_protocol() -> Protocol:
 def derive_events(
     history: SubjectHistory, cohort: str, protocol: Protocol | None = None
 ) -> TimeToEventResult:
-    """OS, EFS, RFS and CIR of one subject in `cohort` (ELN 2022; rules in the module doc)."""
+    """OS, EFS, RFS, CIR and CID of one subject in `cohort` (ELN 2022 Table 9; rules in the
+    module doc); `.rows()` gives one time-to-event row per endpoint."""
     p = protocol or _default_protocol()
     if cohort not in p.time_to_event.efs:
         known = ", ".join(p.time_to_event.efs)
@@ -328,4 +395,5 @@ def derive_events(
         os_days,
         os_reason,
         **_rfs_cir(c, start),
+        enrolment_date=c.enrolment,
     )

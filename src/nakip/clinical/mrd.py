@@ -1,10 +1,11 @@
 """MRD response, MRD rise (cohort entry), positivity and MRD progression for the MRD cohort.
 
-Implements clinical-reference §3, after Heuser et al., "2021 update on MRD in acute myeloid
-leukemia: a consensus document from the ELN MRD Working Party", Blood 2021;138:2753 (sections
-"MRD response", "MRD relapse", flow and qPCR technical recommendations) [recalled: verify the
-wording against the paper before release]. Thresholds come from the protocol (`MRDCriteria`,
-`MRDEntry`); every comparison rounds both sides to `rounding_decimals` first.
+Implements docs/clinical-rules.md "MRD cohort", after Heuser et al., "2021 update on MRD in
+acute myeloid leukemia: a consensus document from the ELN MRD Working Party", Blood
+2021;138:2753 (sections "MRD response", "MRD relapse", flow and qPCR technical
+recommendations) [recalled: verify the wording against the paper before release].
+Thresholds come from the protocol (`MRDCriteria`, `MRDEntry`); every comparison rounds both
+sides to `rounding_decimals` first.
 """
 
 from __future__ import annotations
@@ -61,17 +62,45 @@ class MRDResult:
     query: str | None = None
     value_used: float | None = None
     haematological_relapse: bool = False
+    evaluable: bool = True
+    not_evaluable_reason: str | None = None
+    mrd_negative: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "log10_change": self.log10_change,
             "is_bound": self.is_bound,
             "responder": self.responder,
+            "evaluable": self.evaluable,
+            "not_evaluable_reason": self.not_evaluable_reason,
+            "mrd_negative": self.mrd_negative,
             "rule": self.rule,
             "query": self.query,
             "value_used": self.value_used,
             "haematological_relapse": self.haematological_relapse,
         }
+
+
+def mrd_negativity(
+    value: float | None, lod: float | None, criteria: MRDCriteria | None = None
+) -> bool | None:
+    """MRD negativity (Heuser 2021 [recalled]): undetectable (0 or below the LOD) at an assay
+    sensitivity of at least 1e-3, i.e. an LOD <= `negativity_max_lod_pct` (0.1 % in the forms'
+    percent units). True/False when decided; None when undetectable but the LOD is unknown or
+    too high to call it negative, or the value is missing."""
+    c = criteria if criteria is not None else _default_criteria()
+    v = check_number("mrd_value", value, minimum=0.0)
+    limit = check_number("mrd_lod", lod, strictly_positive=True)
+    if v is None:
+        return None
+    undetectable = v == 0.0 or (
+        limit is not None and below(math.log10(v), math.log10(limit), c.rounding_decimals)
+    )
+    if not undetectable:
+        return False
+    if limit is None or above(limit, c.negativity_max_lod_pct, c.rounding_decimals):
+        return None
+    return True
 
 
 def mrd_response(
@@ -82,13 +111,15 @@ def mrd_response(
     bm_blasts_pct: float | None = None,
     extramedullary_disease: bool | None = None,
 ) -> MRDResult:
-    """MRD response (clinical-reference §3; Heuser 2021, "MRD response" [recalled]): responder
+    """MRD response (docs/clinical-rules.md; Heuser 2021, "MRD response" [recalled]): responder
     iff log10(follow-up) - log10(baseline), rounded, is < -1 (exactly -1.0 is not a response).
 
     A follow-up of 0 or below the LOD is replaced by the LOD and the change is a bound (a value
-    equal to the LOD is detected); undetectable without an LOD gives no change and a query;
-    missing values or a baseline <= 0 give no change. Haematological relapse at the assessment
-    (marrow blasts >= 5 % or EMD) makes it a non-response; the change is still reported.
+    equal to the LOD is detected). Not evaluable (`evaluable` False, `not_evaluable_reason`, a
+    data `query`; counted as a non-responder in the primary analysis): a missing baseline or
+    follow-up, a baseline <= 0, or an undetectable follow-up without an LOD. Haematological
+    relapse at the assessment (marrow blasts >= 5 % or EMD) makes it a non-response; the change
+    is still reported. `mrd_negative` (`mrd_negativity`) is reported beside the log10 response.
     """
     c = criteria if criteria is not None else _default_criteria()
     d = c.rounding_decimals
@@ -110,17 +141,22 @@ def mrd_response(
         else ""
     )
 
-    def null(reason: str, query: str | None = None) -> MRDResult:
+    negative = mrd_negativity(value, lod, c)
+
+    def null(reason: str, query: str) -> MRDResult:
         return MRDResult(
-            None, False, False, f"{ELN_MRD}: no response — {reason}{relapse_note}", query,
-            None, relapse,
+            None, False, False,
+            f"{ELN_MRD}: not evaluable — {reason}{relapse_note}", query, None, relapse,
+            False, reason, negative,
         )  # fmt: skip
 
     if baseline is None or value is None:
         names = [n for n, v in (("mrd_baseline", baseline), ("mrd_value", value)) if v is None]
-        return null(f"{', '.join(names)} missing, log10 change undefined")
+        why = f"{', '.join(names)} missing, log10 change undefined"
+        return null(why, f"MRD not evaluable: {why}; enter the missing sample.")
     if baseline <= 0.0:
-        return null("baseline MRD not > 0, log10 change undefined")
+        why = "baseline MRD not > 0, log10 change undefined"
+        return null(why, f"MRD not evaluable: {why}; a quantifiable baseline sample is needed.")
 
     # MRD levels span many decades (1e-7 is a real value), so zero is tested exactly and the
     # LOD comparison is made on the log10 scale, where rounding to `d` decimals is relative.
@@ -133,7 +169,7 @@ def mrd_response(
         if lod is None:
             return null(
                 "follow-up MRD undetectable and no limit of detection reported",
-                query="Follow-up MRD is 0 (undetectable): report the assay's limit of detection "
+                "Follow-up MRD is 0 (undetectable): report the assay's limit of detection "
                 "(LOD) so the log10 change can be bounded.",
             )
         used, is_bound = lod, True
@@ -153,7 +189,7 @@ def mrd_response(
     head = "responder" if responder else "no response"
     return MRDResult(
         change, is_bound, responder, f"{ELN_MRD}: {head} — {what}, {verdict}{relapse_note}", None,
-        used, relapse,
+        used, relapse, True, None, negative,
     )  # fmt: skip
 
 
@@ -184,7 +220,7 @@ def mrd_rise(
     entry: MRDEntry | None = None,
     decimals: int | None = None,
 ) -> MRDRiseResult:
-    """Cohort-B entry "MRD rising > 3-fold" (NCT05319249 [seen]; clinical-reference §3):
+    """Cohort-B entry "MRD rising > 3-fold" (NCT05319249 [seen]; docs/clinical-rules.md):
     log10(current / reference) > log10(3) after rounding, so exactly 3-fold is not rising.
 
     A reference of 0 (undetectable) has no fold change: not rising here (a conversion from
@@ -411,6 +447,7 @@ __all__ = [
     "MRDSample",
     "flow_positive",
     "flow_status",
+    "mrd_negativity",
     "mrd_progression",
     "mrd_response",
     "mrd_rise",

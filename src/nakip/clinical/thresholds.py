@@ -1,7 +1,7 @@
 """Round-then-compare helpers and input checks shared by the response rules.
 
 Clinical thresholds are compared after rounding both sides to a fixed number of decimals
-(clinical-reference §2 and §3: 9 by default), so 5.0 is exactly 5 and 1.5 * 40 is exactly 60
+(docs/clinical-rules.md: 9 by default), so 5.0 is exactly 5 and 1.5 * 40 is exactly 60
 even when floating-point arithmetic leaves a trailing 1e-15.
 """
 

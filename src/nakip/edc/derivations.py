@@ -1,9 +1,11 @@
 """Derived values of a subject, computed on demand from its source records (never typed in).
 
-ELN 2022 response per response-assessment visit and best response, MRD log10 change and
-responder, CTCAE grades of blood counts, ASTCT CRS/ICANS grades, DLT flag per adverse event,
-NK-product feasibility, and OS/EFS event or censoring dates. The rules live in
-`nakip.clinical`; this module only gathers their inputs from the EDC records.
+ELN 2022 response per response-assessment visit, best response and the three responder
+definitions, MRD log10 change, evaluability and negativity, CTCAE grades of blood counts, ASTCT
+CRS/ICANS grades, DLT flag per adverse event in the DLT window, NK-product feasibility, and
+OS/EFS/RFS/CIR/CID event or censoring dates. The rules live in `nakip.clinical` (stated in
+docs/clinical-rules.md); this module only gathers their inputs from the EDC records, and lists
+the data queries the rules ask for (`queries`), which the services open on the records.
 """
 
 from __future__ import annotations
@@ -46,13 +48,29 @@ def _plain(obj: Any) -> Any:
 
 @dataclass(frozen=True)
 class VisitResponse:
-    """ELN 2022 response at one response-assessment visit."""
+    """ELN 2022 response at one response-assessment visit, with the three responder flags."""
 
     visit_code: str
     assessment_date: date | None
     category: str
     rule: str
     missing: tuple[str, ...] = ()
+    responder_cr: bool = False
+    responder_cr_cri: bool = False
+    responder_cr_crh_cri: bool = False
+    notes: tuple[str, ...] = ()
+    query: str | None = None
+
+
+@dataclass(frozen=True)
+class DerivedQuery:
+    """A data query a rule asks for (e.g. marrow cellularity to confirm MLFS), on a record's
+    field; `code` is stable so the query closes itself once the data no longer call for it."""
+
+    record_id: int
+    field: str
+    code: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,9 @@ class MRDPoint:
     rule: str
     query: str | None = None
     response_assessment: bool = False
+    evaluable: bool = True
+    not_evaluable_reason: str | None = None
+    mrd_negative: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -89,12 +110,12 @@ class LabGradeRow:
 
 @dataclass(frozen=True)
 class GradeRow:
-    """ASTCT grade of a CRS or ICANS record."""
+    """ASTCT grade of a CRS or ICANS record (None: cannot be graded, e.g. no temperature)."""
 
     record_id: int
     kind: str
     assessment_date: date | None
-    grade: int
+    grade: int | None
     rule: str
 
 
@@ -114,7 +135,13 @@ class AEDerivation:
 
 @dataclass(frozen=True)
 class SubjectDerivation:
-    """Everything NAKIP derives for one subject; `problems` lists inputs the rules rejected."""
+    """Everything NAKIP derives for one subject; `problems` lists inputs the rules rejected.
+
+    `responder` follows the cohort's primary definition (overt: `responder_definition`; mrd:
+    > 1 log10 fall); `responder_cr`, `responder_cr_cri`, `responder_cr_crh_cri` are the overt
+    cohort's three definitions (None for mrd). `time_to_event_rows` holds one row per endpoint
+    (OS, EFS, and for responders RFS, CIR, CID) for the analysis datasets.
+    """
 
     subject_number: str
     cohort: str
@@ -142,6 +169,21 @@ class SubjectDerivation:
     end_of_study_reason: str | None
     time_to_event: dict[str, Any] | None
     problems: tuple[str, ...] = field(default_factory=tuple)
+    responder_definition: str | None = None
+    responder_cr: bool | None = None
+    responder_cr_cri: bool | None = None
+    responder_cr_crh_cri: bool | None = None
+    mrd_evaluable: bool | None = None
+    mrd_not_evaluable_reason: str | None = None
+    mrd_negative: bool | None = None
+    best_mrd_log10_change: float | None = None
+    remission_date: date | None = None
+    last_assessment_date: date | None = None
+    treatment_start_date: date | None = None
+    first_nk_date: date | None = None
+    dlt_window_end: date | None = None
+    time_to_event_rows: tuple[events.TimeToEventRow, ...] = ()
+    queries: tuple[DerivedQuery, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -184,6 +226,10 @@ def _assessment(
     return eln2022.Assessment(
         bm_blasts_pct=_float(m.get("bm_blasts_pct")) if m.get("evaluable", True) else None,
         pb_blasts_pct=_float(h.get("pb_blasts_pct")),
+        wbc_per_nl=_float(h.get("wbc")),
+        baseline_wbc_per_nl=baseline.get("wbc"),
+        baseline_pb_blasts_pct=baseline.get("pb_blasts_pct"),
+        bm_cellularity_pct=_float(m.get("cellularity_pct")),
         extramedullary_disease=e.get("emd_present"),
         baseline_extramedullary_disease=baseline.get("emd"),
         anc_per_nl=_float(h.get("anc")),
@@ -208,11 +254,14 @@ def _baseline(recs: _Records, subject: Subject, visit: str) -> dict[str, Any]:
         bm = _float(marrow.values.get("bm_blasts_pct"))
     if bm is None:
         bm = _float(scr.get("bm_blasts_pct"))
+    blood = haem.values if haem else scr
     return {
         "bm_blasts_pct": bm,
         "emd": emd.values.get("emd_present") if emd else None,
-        "anc": _float(haem.values.get("anc")) if haem else _float(scr.get("anc")),
-        "platelets": _float(haem.values.get("platelets")) if haem else _float(scr.get("platelets")),
+        "anc": _float(blood.get("anc")),
+        "platelets": _float(blood.get("platelets")),
+        "wbc": _float(blood.get("wbc")),
+        "pb_blasts_pct": _float(blood.get("pb_blasts_pct")),
     }
 
 
@@ -257,21 +306,43 @@ def _lab_grades(recs: _Records, baseline_visit: str, problems: list[str]) -> lis
     return rows
 
 
+def _episode_established(rec: FormRecord, crs_records: list[FormRecord]) -> bool:
+    """An earlier record of the same CRS episode (same onset date) had fever (ASTCT: CRS is
+    established, so antipyretic/anti-cytokine therapy may then waive the fever)."""
+    v = rec.values
+    when = _d(v.get("assessment_date"))
+    for other in crs_records:
+        o = other.values
+        earlier = _d(o.get("assessment_date"))
+        if (
+            other.pk != rec.pk
+            and o.get("onset_date") == v.get("onset_date")
+            and earlier is not None
+            and when is not None
+            and earlier < when
+            and crs_icans.is_fever(_float(o.get("fever_c")))
+        ):
+            return True
+    return False
+
+
 def _astct(recs: _Records, problems: list[str]) -> tuple[list[GradeRow], list[GradeRow]]:
     crs_rows: list[GradeRow] = []
     icans_rows: list[GradeRow] = []
-    for rec in recs.of("crs"):
+    crs_records = recs.of("crs")
+    for rec in crs_records:
         v = rec.values
         try:
             g = crs_icans.grade_crs(
                 crs_icans.CRSSigns(
                     fever_c=_float(v.get("fever_c")),
                     antipyretics_or_anticytokine_given=bool(
-                        v.get("antipyretics_or_anticytokine_given")
+                        v.get("antipyretics_or_anticytokine_given") or v.get("tocilizumab_given")
                     ),
                     hypotension=v.get("hypotension", "none"),
                     hypoxia=v.get("hypoxia", "none"),
                     death_from_crs=bool(v.get("death_from_crs")),
+                    episode_established=_episode_established(rec, crs_records),
                 )
             )
         except ValueError as exc:
@@ -304,18 +375,28 @@ def _latest_before(recs: list[FormRecord], date_field: str, when: date) -> FormR
     return max(dated, key=lambda t: t[1])[0] if dated else None
 
 
-def _dlt_window_start(subject: Subject, recs: _Records, proto: Protocol) -> date | None:
-    if proto.safety.dlt.window_start == "first_talazoparib":
-        return subject.enrolment_date
+def _treatment_start(recs: _Records) -> date | None:
+    """First dose of study treatment: the earliest talazoparib period start (C1D1)."""
+    starts = [_d(r.values.get("period_start")) for r in recs.of("talazoparib")]
+    dated = [d for d in starts if d is not None]
+    return min(dated) if dated else None
+
+
+def _first_nk(recs: _Records) -> date | None:
+    """The first NK-cell infusion actually given."""
     given = [
         _d(r.values.get("infusion_date")) for r in recs.of("nk_infusion") if r.values.get("given")
     ]
-    given = [d for d in given if d is not None]
-    return min(given) if given else None
+    dated = [d for d in given if d is not None]
+    return min(dated) if dated else None
 
 
 def _adverse_events(
-    subject: Subject, recs: _Records, proto: Protocol, start: date | None, problems: list[str]
+    subject: Subject,
+    recs: _Records,
+    proto: Protocol,
+    window: dlt.DLTWindow | None,
+    problems: list[str],
 ) -> list[AEDerivation]:
     out = []
     haem = recs.of("haematology")
@@ -324,7 +405,7 @@ def _adverse_events(
     for rec in recs.of("adverse_event"):
         v = rec.values
         onset = _d(v.get("onset_date"))
-        if start is None or onset is None:
+        if window is None or onset is None:
             out.append(
                 AEDerivation(
                     rec.pk,
@@ -333,7 +414,8 @@ def _adverse_events(
                     onset,
                     None,
                     None,
-                    "DLT not evaluable: the DLT window has not started (no NK-cell infusion)",
+                    "DLT not evaluable: the DLT window has not started (no study treatment "
+                    "recorded)",
                     v.get("serious"),
                 )  # fmt: skip
             )
@@ -366,7 +448,7 @@ def _adverse_events(
                 disease_related=v.get("disease_related"),
                 **extra,
             )
-            res = dlt.evaluate_dlt(ae, start, proto.safety.dlt)
+            res = dlt.evaluate_dlt(ae, window, proto.safety.dlt)
         except ValueError as exc:
             problems.append(f"adverse_event #{rec.pk}: {exc}")
             continue
@@ -403,31 +485,17 @@ def _feasibility(recs: _Records, proto: Protocol) -> bool | None:
     return False
 
 
-def derive_subject(
-    subject: Subject,
-    protocol: Protocol | None = None,
-    records: Iterable[FormRecord] | None = None,
-) -> SubjectDerivation:
-    """All derived values of one subject from its current (non-withdrawn) records.
-
-    `records`: the subject's records already loaded (a dataset build prefetches them once, and
-    passes them cut at the data cut-off); None queries the database."""
-    from nakip.edc.services import get_protocol
-
-    proto = protocol or get_protocol()
-    recs = _Records(subject, records)
-    problems: list[str] = []
-    visits = planned_visits(subject.cohort, proto)
-    base_visit = proto.schedule.visits[0].code
-    baseline = _baseline(recs, subject, base_visit)
+def _responses(
+    recs: _Records, subject: Subject, proto: Protocol, baseline: dict[str, Any], problems: list[str]
+) -> tuple[list[VisitResponse], list[eln2022.ResponseResult], list[eln2022.Assessment]]:
+    """ELN 2022 response per response-assessment visit, and every dated assessment after
+    baseline (for relapse)."""
     crit = proto.response_criteria.eln2022
-    cohort = proto.cohort(subject.cohort)
-
-    # ELN 2022 response per response-assessment visit, and all dated assessments for relapse.
+    base_visit = proto.schedule.visits[0].code
     responses: list[VisitResponse] = []
     results: list[eln2022.ResponseResult] = []
     series: list[eln2022.Assessment] = []
-    for v in visits:
+    for v in planned_visits(subject.cohort, proto):
         if v.code == base_visit:
             continue
         a = _assessment(recs, v.code, v.target_date(subject.enrolment_date), baseline)
@@ -442,33 +510,52 @@ def derive_subject(
             problems.append(f"response at {v.code}: {exc}")
             continue
         results.append(r)
-        responses.append(VisitResponse(v.code, a.assessment_date, r.category, r.rule, r.missing))
-    best = eln2022.best_response(results) if results else None
-    eln_responder = None
-    if best is not None and cohort.primary_endpoint.kind == "eln2022_response":
-        eln_responder = eln2022.is_responder(
-            best.category, cohort.primary_endpoint.responder_categories
+        responses.append(
+            VisitResponse(
+                v.code,
+                a.assessment_date,
+                r.category,
+                r.rule,
+                r.missing,
+                r.responder_cr,
+                r.responder_cr_cri,
+                r.responder_cr_crh_cri,
+                r.notes,
+                r.query,
+            )  # fmt: skip
         )
-    relapse_date = None
-    try:
-        rel = eln2022.detect_relapse(series, crit) if series else None
-        relapse_date = rel.date if rel and rel.relapsed else None
-    except ValueError as exc:
-        problems.append(f"relapse: {exc}")
-    fu_relapse = [_d(r.values.get("relapse_date")) for r in recs.of("follow_up")]
-    fu_relapse = [d for d in fu_relapse if d is not None]
-    if fu_relapse and (relapse_date is None or min(fu_relapse) < relapse_date):
-        relapse_date = min(fu_relapse)
+    return responses, results, series
 
-    # MRD against the baseline sample (C1D1, else the screening's current value).
+
+def _same_sample_kind(base: FormRecord | None, rec: FormRecord) -> str | None:
+    """Why a follow-up MRD sample cannot be compared with the baseline sample (different
+    material or assay; Heuser 2021 [recalled]), or None when it can."""
+    if base is None:
+        return None
+    differ = [
+        f"{name} {base.values.get(name)} -> {rec.values.get(name)}"
+        for name in ("material", "assay")
+        if base.values.get(name) and rec.values.get(name)
+        and base.values.get(name) != rec.values.get(name)
+    ]  # fmt: skip
+    if not differ:
+        return None
+    return "baseline and follow-up MRD not comparable (" + "; ".join(differ) + ")"
+
+
+def _mrd_points(
+    recs: _Records, subject: Subject, proto: Protocol, problems: list[str]
+) -> tuple[float | None, list[MRDPoint], list[mrd.MRDSample]]:
+    """MRD against the baseline sample (C1D1, else the screening's current value)."""
     mcrit = proto.response_criteria.mrd
-    base_mrd_rec = recs.at("mrd", base_visit)
+    base_visit = proto.schedule.visits[0].code
+    base_rec = recs.at("mrd", base_visit)
     mrd_base = (
-        _float(base_mrd_rec.values.get("value"))
-        if base_mrd_rec
+        _float(base_rec.values.get("value"))
+        if base_rec
         else _float(subject.screening.values.get("mrd_current_value"))
     )
-    ra_codes = {v.code for v in visits if v.response_assessment}
+    ra_codes = {v.code for v in planned_visits(subject.cohort, proto) if v.response_assessment}
     points: list[MRDPoint] = []
     samples: list[mrd.MRDSample] = []
     for rec in recs.of("mrd"):
@@ -480,15 +567,26 @@ def derive_subject(
             continue
         marrow = recs.at("marrow", rec.visit_code)
         emd = recs.at("emd", rec.visit_code)
+        value = _float(v.get("value"))
+        lod = _float(v.get("lod")) or None
+        mismatch = _same_sample_kind(base_rec, rec)
         try:
-            res = mrd.mrd_response(
-                mrd_base,
-                _float(v.get("value")),
-                _float(v.get("lod")) or None,
-                mcrit,
-                _float(marrow.values.get("bm_blasts_pct")) if marrow else None,
-                emd.values.get("emd_present") if emd else None,
-            )
+            if mismatch is not None:
+                res = mrd.MRDResult(
+                    None, False, False, f"{mrd.ELN_MRD}: not evaluable — {mismatch}",
+                    f"MRD not evaluable: {mismatch}; a rise or fall is compared only within "
+                    "the same material and assay.",
+                    None, False, False, mismatch, mrd.mrd_negativity(value, lod, mcrit),
+                )  # fmt: skip
+            else:
+                res = mrd.mrd_response(
+                    mrd_base,
+                    value,
+                    lod,
+                    mcrit,
+                    _float(marrow.values.get("bm_blasts_pct")) if marrow else None,
+                    emd.values.get("emd_present") if emd else None,
+                )
         except ValueError as exc:
             problems.append(f"mrd #{rec.pk}: {exc}")
             continue
@@ -497,41 +595,41 @@ def derive_subject(
                 rec.visit_code,
                 rec.pk,
                 sd,
-                _float(v.get("value")),
+                value,
                 res.log10_change,
                 res.is_bound,
                 res.responder,
                 res.rule,
                 res.query,
                 rec.visit_code in ra_codes,
+                res.evaluable,
+                res.not_evaluable_reason,
+                res.mrd_negative,
             )  # fmt: skip
         )
-    ra_points = [p for p in points if p.response_assessment]
-    mrd_responder = any(p.responder for p in ra_points) if ra_points else None
-    mrd_prog_date = None
-    try:
-        if len(samples) >= 2:
-            prog = mrd.mrd_progression(sorted(samples, key=lambda s: s.sample_date), mcrit)
-            mrd_prog_date = prog.date if prog.progressed and prog.confirmed else None
-    except ValueError as exc:
-        problems.append(f"mrd progression: {exc}")
+    return mrd_base, points, samples
 
-    responder = eln_responder if cohort.primary_endpoint.kind == "eln2022_response" else None
-    if cohort.primary_endpoint.kind == "mrd_log10_decrease":
-        responder = mrd_responder
 
-    lab_rows = _lab_grades(recs, base_visit, problems)
-    crs_rows, icans_rows = _astct(recs, problems)
-    start = _dlt_window_start(subject, recs, proto)
-    aes = _adverse_events(subject, recs, proto, start, problems)
+def _mrd_summary(
+    points: list[MRDPoint],
+) -> tuple[bool | None, bool | None, str | None, bool | None, float | None]:
+    """(responder, evaluable, reason not evaluable, negative, best log10 change) over the
+    response-assessment samples."""
+    ra = [p for p in points if p.response_assessment]
+    if not ra:
+        return None, False, "no follow-up MRD sample at a response assessment", None, None
+    evaluable = any(p.evaluable for p in ra)
+    reasons = dict.fromkeys(str(p.not_evaluable_reason) for p in ra if not p.evaluable)
+    reason = None if evaluable else "; ".join(reasons)
+    negs = [p.mrd_negative for p in ra]
+    negative = True if True in negs else (False if False in negs else None)
+    changes = [p.log10_change for p in ra if p.log10_change is not None]
+    return any(p.responder for p in ra), evaluable, reason, negative, min(changes, default=None)
 
-    # Death, last contact, end of study.
-    from nakip.edc.services import death_date_in
 
-    died = death_date_in(recs.all)
-    eos = recs.of("end_of_study")
-    eos_date = _d(eos[0].values.get("end_date")) if eos else None
-    eos_reason = eos[0].values.get("reason") if eos else None
+def _last_alive(subject: Subject, recs: _Records, proto: Protocol, died: date | None) -> date:
+    """Latest date the subject was known alive: every date field of every record, except the
+    follow-up that reports death and the death date itself."""
     alive_dates = [subject.enrolment_date]
     date_fields: dict[tuple[str, int], set[str]] = {}
     for rec in recs.all:
@@ -551,10 +649,116 @@ def derive_subject(
             if d is not None:
                 alive_dates.append(d)
     last_alive = max(alive_dates)
-    if died is not None and last_alive > died:
-        last_alive = died
+    return died if died is not None and last_alive > died else last_alive
+
+
+#: Follow-up answers that make the visit an assessment of remission status (ELN 2022 Table 9).
+REMISSION_ASSESSMENT_METHODS = frozenset({"blood_counts", "bone_marrow"})
+
+
+def _last_assessment(recs: _Records, responses: list[VisitResponse]) -> date | None:
+    """The date last assessed for response (ELN 2022 Table 9): response visits, every blood
+    count and marrow, and follow-up visits that assessed remission by blood counts or marrow."""
+    dates = [r.assessment_date for r in responses if r.assessment_date is not None]
+    dates += [_d(r.values.get("sample_date")) for r in recs.of("haematology")]  # type: ignore[misc]
+    dates += [_d(r.values.get("aspirate_date")) for r in recs.of("marrow")]  # type: ignore[misc]
+    dates += [
+        _d(r.values.get("contact_date"))  # type: ignore[misc]
+        for r in recs.of("follow_up")
+        if r.values.get("disease_assessment") in REMISSION_ASSESSMENT_METHODS
+    ]
+    real = [d for d in dates if d is not None]
+    return max(real) if real else None
+
+
+def _queries(
+    recs: _Records, responses: list[VisitResponse], points: list[MRDPoint]
+) -> list[DerivedQuery]:
+    """Data queries the rules ask for, each on the record that can answer it."""
+    out: list[DerivedQuery] = []
+    for r in responses:
+        marrow = recs.at("marrow", r.visit_code)
+        if r.query and marrow is not None and "bm_cellularity_pct" in r.missing:
+            out.append(DerivedQuery(marrow.pk, "cellularity_pct", "mlfs_cellularity", r.query))
+    for p in points:
+        if p.query and p.response_assessment:
+            name = "lod" if "limit of detection" in p.query else "value"
+            out.append(DerivedQuery(p.record_id, name, "mrd_not_evaluable", p.query))
+    return out
+
+
+def derive_subject(
+    subject: Subject,
+    protocol: Protocol | None = None,
+    records: Iterable[FormRecord] | None = None,
+) -> SubjectDerivation:
+    """All derived values of one subject from its current (non-withdrawn) records.
+
+    `records`: the subject's records already loaded (a dataset build prefetches them once, and
+    passes them cut at the data cut-off); None queries the database."""
+    from nakip.edc.services import death_date_in, get_protocol
+
+    proto = protocol or get_protocol()
+    recs = _Records(subject, records)
+    problems: list[str] = []
+    base_visit = proto.schedule.visits[0].code
+    baseline = _baseline(recs, subject, base_visit)
+    crit = proto.response_criteria.eln2022
+    endpoint = proto.cohort(subject.cohort).primary_endpoint
+    overt = endpoint.kind == "eln2022_response"
+
+    responses, results, series = _responses(recs, subject, proto, baseline, problems)
+    best = eln2022.best_response(results) if results else None
+    flags = None
+    if overt and endpoint.responder_definition is not None and results:
+        flags = eln2022.responder_flags(results, endpoint.responder_definition)
+    eln_responder = flags.responder if flags is not None else None
+    relapse_date = None
+    try:
+        rel = eln2022.detect_relapse(series, crit) if series else None
+        relapse_date = rel.date if rel and rel.relapsed else None
+    except ValueError as exc:
+        problems.append(f"relapse: {exc}")
+    fu_relapse = [_d(r.values.get("relapse_date")) for r in recs.of("follow_up")]
+    fu_dates = [d for d in fu_relapse if d is not None]
+    if fu_dates and (relapse_date is None or min(fu_dates) < relapse_date):
+        relapse_date = min(fu_dates)
+
+    mcrit = proto.response_criteria.mrd
+    mrd_base, points, samples = _mrd_points(recs, subject, proto, problems)
+    mrd_responder, mrd_evaluable, mrd_reason, mrd_negative, best_change = _mrd_summary(points)
+    mrd_prog_date = None
+    try:
+        if len(samples) >= 2:
+            prog = mrd.mrd_progression(sorted(samples, key=lambda s: s.sample_date), mcrit)
+            mrd_prog_date = prog.date if prog.progressed and prog.confirmed else None
+    except ValueError as exc:
+        problems.append(f"mrd progression: {exc}")
+
+    responder = eln_responder if overt else mrd_responder
+
+    lab_rows = _lab_grades(recs, base_visit, problems)
+    crs_rows, icans_rows = _astct(recs, problems)
+    treatment_start = _treatment_start(recs)
+    first_nk = _first_nk(recs)
+    window = None
+    try:
+        window = dlt.dlt_window(treatment_start, first_nk, proto.safety.dlt)
+    except ValueError as exc:
+        problems.append(f"DLT window: {exc}")
+    aes = _adverse_events(subject, recs, proto, window, problems)
+
+    died = death_date_in(recs.all)
+    eos = recs.of("end_of_study")
+    eos_date = _d(eos[0].values.get("end_date")) if eos else None
+    eos_reason = eos[0].values.get("reason") if eos else None
+    last_alive = _last_alive(subject, recs, proto, died)
+    last_assessment = _last_assessment(recs, responses)
+    if last_assessment is not None and died is not None and last_assessment > died:
+        last_assessment = died
 
     tte = None
+    rows: tuple[events.TimeToEventRow, ...] = ()
     try:
         history = events.SubjectHistory(
             enrolment_date=subject.enrolment_date,
@@ -563,10 +767,13 @@ def derive_subject(
             mrd_progression_date=mrd_prog_date,
             death_date=died,
             last_known_alive_date=None if died else last_alive,
+            last_assessment_date=last_assessment,
         )
-        tte = events.derive_events(history, subject.cohort, proto).to_dict()
+        result = events.derive_events(history, subject.cohort, proto)
+        tte, rows = result.to_dict(), result.rows()
     except ValueError as exc:
         problems.append(f"time to event: {exc}")
+    remission = _d(tte.get("rfs_start")) if tte else None
 
     return SubjectDerivation(
         subject_number=subject.subject_number,
@@ -586,7 +793,7 @@ def derive_subject(
         crs=tuple(crs_rows),
         icans=tuple(icans_rows),
         adverse_events=tuple(aes),
-        dlt_window_start=start,
+        dlt_window_start=window.start if window else None,
         has_dlt=any(a.is_dlt for a in aes),
         feasibility_failure=_feasibility(recs, proto),
         death_date=died,
@@ -595,4 +802,19 @@ def derive_subject(
         end_of_study_reason=eos_reason,
         time_to_event=_plain(tte) if tte else None,
         problems=tuple(problems),
+        responder_definition=endpoint.responder_definition,
+        responder_cr=flags.responder_cr if flags else None,
+        responder_cr_cri=flags.responder_cr_cri if flags else None,
+        responder_cr_crh_cri=flags.responder_cr_crh_cri if flags else None,
+        mrd_evaluable=None if overt else mrd_evaluable,
+        mrd_not_evaluable_reason=None if overt or mrd_evaluable else mrd_reason,
+        mrd_negative=None if overt else mrd_negative,
+        best_mrd_log10_change=None if overt else best_change,
+        remission_date=remission,
+        last_assessment_date=last_assessment,
+        treatment_start_date=treatment_start,
+        first_nk_date=first_nk,
+        dlt_window_end=window.end if window else None,
+        time_to_event_rows=rows,
+        queries=tuple(_queries(recs, responses, points)),
     )

@@ -831,7 +831,9 @@ def _sync_soft_queries(
 
 def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]]:
     """Cross-form soft checks on a subject's records (e.g. counts without marrow at a
-    response-assessment visit); each finding is attached to the record it concerns."""
+    response-assessment visit) and the data queries the derived values ask for (marrow
+    cellularity for MLFS, MRD not evaluable); each finding is attached to the record it
+    concerns."""
     proto = get_protocol()
     out: list[tuple[FormRecord, SoftFinding]] = []
     by_visit: dict[str, dict[str, FormRecord]] = {}
@@ -853,6 +855,12 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
                     ),
                 )
             )
+    from nakip.edc.derivations import derive_subject  # derivations import this module
+
+    by_pk = {rec.pk: rec for rec in records(subject)}
+    for q in derive_subject(subject, proto).queries:  # queries the clinical rules ask for
+        if q.record_id in by_pk:
+            out.append((by_pk[q.record_id], SoftFinding(q.field, f"cross:{q.code}", q.message)))
     return out
 
 

@@ -1,7 +1,9 @@
-"""Load and validate a protocol YAML file, reporting every error with its line in the file.
+"""Load and validate a protocol YAML file, reporting every error with its field path and line.
 
 YAML is composed into nodes first so each value keeps its position; pydantic's error locations
-are then mapped back to `file:line:column`, which is what a protocol author needs to fix it.
+are then mapped back to a readable field path (list items named by their `code` or `id`, e.g.
+`cohorts.overt.design.p0`) and the line in the file, which is what a protocol author needs:
+`cohorts.overt.design.p0: must be < 1 (line 38)`.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ class ProtocolIssue:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
-        loc = f" [{self.location}]" if self.location else ""
-        return f"{where}{loc}: {self.message}"
+        """`field.path: message (line N)`, the form a protocol author reads and fixes."""
+        head = f"{self.location}: " if self.location else ""
+        line = f" (line {self.line})" if self.line else ""
+        return f"{head}{self.message}{line}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +55,7 @@ class ProtocolError(ValueError):
 
     def __init__(self, issues: list[ProtocolIssue]):
         self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+        super().__init__("\n".join(f"{i.path}: {i}" if i.path else str(i) for i in issues))
 
 
 def default_protocol_path() -> Path:
@@ -95,6 +98,57 @@ def _nearest(loc: Loc, positions: dict[Loc, tuple[int, int]]) -> tuple[int | Non
     return None, None
 
 
+def _readable(loc: Loc, data: Any) -> str:
+    """A pydantic location as a field path, list items named by their `code` or `id` (forms
+    also by version: `forms.screening.v2`) instead of their index."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        item = node[key] if isinstance(node, dict | list) and _has(node, key) else None
+        if isinstance(key, int) and isinstance(item, dict):
+            name = item.get("code", item.get("id", item.get("name")))
+            if isinstance(name, str) and name:
+                version = item.get("version")
+                parts.append(name if version is None else f"{name}.v{version}")
+                node = item
+                continue
+        parts.append(str(key))
+        node = item
+    return ".".join(parts)
+
+
+def _has(node: dict[Any, Any] | list[Any], key: str | int) -> bool:
+    if isinstance(node, list):
+        return isinstance(key, int) and 0 <= key < len(node)
+    return key in node
+
+
+_BOUNDS = {
+    "less_than": ("<", "lt"),
+    "less_than_equal": ("<=", "le"),
+    "greater_than": (">", "gt"),
+    "greater_than_equal": (">=", "ge"),
+}
+
+
+def _message(err: Any) -> str:
+    """Pydantic's message in the protocol author's words (`must be < 1`, `unknown field`)."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _BOUNDS:
+        op, key = _BOUNDS[kind]
+        bound = ctx.get(key)
+        shown = f"{bound:g}" if isinstance(bound, int | float) else str(bound)
+        return f"must be {op} {shown}"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
 def parse_protocol(text: str, path: str = "<protocol>") -> Protocol:
     """Validate protocol YAML text; raise ProtocolError listing every problem with its line."""
     try:
@@ -125,8 +179,7 @@ def parse_protocol(text: str, path: str = "<protocol>") -> Protocol:
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
             line, col = _nearest(loc, positions)
-            dotted = ".".join(str(p) for p in loc)
-            issues.append(ProtocolIssue(path, line, col, dotted, err["msg"]))
+            issues.append(ProtocolIssue(path, line, col, _readable(loc, data), _message(err)))
         raise ProtocolError(issues) from None
 
 

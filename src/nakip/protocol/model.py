@@ -46,11 +46,22 @@ class Condition(Strict):
     field: str
     op: Literal["<", "<=", ">", ">=", "==", "!=", "in", "not_in"]
     value: Any
+    times: str | None = Field(
+        None,
+        description="another field of the record: compare with value x that field "
+        "(e.g. washout >= 5 x the drug's half-life)",
+    )
 
     @model_validator(mode="after")
     def _list_for_membership(self) -> Condition:
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
             raise ValueError(f"op {self.op!r} needs a list value")
+        if self.times is not None and (
+            self.op not in ("<", "<=", ">", ">=")
+            or isinstance(self.value, bool)
+            or not isinstance(self.value, int | float)
+        ):
+            raise ValueError("'times' needs an ordering op (<, <=, >, >=) and a numeric value")
         return self
 
 
@@ -58,22 +69,24 @@ class Criterion(Strict):
     """An inclusion or exclusion criterion.
 
     `kind: data` criteria are decided from the screening record by `check` (all conditions must
-    hold, after `applies_if`); `kind: judgement` criteria need the investigator's confirmation,
-    recorded in the boolean screening field `confirm_field`.
+    hold, after `applies_if`) and `any_of` (at least one of these must hold as well);
+    `kind: judgement` criteria need the investigator's confirmation, recorded in the boolean
+    screening field `confirm_field`.
     """
 
     id: str = Field(pattern=r"^[A-Z]{2,3}[0-9]{1,2}[a-z]?$")
     text: str
     kind: Literal["data", "judgement"]
     check: list[Condition] = Field(default_factory=list)
+    any_of: list[Condition] = Field(default_factory=list)
     applies_if: list[Condition] = Field(default_factory=list)
     confirm_field: str | None = None
     source: str
 
     @model_validator(mode="after")
     def _consistent_kind(self) -> Criterion:
-        if self.kind == "data" and not self.check:
-            raise ValueError("a 'data' criterion needs at least one condition in 'check'")
+        if self.kind == "data" and not (self.check or self.any_of):
+            raise ValueError("a 'data' criterion needs a condition in 'check' or 'any_of'")
         if self.kind == "judgement" and not self.confirm_field:
             raise ValueError("a 'judgement' criterion needs 'confirm_field'")
         return self
@@ -92,25 +105,48 @@ class MRDEntry(Strict):
 
     rise_fold_above: float = Field(gt=1)
     rise_reference: Literal["previous", "nadir"]
-    assays: list[Literal["qPCR", "flow"]] = Field(min_length=1)
+    assays: list[Literal["qPCR", "flow", "NGS", "ddPCR"]] = Field(min_length=1)
     remission_bm_blasts_below_pct: float = Field(gt=0, le=100)
 
 
+#: Responder definitions of the overt cohort (docs/clinical-rules.md "Responder"):
+#: `cr_cri_registered` = CR family (marrow < 5 %, no blood blasts, no EMD) with ANC >= 1.0 or
+#: platelets >= 100 (the registered CR/CRi, whatever ELN 2022 label); `cr_only` = CR;
+#: `cr_crh_cri` = the ELN 2022 composite (Döhner 2022, Table 6).
+ResponderDefinition = Literal["cr_cri_registered", "cr_only", "cr_crh_cri"]
+RESPONDER_DEFINITIONS: tuple[str, ...] = ("cr_cri_registered", "cr_only", "cr_crh_cri")
+
+
 class PrimaryEndpoint(Strict):
-    """The response endpoint of a cohort."""
+    """The response endpoint of a cohort; an ELN 2022 endpoint names its primary responder
+    definition (the other two are reported beside it as sensitivity analyses)."""
 
     kind: Literal["eln2022_response", "mrd_log10_decrease"]
     description: str
-    responder_categories: list[Literal["CR", "CRh", "CRi", "MLFS", "PR"]] = Field(
-        default_factory=list
-    )
+    responder_definition: ResponderDefinition | None = None
     assessment_day: int = Field(ge=1)
 
     @model_validator(mode="after")
-    def _categories_for_eln(self) -> PrimaryEndpoint:
-        if self.kind == "eln2022_response" and not self.responder_categories:
-            raise ValueError("an ELN 2022 endpoint needs 'responder_categories'")
+    def _definition_for_eln(self) -> PrimaryEndpoint:
+        if self.kind == "eln2022_response" and self.responder_definition is None:
+            raise ValueError(
+                "an ELN 2022 endpoint needs 'responder_definition' (one of "
+                f"{', '.join(RESPONDER_DEFINITIONS)})"
+            )
+        if self.kind != "eln2022_response" and self.responder_definition is not None:
+            raise ValueError("'responder_definition' applies to an ELN 2022 endpoint only")
         return self
+
+    @property
+    def responder_categories(self) -> tuple[str, ...]:
+        """ELN 2022 categories that can count as response under the primary definition (for
+        display; under `cr_cri_registered` a CRh counts only with ANC >= 1.0 or platelets >= 100,
+        which the rule in `nakip.clinical.eln2022.responder_flags` decides)."""
+        if self.responder_definition == "cr_only":
+            return ("CR",)
+        if self.responder_definition is None:
+            return ()
+        return ("CR", "CRh", "CRi")
 
 
 class PlannedSimonDesign(Strict):
@@ -223,11 +259,14 @@ class NKInfusionPlan(Strict):
 
 
 class Treatment(Strict):
-    """The treatment plan; study day 1 is the first day of talazoparib."""
+    """The treatment plan; study day 1 is the first day of talazoparib. Washout before study
+    treatment: `washout_days` after cytotoxic therapy, `washout_half_lives` of the drug's
+    half-life after non-cytotoxic or investigational drugs (eligibility criteria IN4a/IN4b)."""
 
     talazoparib: Talazoparib
     nk_cells: NKInfusionPlan
     washout_days: int = Field(ge=0)
+    washout_half_lives: float = Field(5.0, gt=0)
 
 
 # --------------------------------------------------------------------------- schedule
@@ -295,6 +334,9 @@ class ELN2022Criteria(Strict):
     relapse_pb_min_samples: int = 2
     relapse_pb_min_days_apart: int = 7
     response_landmark_days: int = Field(180, ge=1)
+    pd_pb_absolute_increase_above: float = Field(0.5, gt=0)
+    pd_pb_absolute_blasts_above_per_nl: float = Field(25.0, gt=0)
+    mlfs_min_cellularity_pct: float = Field(10.0, ge=0, le=100)
     rounding_decimals: int = Field(9, ge=0, le=15)
 
 
@@ -308,6 +350,7 @@ class MRDCriteria(Strict):
     qpcr_positive_cq_below: float = 40.0
     qpcr_min_positive_replicates: int = 2
     relapse_bm_blasts_min_pct: float = 5.0
+    negativity_max_lod_pct: float = Field(0.1, gt=0)
     rounding_decimals: int = Field(9, ge=0, le=15)
 
 
@@ -321,10 +364,29 @@ class ResponseCriteria(Strict):
 
 
 class DLTDefinition(Strict):
-    """Dose-limiting toxicity definition and window (protocol parameters, clinical-reference §6)."""
+    """Dose-limiting toxicity definition and window (protocol parameters; docs/clinical-rules.md).
+
+    The window opens on `window_start` (day 1) and closes `window_days` days after the first
+    NK-cell infusion (`window_end_anchor: first_nk_infusion`, that day included) or on day
+    `window_days` of the window (`window_end_anchor: window_start`).
+    """
 
     window_days: int = Field(ge=1)
     window_start: Literal["first_nk_infusion", "first_talazoparib"]
+    window_end_anchor: Literal["first_nk_infusion", "window_start"] = "window_start"
+
+    @property
+    def window_description(self) -> str:
+        """The window in words, for reports and the CLI (one wording everywhere)."""
+        names = {"first_talazoparib": "the first talazoparib dose (C1D1)",
+                 "first_nk_infusion": "the first NK-cell infusion"}  # fmt: skip
+        if self.window_end_anchor == "window_start":
+            return f"{self.window_days} days from {names[self.window_start]}"
+        return (
+            f"from {names[self.window_start]} through {self.window_days} days after "
+            f"{names[self.window_end_anchor]}"
+        )
+
     nonhematologic_min_grade: int = Field(ge=1, le=5)
     min_attribution: Literal["unlikely", "possible", "probable", "definite"]
     exempt_if_controlled_within_hours: int = Field(ge=0)
@@ -351,7 +413,7 @@ class Safety(Strict):
 
 
 class EFSDefinition(Strict):
-    """Event-free survival for one cohort (ELN 2022 definitions, clinical-reference §7)."""
+    """Event-free survival for one cohort (ELN 2022 definitions, docs/clinical-rules.md)."""
 
     events: list[
         Literal["treatment_failure", "haematological_relapse", "mrd_progression", "death"]

@@ -222,8 +222,8 @@ def _populations(protocol: Protocol) -> tuple[Population, ...]:
         Population(
             "DLT-evaluable",
             "dlt_evaluable_fl",
-            f"Treated patients who completed the DLT window ({dlt.window_days} days after the "
-            "first NK-cell infusion) or had a DLT within it.",
+            f"Treated patients who completed the DLT window ({dlt.window_description}) or had "
+            "a DLT within it.",
             "Toxicity monitoring and the DLT rate.",
         ),
         Population(

@@ -613,11 +613,9 @@ def _event_definition(protocol: Protocol, event: str) -> str:
     """What counts as an event, from the protocol's safety block."""
     safety = protocol.safety
     if event == "dlt":
-        start = safety.dlt.window_start.replace("_", " ").replace("nk", "NK-cell")
         return (
             f"a dose-limiting toxicity as defined in the protocol (CTCAE v{safety.ctcae_version}, "
-            f"{safety.crs_icans_grading} for CRS/ICANS), within {safety.dlt.window_days} days "
-            f"of the {start}"
+            f"{safety.crs_icans_grading} for CRS/ICANS), {safety.dlt.window_description}"
         )
     if event == "feasibility_failure":
         return " ".join(safety.feasibility_failure.split())

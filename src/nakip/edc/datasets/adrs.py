@@ -44,7 +44,7 @@ def adrs_rows(src: SubjectSource) -> list[dict[str, Any]]:
                 "category": None,
                 "log10_change": m.log10_change,
                 "responder": m.responder,
-                "evaluable": getattr(m, "evaluable", m.log10_change is not None),
+                "evaluable": m.evaluable,
                 "response_assessment": m.response_assessment,
                 "rule": m.rule,
             }
@@ -59,7 +59,7 @@ def adrs_rows(src: SubjectSource) -> list[dict[str, Any]]:
         best = mrd_category(src)
         first = None
         rule = "ELN-MRD 2021: best log10 change over the response-assessment samples"
-        evaluable = bool(facts.mrd_evaluable(d, p))
+        evaluable = bool(d.mrd_evaluable)
     when = first.assessment_date if first else None
     rows.append(
         {
@@ -69,7 +69,7 @@ def adrs_rows(src: SubjectSource) -> list[dict[str, Any]]:
             "assessment_date": when,
             "study_day": study_day(day1, when),
             "category": best,
-            "log10_change": facts.best_mrd_log10_change(d) if not overt else None,
+            "log10_change": d.best_mrd_log10_change,
             "responder": d.responder,
             "evaluable": evaluable,
             "response_assessment": None,

@@ -38,41 +38,37 @@ def adsl_row(src: SubjectSource) -> dict[str, Any]:
     """The ADSL row of one subject."""
     d, p, recs, subject = src.derivation, src.protocol, src.records, src.subject
     overt = p.cohort(subject.cohort).primary_endpoint.kind == "eln2022_response"
-    treatment_start = facts.treatment_start_date(d, recs)
-    first_nk = facts.first_nk_date(d, recs)
-    if overt:
-        evaluable = any(r.category != "NE" for r in d.responses)
-    else:
-        evaluable = bool(facts.mrd_evaluable(d, p))
+    eln_evaluable = any(r.category != "NE" for r in d.responses)
+    evaluable = eln_evaluable if overt else bool(d.mrd_evaluable)
     return {
         **keys(subject, src.usubjid),
         "screening_number": subject.screening.screening_number,
         "consent_date": subject.screening.consent_date,
         "enrolment_date": subject.enrolment_date,
-        "treatment_start_date": treatment_start,
-        "first_nk_date": first_nk,
+        "treatment_start_date": d.treatment_start_date,
+        "first_nk_date": d.first_nk_date,
         "nk_infusions": facts.nk_infusions(recs),
         "enrolled_fl": True,
-        "treated_fl": treatment_start is not None or first_nk is not None,
+        "treated_fl": d.treatment_start_date is not None or d.first_nk_date is not None,
         "response_evaluable_fl": evaluable,
-        "dlt_evaluable_fl": facts.dlt_evaluable(d, p, src.as_of),
+        "dlt_evaluable_fl": facts.dlt_evaluable(d, src.as_of),
         "best_response": d.best_response if overt else mrd_category(src),
         "responder": d.responder,
-        "responder_cr": facts.responder_cr(d, p),
-        "responder_cr_cri": facts.responder_cr_cri(d, p),
-        "responder_cr_crh_cri": facts.responder_cr_crh_cri(d, p),
+        "responder_cr": d.responder_cr,
+        "responder_cr_cri": d.responder_cr_cri,
+        "responder_cr_crh_cri": d.responder_cr_crh_cri,
         "mrd_responder": d.mrd_responder,
-        "mrd_evaluable": facts.mrd_evaluable(d, p),
-        "mrd_negative": facts.mrd_negative(d),
-        "best_mrd_log10_change": facts.best_mrd_log10_change(d),
-        "remission_date": facts.remission_date(d),
+        "mrd_evaluable": d.mrd_evaluable,
+        "mrd_negative": d.mrd_negative,
+        "best_mrd_log10_change": d.best_mrd_log10_change,
+        "remission_date": d.remission_date,
         "relapse_date": d.relapse_date,
         "has_dlt": d.has_dlt,
         "feasibility_failure": d.feasibility_failure,
         "death_date": d.death_date,
         "death_cause": _death_cause(src),
         "last_known_alive_date": d.last_known_alive_date,
-        "last_assessment_date": facts.last_assessment_date(d),
+        "last_assessment_date": d.last_assessment_date,
         "end_of_study_date": d.end_of_study_date,
         "end_of_study_reason": d.end_of_study_reason,
         "disposition": disposition(d.death_date, d.end_of_study_reason),

@@ -204,7 +204,8 @@ class PatientBuilder(SafetyForms, FollowUpForms):
             drop_reason = d.pick(["death", "withdrawal_by_subject"])
         crs_visit_chance = [d.p(0.2) for _ in self.p.treatment.nk_cells.infusion_days]
 
-        dlt_start: date | None = None
+        dlt_start: date | None = None  # first NK-cell infusion
+        treatment_start: date | None = None  # talazoparib C1D1: the DLT window opens
         dlt_visit = ""
         infusions: list[bool] = []
         crs_events: list[tuple[date, str]] = []
@@ -246,6 +247,7 @@ class PatientBuilder(SafetyForms, FollowUpForms):
                     self.add(when, v.code, form, self.haematology(s, when))
                 elif form == "talazoparib":
                     self.talazoparib(v, cycle, when, stops)
+                    treatment_start = treatment_start or when
                     cycle += 1
                 elif form == "nk_infusion":
                     j = len(infusions)
@@ -286,7 +288,7 @@ class PatientBuilder(SafetyForms, FollowUpForms):
             mrd_responder=responder if not self.overt and evaluable else None,
             evaluable=evaluable,
             dlt=dlt,
-            dlt_window_start=dlt_start,
+            dlt_window_start=treatment_start,
             feasibility_failure=self.product_failed,
             death_date=death,
             relapse_date=relapse,

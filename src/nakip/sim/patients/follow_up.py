@@ -82,6 +82,7 @@ class FollowUpForms:
                 if transplant and k == 1:
                     values["transplant"] = True
                     values["transplant_date"] = iso(target - timedelta(days=d.i(20, 60)))
+            values["disease_assessment"] = "blood_counts"  # a remission assessment (EFS censoring)
             self.add(target, f"FU{k}", "follow_up", values)
             last = target
             k += 1

@@ -13,7 +13,7 @@ from typing import Any
 from nakip.sim.enrolment import TrialEvent
 from nakip.sim.scenario import DEFAULT_SCENARIO, TrialScenario, get_scenario
 
-#: ELN 2022 categories from best to worst (clinical-reference §2, "best response").
+#: ELN 2022 categories from best to worst (docs/clinical-rules.md, "best response").
 ELN_ORDER = ("CR", "CRh", "CRi", "MLFS", "PR", "SD", "PD")
 #: Categories whose marrow is clear (< 5 % blasts, no blood blasts, no EMD).
 CR_FAMILY = ("CR", "CRh", "CRi", "MLFS")
@@ -118,7 +118,7 @@ class PatientTruth:
     mrd_responder: bool | None  # MRD cohort: > 1 log10 decrease at a response assessment
     evaluable: bool  # at least one response assessment
     dlt: bool
-    dlt_window_start: date | None
+    dlt_window_start: date | None  # talazoparib C1D1 (the DLT window opens there)
     feasibility_failure: bool
     death_date: date | None
     relapse_date: date | None

@@ -1,5 +1,6 @@
 """Safety forms of one patient: ICE assessments, adverse events, CRS with its ASTCT form, and the
-model patient's DLT placed inside the DLT window (clinical-reference §6 look-alikes included)."""
+model patient's DLT inside the DLT window, with look-alikes that the DLT definition exempts
+(docs/clinical-rules.md, "DLT")."""
 
 from __future__ import annotations
 
@@ -77,8 +78,8 @@ class SafetyForms:
     ) -> bool:
         """Typical AEs of talazoparib + NK cells — febrile neutropenia likelier when the model's
         ANC fell below 0.5 — and the model patient's DLT (drawn at the scenario's rate,
-        clinical-reference §6) once the DLT window has started; returns whether one occurred.
-        Look-alikes that are *not* DLTs are included on purpose (exemptions of §6)."""
+        docs/clinical-rules.md "DLT") once the DLT window has started; returns whether one occurred.
+        Look-alikes that are *not* DLTs are included on purpose (its exemptions)."""
         d = self.d
         end = min(drop or self.cut, self.cut)
 

@@ -28,6 +28,9 @@ def _base_screening(d: Draw, consent: date, protocol: Protocol) -> dict[str, Any
         "apl": False,
         "diagnosis_date": iso(consent - timedelta(days=d.i(200, 1500))),
         "prior_lines": d.i(1, 4),
+        "prior_intensive_therapy": True,  # a qualifying prior line (criterion IN3)
+        "prior_palliative_drug": "none",
+        "last_therapy_kind": "cytotoxic",  # washout in days (IN4a)
         "days_since_last_therapy": d.i(protocol.treatment.washout_days + 7, 150),
         "prior_hsct": prior_hsct,
         "active_gvhd_grade": 0,
@@ -95,6 +98,9 @@ def mrd_screening(d: Draw, consent: date, protocol: Protocol, c: Cohort) -> dict
             "marrow_date": iso(consent + timedelta(days=d.i(0, 3))),
             "bm_blasts_pct": d.u(0.2, c.mrd_entry.remission_bm_blasts_below_pct - 1.5),
             "mrd_assay": assay,
+            "mrd_material": "bone_marrow",  # the rise compares like with like
+            "mrd_reference_assay": assay,
+            "mrd_reference_material": "bone_marrow",
             "mrd_marker": d.pick(MRD_MARKERS[assay]),
             "mrd_reference_date": iso(current_date - timedelta(days=d.i(21, 60))),
             "mrd_reference_value": sig(current / fold, 3),
@@ -156,6 +162,7 @@ def model_screening(
     current = float(model.mrd_current[k])
     values.update(
         mrd_assay=assay,
+        mrd_reference_assay=assay,
         mrd_marker=values["mrd_marker"] if values["mrd_assay"] == assay else MRD_MARKERS[assay][0],
         mrd_current_value=current,
         mrd_current_date=iso(current_date),
