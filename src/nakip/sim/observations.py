@@ -134,7 +134,8 @@ def outcomes(
     protocol: Protocol,
 ) -> list[Outcome]:
     """Responders by the protocol's primary endpoint from the readouts, as the EDC derives
-    them: ELN 2022 best response in the responder categories (overt), or an MRD decrease of
+    them: ELN 2022 responder under the protocol's `responder_definition`
+    (`eln2022.responder_flags`, overt), or an MRD decrease of
     more than 1 log10 at a response assessment (MRD cohort, ELN-MRD 2021) with each patient's
     assay `lod` as the MRD form reports it. Patients with `assessed` False left before the
     first assessment: not evaluable, non-responders."""
@@ -160,6 +161,10 @@ def outcomes(
                     eln2022.Assessment(
                         bm_blasts_pct=bm,
                         pb_blasts_pct=float(r.pb_blasts_pct[i]),
+                        wbc_per_nl=float(r.wbc[i]),
+                        baseline_wbc_per_nl=float(base.wbc[i]),
+                        baseline_pb_blasts_pct=float(base.pb_blasts_pct[i]),
+                        bm_cellularity_pct=float(r.cellularity_pct[i]),
                         extramedullary_disease=False,
                         baseline_extramedullary_disease=False,
                         anc_per_nl=float(r.anc[i]),
@@ -193,10 +198,8 @@ def outcomes(
                 if res_m.haematological_relapse:
                     stopped = code
                     break
-        if overt:
-            best = eln2022.best_response(results)
-            responder = eln2022.is_responder(
-                best.category, cohort.primary_endpoint.responder_categories
-            )
+        definition = cohort.primary_endpoint.responder_definition
+        if overt and definition is not None:
+            responder = eln2022.responder_flags(results, definition).responder
         out.append(Outcome(bool(responder), tuple(cats), stopped))
     return out
