@@ -14,12 +14,16 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ (ratios against a peer measured in the same run)"
 
 $(STAMP): pyproject.toml
+	@echo "==> 1/3 creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> 2/3 upgrading pip"
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> 3/3 installing NAKIP and its dependencies (a minute or two; pip shows each package)"
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@echo "==> running nakip demo (its own folder ./nakip-demo; the EDC's ./nakip-data is never touched)"
 	$(BIN)/nakip demo
 
 test: $(STAMP)
@@ -37,4 +41,4 @@ bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) nakip-data .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) nakip-demo .pytest_cache .ruff_cache build src/*.egg-info  # never nakip-data: real EDC data

@@ -37,6 +37,8 @@ def _demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         (["--patients-per-cohort", "0"], "--patients-per-cohort must be between 1 and"),
         (["--data-cut", "yesterday"], "--data-cut: expected a date YYYY-MM-DD"),
         (["--seed", "-1"], "--seed must be >= 0"),
+        (["--scenario", "miracle"], "--scenario: unknown scenario 'miracle'; choose one of target"),
+        (["--replicates", "0"], "--replicates must be between 1 and"),
     ],
 )
 def test_bad_input_fails_in_one_line(args: list[str], message: str) -> None:
@@ -46,12 +48,31 @@ def test_bad_input_fails_in_one_line(args: list[str], message: str) -> None:
     assert "Traceback" not in res.output
 
 
+def test_a_seed_that_is_not_an_integer_fails_with_exit_2(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["demo", "--seed", "abc", "--out", str(tmp_path / "d")])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == ["error: --seed: expected an integer, got 'abc'"]
+    assert not (tmp_path / "d").exists()  # nothing written
+
+
+@pytest.mark.slow
+def test_replicates_json_compares_with_the_exact_oc(tmp_path: Path) -> None:
+    res = _demo(tmp_path, "--replicates", "20", "--scenario", "null", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["scenario"] == "null" and out["replicates"] == 20
+    quantities = {(r["cohort"], r["quantity"]) for r in out["rows"]}
+    assert ("overt", "P(reject H0)") in quantities and ("mrd", "E[N]") in quantities
+    assert not (tmp_path / "nakip-demo" / "nakip.sqlite3").exists()  # light path: no database
+
+
 @pytest.mark.slow
 def test_demo_in_an_empty_folder_json_then_keep(tmp_path: Path) -> None:
     res = _demo(tmp_path, "--patients-per-cohort", "1", "--data-cut", "2026-11-25", "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert (tmp_path / "nakip-data" / "nakip.sqlite3").exists()
+    assert (tmp_path / "nakip-demo" / "nakip.sqlite3").exists()
+    assert not (tmp_path / "nakip-data").exists()  # never the EDC's default folder
     assert out["protocol"]["valid"] is True
     assert all(d["planned_matches_search"] for d in out["designs"])
     assert {u["role"] for u in out["users"]} == {
@@ -84,4 +105,39 @@ def test_a_database_the_demo_did_not_create_is_not_wiped(tmp_path: Path) -> None
     res = _demo(tmp_path, "--data-dir", str(data), "--patients-per-cohort", "1")
     assert res.returncode == 2
     assert "holds an EDC database the demo did not create" in " ".join(res.stderr.split())
-    assert (data / "nakip.sqlite3").exists()
+    assert (data / "nakip.sqlite3").read_bytes() == b"not a database"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("command", "reason"),
+    [
+        (["site", "create", "HD01", "Heidelberg"], "site(s) not created by the demo: HD01"),
+        (
+            ["user", "create", "alice", "--role", "monitor", "--password-stdin"],
+            "user(s) not created by the demo: alice",
+        ),
+    ],
+)
+def test_a_demo_database_someone_else_wrote_to_is_not_wiped(
+    tmp_path: Path, command: list[str], reason: str
+) -> None:
+    out = tmp_path / "demo"
+    res = _demo(tmp_path, "--out", str(out), "--patients-per-cohort", "1", "--json")
+    assert res.returncode == 0, res.stderr
+    env = {**_env(), "NAKIP_DATA_DIR": str(out)}
+    real = subprocess.run(
+        [NAKIP, *command], env=env, input="Xk-7be0d9f1c2a4e6\n", capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert real.returncode == 0, real.stderr
+    before = (out / "nakip.sqlite3").read_bytes()
+    res = _demo(tmp_path, "--out", str(out), "--patients-per-cohort", "1")
+    assert res.returncode == 2
+    err = " ".join(res.stderr.split())
+    assert "holds data not written by the demo" in err and reason in err
+    assert "Traceback" not in res.stderr
+    assert (out / "nakip.sqlite3").read_bytes() == before  # nothing touched
+    res = _demo(tmp_path, "--out", str(out), "--patients-per-cohort", "1", "--force", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["results"]["consort"]["enrolled"] == 2

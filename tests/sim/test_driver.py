@@ -63,6 +63,12 @@ def test_audit_trail_queries_signatures_locks(driven: tuple[Any, Any]) -> None:
 
     _, report = driven
     assert FormRecord.history.count() >= FormRecord.objects.count()
+    # every record was written through the services by a named user: its creation is audited
+    created = FormRecord.history.filter(history_type="+")
+    assert set(created.values_list("id", flat=True)) == set(
+        FormRecord.objects.values_list("id", flat=True)
+    )
+    assert not created.filter(history_user__isnull=True).exists()
     reasons = set()
     for subject in Subject.objects.all():
         entries = subject_history(subject)

@@ -118,7 +118,7 @@ def test_truth_is_coherent() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"patients_per_cohort": 0}, {"overt_response_rate": 1.5}, {"screen_failure_rate": 0.99}],
+    [{"patients_per_cohort": 0}, {"scenario": "miracle"}, {"partial_screening_rate": 1.5}],
 )
 def test_scenario_rejects_bad_parameters(kwargs: dict) -> None:
     with pytest.raises(ValueError):

@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "nakip.cli.edc_cmd",
     "nakip.cli.db_cmd",
     "nakip.cli.demo_cmd",
+    "nakip.cli.model_cmd",
     "nakip.cli.export_cmd",
     "nakip.cli.report_cmd",
     "nakip.cli.analyze_cmd",

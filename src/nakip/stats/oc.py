@@ -552,10 +552,14 @@ def simulate_grid(
 
 
 def _run_dask(
-    tasks: list[tuple[Design, float, int, int, int, int]],
+    tasks: Sequence[Any],
     scheduler: Any,
     tick: Callable[[], None],
-) -> list[dict[str, int]]:
+    func: Callable[[Any], Any] = _run_task,
+) -> list[Any]:
+    """Map `func` over `tasks` on Dask (an existing Client, a scheduler address, or a new
+    LocalCluster closed afterwards), calling `tick` as each task finishes; results in task order.
+    `nakip.sim.replicates` maps its virtual trials through the same helper."""
     from distributed import Client, LocalCluster, as_completed
 
     own_client = None
@@ -568,7 +572,7 @@ def _run_dask(
     else:
         own_client = client = Client(str(scheduler))
     try:
-        futures = client.map(_run_task, tasks, pure=False)
+        futures = client.map(func, tasks, pure=False)
         for _ in as_completed(futures):
             tick()
         return client.gather(futures)
