@@ -388,3 +388,29 @@ def test_pages_fit_a_tablet_and_a_phone(
     if viewport["width"] == 820:
         page.goto(f"/subjects/{n}/")
         shot(page, "casebook_tablet")
+
+
+# --------------------------------------------------------------------------- corrections
+def test_correct_screening_and_form_without_retyping_dates(
+    page: Any, staff: dict[str, Any], enrol: Callable[..., Subject]
+) -> None:
+    """Dates are ISO in the date pickers (en-GB locale): a correction saves the first time."""
+    inv = staff["investigator"]
+    subject = enrol("overt")
+    rec = services.create_record(inv, subject, "haematology", BASELINE_HAEM, "C1D1").record
+    scr = subject.screening
+    login(page, "investigator_a")
+    page.goto(f"/screening/{scr.screening_number}/edit/")
+    assert page.input_value("[name='_consent_date']") == CONSENT.isoformat()
+    page.fill("[name='_reason']", "re-checked against the source")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(rf"/screening/{scr.screening_number}/$"))
+    assert "corrected" in text(page, ".messages")
+    page.goto(f"/records/{rec.pk}/edit/")
+    assert page.input_value("[name='sample_date']") == BASELINE_HAEM["sample_date"]
+    page.fill("[name='platelets']", "26")
+    page.fill("[name='_reason']", "lab re-run")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(rf"/records/{rec.pk}/$"))
+    rec.refresh_from_db()
+    assert rec.version == 2 and rec.values["sample_date"] == BASELINE_HAEM["sample_date"]

@@ -38,6 +38,18 @@ def _help(f: FormField) -> str:
     return "; ".join(parts)
 
 
+#: The wire format of `<input type="date">` (HTML spec: a valid date string is ISO 8601). Django
+#: would otherwise format a date with the locale's first input format (en-GB: 28/11/2026), which
+#: the browser rejects, so the field shows empty and the save fails.
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def iso_date_input() -> forms.DateInput:
+    """A browser date picker whose value is always ISO; the locale only affects its display."""
+    return forms.DateInput(format=ISO_DATE, attrs={"type": "date"})
+
+
 def _widget(f: FormField) -> forms.Widget:
     """An input fitting the field's type; ranges and keyboards help on a tablet."""
     if f.type == "boolean":
@@ -46,9 +58,9 @@ def _widget(f: FormField) -> forms.Widget:
         labels = [(c, c.replace("_", " ")) for c in f.choices]
         return forms.Select(choices=[("", "—"), *labels])
     if f.type == "date":
-        return forms.DateInput(attrs={"type": "date"})
+        return iso_date_input()
     if f.type == "datetime":
-        return forms.DateTimeInput(attrs={"type": "datetime-local"})
+        return forms.DateTimeInput(format=ISO_DATETIME_LOCAL, attrs={"type": "datetime-local"})
     if f.type in ("integer", "decimal"):
         attrs = {"inputmode": "numeric" if f.type == "integer" else "decimal"}
         attrs["autocomplete"] = "off"
@@ -174,7 +186,7 @@ class ScreeningForm(RecordForm):
         consent = forms.DateField(
             label="Date of informed consent",
             required=True,
-            widget=forms.DateInput(attrs={"type": "date"}),
+            widget=iso_date_input(),
             error_messages={"required": "the consent date is required"},
         )
         consent.unit = ""
@@ -192,7 +204,7 @@ class EnrolForm(forms.Form):
 
     enrolment_date = forms.DateField(
         label="Enrolment date (study day 1, first talazoparib dose)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=iso_date_input(),
     )
 
 
