@@ -342,7 +342,7 @@ def test_screening_failure_shows_each_reason(staff: dict[str, Any], site_a: Any)
     assert scr.eligibility_status == "not_eligible"
     html = c.get(r["Location"]).content.decode()
     assert "Not eligible" in html
-    assert "IN5: not met (age_years = 16" in html  # the failed criterion with its reason
+    assert "IN5 not satisfied: Age 18 years or older. Entered: Age: 16 years." in html
     assert "ECOG performance status" in html  # the missing field, by its label
     assert "Enrol</button>" not in html  # no enrol button for a non-eligible patient
     r = c.post(f"/screening/{scr.screening_number}/screen-failure/", {"reasons": ""}, follow=True)
@@ -362,6 +362,45 @@ def test_screening_form_errors_are_inline(staff: dict[str, Any], site_a: Any) ->
     assert "must be at most 120" in block
     assert "consent_signed" in html and "this field is required" in html
     assert not ScreeningRecord.objects.exists()
+
+
+def _criteria_table(html: str) -> str:
+    return html[html.index('<table class="table criteria">') :].split("</table>")[0]
+
+
+def test_eligibility_table_speaks_in_the_direction_of_eligibility(
+    staff: dict[str, Any], site_a: Any
+) -> None:
+    """An exclusion that does not apply is "satisfied"; values by label and in words; the other
+    cohort of an eligible patient is not shaded as a failure."""
+    inv = staff["investigator"]
+    scr = services.create_screening(inv, site_a, CONSENT, screening_values("overt"))
+    table = _criteria_table(
+        _client(inv).get(f"/screening/{scr.screening_number}/").content.decode()
+    )
+    ex1 = table[table.index("<strong>EX1</strong>") :].split("</tr>")[0]
+    assert "Active acute graft-versus-host disease of grade II or higher." in ex1
+    assert ">satisfied</span>" in ex1
+    in1 = table[table.index("<strong>IN1</strong>") :].split("</tr>")[0]
+    assert ">satisfied</span>" in in1 and ": yes" in in1
+    assert "criterion:" not in table and "consent_signed" not in table and "= true" not in table
+    assert 'class="crit-failed"' not in table  # eligible: nothing red, not even cohort mrd
+    assert 'class="crit-other"' in table
+
+
+def test_eligibility_table_not_satisfied_and_cannot_decide(
+    staff: dict[str, Any], site_a: Any
+) -> None:
+    inv = staff["investigator"]
+    values = screening_values("overt", active_gvhd_grade=3, ecog=None)
+    scr = services.create_screening(inv, site_a, CONSENT, values)
+    table = _criteria_table(
+        _client(inv).get(f"/screening/{scr.screening_number}/").content.decode()
+    )
+    ex1 = table[table.index("<strong>EX1</strong>") :].split("</tr>")[0]
+    assert ">not satisfied</span>" in ex1 and "3" in ex1
+    in6 = table[table.index("<strong>IN6</strong>") :].split("</tr>")[0]
+    assert ">cannot decide</span>" in in6 and "not entered" in in6
 
 
 @pytest.mark.parametrize(("cohort", "number"), [("overt", "A-001"), ("mrd", "B-001")])

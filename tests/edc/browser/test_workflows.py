@@ -114,11 +114,13 @@ def test_screen_failure_shows_why(page: Any, staff: dict[str, Any], shot: Any) -
     page.wait_for_url(re.compile(r"/screening/S01-S\d+/$"))
     verdict = text(page, "#eligibility")
     assert "Not eligible" in verdict
-    assert "IN5: not met (age_years = 16" in verdict
+    assert "IN5 not satisfied: Age 18 years or older. Entered: Age: 16 years." in verdict
     assert "ECOG performance status" in verdict  # the missing field, by label
     assert page.locator("button:has-text('Enrol')").count() == 0
     criteria = text(page, "table.criteria")
-    assert re.search(r"IN5\s+inclusion\s+Age 18 years or older\.\s+failed", criteria)
+    assert re.search(
+        r"IN5\s+inclusion\s+Age 18 years or older\.\s+not satisfied\s+Age: 16 years", criteria
+    )
     shot(page, "eligibility_result")
     page.click("button:has-text('Record screen failure')")
     page.wait_for_load_state()

@@ -16,6 +16,7 @@ from nakip.edc import permissions, services
 from nakip.edc.checks import validate_values
 from nakip.edc.exceptions import EDCError, FormValidationError, StaleRecordError
 from nakip.edc.models import ScreeningOutcome
+from nakip.edc.web.criteria_words import cohort_rows, criterion_rows, reasons_in_words
 from nakip.edc.web.forms import (
     CONSENT_FIELD,
     SITE_FIELD,
@@ -105,10 +106,7 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
     definition = definition_or_404(services.SCREENING_FORM, scr.form_version)
     elig = scr.eligibility or {}
     labels = {f.name: f.label for f in definition.fields}
-    criteria = [
-        {**c, "missing_labels": [labels.get(m, m) for m in c.get("missing_fields", [])]}
-        for c in elig.get("criteria", [])
-    ]
+    criteria = criterion_rows(elig, services.get_protocol(), definition, scr.values)
     user = request.user
     in_screening = scr.outcome == ScreeningOutcome.SCREENING
     ctx = {
@@ -116,8 +114,8 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
         "definition": definition,
         "rows": field_rows(definition, scr.values),
         "criteria": criteria,
-        "reasons": elig.get("reasons", []),
-        "cohort_fits": elig.get("cohort_fits", []),
+        "reasons": reasons_in_words(elig, criteria),
+        "cohort_fits": cohort_rows(elig, services.get_protocol(), definition, scr.values),
         "missing": [labels.get(m, m) for m in elig.get("missing_fields", [])],
         "cohort_name": cohort_names().get(scr.eligibility_cohort, ""),
         "subject": getattr(scr, "subject", None),
