@@ -565,6 +565,8 @@ def test_sign_with_password(staff: dict[str, Any], subject: Subject, record: For
     assert b"password is not correct" in r.content
     assert not Signature.objects.exists()
     r = c.post(url, {"password": PASSWORD}, follow=True)
+    assert b"is incomplete" in r.content and not Signature.objects.exists()
+    r = c.post(url, {"password": PASSWORD, "override_reason": "interim"}, follow=True)
     assert b"signed" in r.content and Signature.objects.count() == 1
     assert _client(staff["study_nurse"]).post(url, {"password": PASSWORD}).status_code == 403
 
@@ -578,7 +580,7 @@ def test_lock_and_unlock(staff: dict[str, Any], subject: Subject, record: FormRe
     for open_query in services.unresolved_queries(subject):  # q and the automatic one
         services.close_query(staff["monitor"], open_query)
     assert not services.unresolved_queries(subject).filter(pk=q.pk).exists()
-    dm.post(f"/subjects/{n}/lock/", {"reason": "interim"})
+    dm.post(f"/subjects/{n}/lock/", {"reason": "interim", "override_reason": "interim lock"})
     assert subject.is_locked
     inv = _client(staff["investigator"])
     page = inv.get(f"/subjects/{n}/").content.decode()

@@ -8,7 +8,7 @@ the command line and the virtual patients all call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -1029,6 +1029,7 @@ def sign_casebook(
     password: str,
     statement: str = SIGNATURE_STATEMENT,
     request: Any = None,
+    precondition: Callable[[], str] | None = None,
 ) -> Signature:
     """The investigator signs the subject's casebook, re-entering their password.
 
@@ -1054,15 +1055,17 @@ def sign_casebook(
         if locked:
             raise SigningLockedError(reauthentication.cooloff_seconds()) from None
         raise
-    return _sign(user, subject, statement)
+    # after the password, so a wrong one is always counted; its note joins the audit trail
+    audit_note = precondition() if precondition is not None else ""
+    return _sign(user, subject, statement, audit_note)
 
 
 @transaction.atomic
-def _sign(user: Any, subject: Subject, statement: str) -> Signature:
+def _sign(user: Any, subject: Subject, statement: str, audit_note: str = "") -> Signature:
     subject = _locked_subject(subject)
     _refuse_if_locked(subject)
     sig = Signature(subject=subject, signed_by=user, statement=statement)
-    _save(sig, user, "casebook signed")
+    _save(sig, user, "; ".join(filter(None, ["casebook signed", audit_note])))
     _set_record_status(subject, RecordStatus.SIGNED, user, f"casebook signed by {_display(user)}")
     return sig
 

@@ -314,15 +314,23 @@ def test_sign_and_lock(
     investigator.fill("#id_password", "not my password")
     investigator.click("button:has-text('Sign casebook')")
     assert "password is not correct" in text(investigator, ".messages")
+    assert "overdue visit" in text(investigator, "#sign-check")  # the completeness check
     investigator.fill("#id_password", PASSWORD)
+    investigator.click("button:has-text('Sign casebook')")
+    assert "is incomplete" in text(investigator, ".messages")
+    investigator.fill("#id_password", PASSWORD)
+    investigator.fill("#id_sign_override", "interim signature for the DSMB")
     investigator.click("button:has-text('Sign casebook')")
     assert f"Casebook {n} signed." in text(investigator, ".messages")
     assert "signed by investigator_a" in text(investigator, "#signature")
+    assert investigator.locator("button:has-text('Sign casebook')").count() == 0  # signed
     assert Signature.objects.filter(subject=subject, invalidated_at__isnull=True).exists()
 
     login(manager, "data_manager_a")
     manager.goto(f"/subjects/{n}/")
+    assert "end of study form" in text(manager, "#lock-check")
     manager.fill("[aria-label='Reason for locking']", "interim analysis")
+    manager.fill("[aria-label='Override reason']", "interim analysis before end of study")
     manager.click("button:has-text('Lock subject')")
     assert f"Subject {n} locked." in text(manager, ".messages")
     assert "locked by data_manager_a" in text(manager, "#signature")

@@ -38,6 +38,7 @@ from nakip.edc.web.views.common import (
     screening_or_404,
     sites_for,
 )
+from nakip.edc.web.views.read_only import locked_page
 
 
 @login_required
@@ -139,6 +140,10 @@ def screening_edit(request: HttpRequest, number: str) -> HttpResponse:
     """Correct screening data (reason for change; eligibility is re-evaluated)."""
     scr = screening_or_404(request, number)
     need(request.user, "enter_data", scr)
+    subject = getattr(scr, "subject", None)
+    back = reverse("edc-web:screening", args=[number])
+    if subject is not None and (read_only := locked_page(request, subject, back)):
+        return read_only
     definition = definition_or_404(services.SCREENING_FORM, scr.form_version)
     if request.method == "POST":
         form = ScreeningForm(definition, request.POST, edit=True)
