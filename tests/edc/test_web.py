@@ -774,3 +774,18 @@ def test_every_route_needs_login() -> None:
             assert r["Location"].startswith("/login/?next="), url
         checked += 1
     assert checked == len(urls.urlpatterns) - 2 >= 25
+
+
+def test_required_if_hint_is_in_words(staff: dict[str, Any], site_a: Any) -> None:
+    html = _client(staff["study_nurse"]).get("/screening/new/").content.decode()
+    block = html[html.index('id="field-days_since_hsct"') :][:1500]
+    assert "required when Prior allogeneic stem-cell transplantation is yes" in block
+    assert "prior_hsct" not in block.split('<p class="help">', 1)[1]
+
+
+def test_marrow_query_at_baseline_names_the_baseline_visit(
+    staff: dict[str, Any], subject: Subject
+) -> None:
+    _haem(staff["investigator"], subject)  # counts at C1D1 without a marrow
+    q = Query.objects.get(check_code="cross:marrow_missing")
+    assert "at baseline visit C1D1" in q.text and "response-assessment" not in q.text

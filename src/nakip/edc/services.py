@@ -421,7 +421,12 @@ def enrol_subject(user: Any, screening: ScreeningRecord, enrolment_date: date) -
         raise FormValidationError({"enrolment_date": ["may not be before informed consent"]})
     if days > window:
         raise FormValidationError(
-            {"enrolment_date": [f"{days} days after consent; the screening window is {window}"]}
+            {
+                "enrolment_date": [
+                    f"{days} day{'' if days == 1 else 's'} after consent; "
+                    f"the screening window is {window}"
+                ]
+            }
         )
     for attempt in range(3):
         try:
@@ -944,9 +949,11 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
     by_visit: dict[str, dict[str, FormRecord]] = {}
     for rec in records(subject):
         by_visit.setdefault(rec.visit_code, {}).setdefault(rec.form_code, rec)
+    baseline = proto.schedule.visits[0].code
     for v in planned_visits(subject.cohort, proto):
-        if not (v.response_assessment or v.code == proto.schedule.visits[0].code):
+        if not (v.response_assessment or v.code == baseline):
             continue
+        role = "baseline visit" if v.code == baseline else "response-assessment visit"
         forms = by_visit.get(v.code, {})
         if "haematology" in forms and "marrow" in v.forms and "marrow" not in forms:
             out.append(
@@ -955,7 +962,7 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
                     SoftFinding(
                         "",
                         "cross:marrow_missing",
-                        f"blood counts entered at response-assessment visit {v.code} but no "
+                        f"blood counts entered at {role} {v.code} but no "
                         "bone-marrow assessment: enter it or say why it was not done",
                     ),
                 )

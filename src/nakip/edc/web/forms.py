@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from nakip.edc.checks import conditions_in_words
 from nakip.edc.exceptions import FormValidationError, ReasonRequiredError
 from nakip.protocol.model import FormDefinition, FormField
 
@@ -27,12 +28,11 @@ SITE_FIELD = "_site"
 SERVICE_ALIASES = {"consent_date": CONSENT_FIELD, "site": SITE_FIELD}
 
 
-def _help(f: FormField) -> str:
-    """Help text of a field: the protocol help plus its conditional requirement, if any."""
+def _help(f: FormField, labels: Mapping[str, str]) -> str:
+    """Help text of a field: the protocol help plus its conditional requirement, in words."""
     parts = [f.help] if f.help else []
     if f.required_if:
-        cond = " and ".join(f"{c.field} {c.op} {c.value}" for c in f.required_if)
-        parts.append(f"required when {cond}")
+        parts.append(f"required when {conditions_in_words(f.required_if, labels)}")
     if f.not_before:
         parts.append(f"not before {f.not_before.replace('_', ' ')}")
     return "; ".join(parts)
@@ -89,12 +89,13 @@ class ProtocolForm(forms.Form):
     def __init__(self, definition: FormDefinition, *args: Any, **kwargs: Any):
         self.definition = definition
         super().__init__(*args, **kwargs)
+        labels = {f.name: f.label for f in definition.fields}
         for f in definition.fields:
             field = forms.CharField(
                 label=f.label,
                 required=False,
                 strip=False,
-                help_text=_help(f),
+                help_text=_help(f, labels),
                 widget=_widget(f),
             )
             field.unit = f.unit or ""
