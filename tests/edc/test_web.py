@@ -789,3 +789,24 @@ def test_marrow_query_at_baseline_names_the_baseline_visit(
     _haem(staff["investigator"], subject)  # counts at C1D1 without a marrow
     q = Query.objects.get(check_code="cross:marrow_missing")
     assert "at baseline visit C1D1" in q.text and "response-assessment" not in q.text
+
+
+def test_future_marrow_date_is_refused_at_screening(staff: dict[str, Any], site_a: Any) -> None:
+    """Date plausibility (protocol date_limits: at most max_days_ahead after today)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ahead = services.get_protocol().date_limits.max_days_ahead
+    future = timezone.localdate() + timedelta(days=ahead + 1)
+    values = screening_values("overt", marrow_date=future.isoformat())
+    data = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+    c = _client(staff["study_nurse"])
+    r = c.post("/screening/new/", {**data, "_site": "S01", "_consent_date": "2026-01-05"})
+    assert r.status_code == 200 and not ScreeningRecord.objects.exists()
+    block = r.content.decode()
+    block = block[block.index('id="field-marrow_date"') :][:1500]
+    assert 'class="error"' in block
+    ok = {**data, "marrow_date": timezone.localdate().isoformat()}
+    r = c.post("/screening/new/", {**ok, "_site": "S01", "_consent_date": "2026-01-05"})
+    assert r.status_code == 302
