@@ -264,7 +264,7 @@ def test_edit_with_reason_saves_and_shows_in_audit(
     assert record.values["anc"] == 0.8 and record.version == 2
     audit = c.get(f"/subjects/{subject.subject_number}/audit/").content.decode()
     assert "transcription error" in audit
-    assert "<code>anc</code>" in audit
+    assert ">Absolute neutrophil count</span>" in audit  # the protocol label, not the code
     row = audit[audit.index("transcription error") :]
     assert ">0.4<" in row[:800] and ">0.8<" in row[:800]
 
@@ -810,3 +810,26 @@ def test_future_marrow_date_is_refused_at_screening(staff: dict[str, Any], site_
     ok = {**data, "marrow_date": timezone.localdate().isoformat()}
     r = c.post("/screening/new/", {**ok, "_site": "S01", "_consent_date": "2026-01-05"})
     assert r.status_code == 302
+
+
+def test_audit_and_query_pages_use_local_time_and_labels(
+    staff: dict[str, Any], subject: Subject, record: FormRecord
+) -> None:
+    """Timestamps in the trial time zone to the second, fields by their protocol label."""
+    import re
+
+    from django.utils import timezone
+
+    inv = staff["investigator"]
+    services.update_record(inv, record, {"platelets": 52}, "lab report", 1, partial=True)
+    services.raise_query(staff["monitor"], record, "platelets", "please confirm")
+    fields = services.form_definition("haematology").fields
+    label = next(f.label for f in fields if f.name == "platelets")
+    page = _client(inv).get(f"/records/{record.pk}/audit/").content.decode()
+    when = timezone.localtime(record.history.latest().history_date)
+    assert when.strftime("%Y-%m-%d %H:%M:%S") in page and str(when.tzname()) in page
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", page)  # no microseconds anywhere
+    assert label in page and "<code>platelets</code>" not in page
+    for url in ("/queries/", f"/records/{record.pk}/"):
+        html = _client(staff["monitor"]).get(url).content.decode()
+        assert f">{label}</span>" in html and "<code>platelets</code>" not in html, url

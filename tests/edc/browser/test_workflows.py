@@ -229,7 +229,7 @@ def test_correct_value_with_reason_and_see_audit(
     page.click("a:has-text('Audit history')")
     audit = text(page, "table.audit")
     assert "Transcription error: lab report says 52" in audit
-    assert re.search(r"platelets\s+25\s+→\s+52", audit)
+    assert re.search(r"Platelets\s+25\s+→\s+52", audit)
     assert "investigator_a" in audit
     page.goto(f"/subjects/{subject.subject_number}/audit/")
     assert "Transcription error" in text(page, "table.audit")
