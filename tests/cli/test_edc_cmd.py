@@ -142,3 +142,17 @@ def test_serve_starts_from_an_empty_folder(tmp_path: Path) -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_serve_banner_once_under_the_autoreloader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's autoreloader re-runs `nakip serve` in a child with RUN_MAIN=true: the child
+    starts the server but prints no second banner (and runs no migrations)."""
+    import django.core.management
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(django.core.management, "call_command", lambda *a, **k: calls.append(a))
+    monkeypatch.setenv("RUN_MAIN", "true")
+    res = runner.invoke(app, ["serve", "--port", "8765"])
+    assert res.exit_code == 0, res.output
+    assert "NAKIP EDC on" not in res.output and "migration" not in res.output
+    assert calls == [("runserver", "127.0.0.1:8765")]

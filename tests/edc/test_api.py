@@ -386,6 +386,9 @@ def test_sign_checks_password(subject: Subject, investigator: Any) -> None:
     r = c.post("/api/subjects/A-001/sign/", {"password": "wrong"}, format="json")
     assert r.status_code == 403 and "password" in r.json()["error"]
     r = c.post("/api/subjects/A-001/sign/", {"password": PASSWORD}, format="json")
+    assert r.status_code == 409 and "overdue visit" in " ".join(r.json()["findings"])
+    body = {"password": PASSWORD, "override_reason": "interim signature"}
+    r = c.post("/api/subjects/A-001/sign/", body, format="json")
     assert r.status_code == 201 and r.json()["signed_by"] == "investigator_a"
     assert c.get("/api/subjects/A-001/").json()["signature"]["id"] == r.json()["id"]
     assert c.get("/api/subjects/A-001/records/").json()[0]["status"] == "signed"
@@ -400,7 +403,8 @@ def test_lock_refused_with_open_queries_then_read_only(
     r = dm.post("/api/subjects/A-001/lock/", {"reason": "database lock"}, format="json")
     assert r.status_code == 409 and "unresolved" in r.json()["error"]
     services.close_query(staff["monitor"], q, "fine")
-    r = dm.post("/api/subjects/A-001/lock/", {"reason": "database lock"}, format="json")
+    body = {"reason": "database lock", "override_reason": "interim lock"}
+    r = dm.post("/api/subjects/A-001/lock/", body, format="json")
     assert r.status_code == 200 and r.json()["locked"] is True
     r = api(investigator).patch(
         f"/api/records/{rec.pk}/",

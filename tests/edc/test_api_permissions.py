@@ -234,14 +234,14 @@ ENDPOINTS = [
         _subj("sign/"),
         actions=("view_subject", "sign"),
         ok=201,
-        body=lambda w: {"password": PASSWORD},
+        body=lambda w: {"password": PASSWORD, "override_reason": "interim signature"},
     ),  # fmt: skip
     Endpoint(
         "lock",
         "post",
         _subj("lock/"),
         actions=("view_subject", "lock"),
-        body=lambda w: {"reason": "database lock"},
+        body=lambda w: {"reason": "database lock", "override_reason": "interim lock"},
     ),  # fmt: skip
     Endpoint(
         "unlock",

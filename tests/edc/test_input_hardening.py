@@ -151,7 +151,8 @@ def test_signature_failure_from_the_web_page_is_recorded(
     assert r.status_code == 302
     assert SignatureFailure.objects.filter(subject=subject, user=investigator).count() == 1
     assert AccessAttempt.objects.get(username="investigator_a").failures_since_start == 1
-    r = web.post("/subjects/A-001/sign/", {"password": PASSWORD})
+    override = {"override_reason": "interim signature at the DSMB cut-off"}
+    r = web.post("/subjects/A-001/sign/", {"password": PASSWORD, **override})
     assert subject.signatures.count() == 1
 
 

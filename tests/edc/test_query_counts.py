@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 PAGE_BUDGET = {
     "/": 20,
     "/subjects/": 12,
-    "/subjects/A-001/": 19,
+    "/subjects/A-001/": 22,  # +3: the completeness check listed before a lock
     "/subjects/A-001/audit/": 20,
     "/queries/": 11,
     "/api/subjects/": 5,

@@ -139,7 +139,7 @@ def test_required_if_and_not_before(subject, investigator) -> None:
     marrow = {"aspirate_date": "2026-01-12", "evaluable": True}
     with pytest.raises(FormValidationError) as exc:
         services.create_record(investigator, subject, "marrow", marrow, "C1D1")
-    assert exc.value.errors == {"bm_blasts_pct": ["required when evaluable == True"]}
+    assert exc.value.errors == {"bm_blasts_pct": ["required when Aspirate evaluable is yes"]}
     services.create_record(investigator, subject, "marrow", {**marrow, "evaluable": False}, "C1D1")
 
 

@@ -264,7 +264,7 @@ def test_edit_with_reason_saves_and_shows_in_audit(
     assert record.values["anc"] == 0.8 and record.version == 2
     audit = c.get(f"/subjects/{subject.subject_number}/audit/").content.decode()
     assert "transcription error" in audit
-    assert "<code>anc</code>" in audit
+    assert ">Absolute neutrophil count</span>" in audit  # the protocol label, not the code
     row = audit[audit.index("transcription error") :]
     assert ">0.4<" in row[:800] and ">0.8<" in row[:800]
 
@@ -342,7 +342,7 @@ def test_screening_failure_shows_each_reason(staff: dict[str, Any], site_a: Any)
     assert scr.eligibility_status == "not_eligible"
     html = c.get(r["Location"]).content.decode()
     assert "Not eligible" in html
-    assert "IN5: not met (age_years = 16" in html  # the failed criterion with its reason
+    assert "IN5 not satisfied: Age 18 years or older. Entered: Age: 16 years." in html
     assert "ECOG performance status" in html  # the missing field, by its label
     assert "Enrol</button>" not in html  # no enrol button for a non-eligible patient
     r = c.post(f"/screening/{scr.screening_number}/screen-failure/", {"reasons": ""}, follow=True)
@@ -362,6 +362,45 @@ def test_screening_form_errors_are_inline(staff: dict[str, Any], site_a: Any) ->
     assert "must be at most 120" in block
     assert "consent_signed" in html and "this field is required" in html
     assert not ScreeningRecord.objects.exists()
+
+
+def _criteria_table(html: str) -> str:
+    return html[html.index('<table class="table criteria">') :].split("</table>")[0]
+
+
+def test_eligibility_table_speaks_in_the_direction_of_eligibility(
+    staff: dict[str, Any], site_a: Any
+) -> None:
+    """An exclusion that does not apply is "satisfied"; values by label and in words; the other
+    cohort of an eligible patient is not shaded as a failure."""
+    inv = staff["investigator"]
+    scr = services.create_screening(inv, site_a, CONSENT, screening_values("overt"))
+    table = _criteria_table(
+        _client(inv).get(f"/screening/{scr.screening_number}/").content.decode()
+    )
+    ex1 = table[table.index("<strong>EX1</strong>") :].split("</tr>")[0]
+    assert "Active acute graft-versus-host disease of grade II or higher." in ex1
+    assert ">satisfied</span>" in ex1
+    in1 = table[table.index("<strong>IN1</strong>") :].split("</tr>")[0]
+    assert ">satisfied</span>" in in1 and ": yes" in in1
+    assert "criterion:" not in table and "consent_signed" not in table and "= true" not in table
+    assert 'class="crit-failed"' not in table  # eligible: nothing red, not even cohort mrd
+    assert 'class="crit-other"' in table
+
+
+def test_eligibility_table_not_satisfied_and_cannot_decide(
+    staff: dict[str, Any], site_a: Any
+) -> None:
+    inv = staff["investigator"]
+    values = screening_values("overt", active_gvhd_grade=3, ecog=None)
+    scr = services.create_screening(inv, site_a, CONSENT, values)
+    table = _criteria_table(
+        _client(inv).get(f"/screening/{scr.screening_number}/").content.decode()
+    )
+    ex1 = table[table.index("<strong>EX1</strong>") :].split("</tr>")[0]
+    assert ">not satisfied</span>" in ex1 and "3" in ex1
+    in6 = table[table.index("<strong>IN6</strong>") :].split("</tr>")[0]
+    assert ">cannot decide</span>" in in6 and "not entered" in in6
 
 
 @pytest.mark.parametrize(("cohort", "number"), [("overt", "A-001"), ("mrd", "B-001")])
@@ -526,6 +565,8 @@ def test_sign_with_password(staff: dict[str, Any], subject: Subject, record: For
     assert b"password is not correct" in r.content
     assert not Signature.objects.exists()
     r = c.post(url, {"password": PASSWORD}, follow=True)
+    assert b"is incomplete" in r.content and not Signature.objects.exists()
+    r = c.post(url, {"password": PASSWORD, "override_reason": "interim"}, follow=True)
     assert b"signed" in r.content and Signature.objects.count() == 1
     assert _client(staff["study_nurse"]).post(url, {"password": PASSWORD}).status_code == 403
 
@@ -539,7 +580,7 @@ def test_lock_and_unlock(staff: dict[str, Any], subject: Subject, record: FormRe
     for open_query in services.unresolved_queries(subject):  # q and the automatic one
         services.close_query(staff["monitor"], open_query)
     assert not services.unresolved_queries(subject).filter(pk=q.pk).exists()
-    dm.post(f"/subjects/{n}/lock/", {"reason": "interim"})
+    dm.post(f"/subjects/{n}/lock/", {"reason": "interim", "override_reason": "interim lock"})
     assert subject.is_locked
     inv = _client(staff["investigator"])
     page = inv.get(f"/subjects/{n}/").content.decode()
@@ -736,3 +777,62 @@ def test_every_route_needs_login() -> None:
             assert r["Location"].startswith("/login/?next="), url
         checked += 1
     assert checked == len(urls.urlpatterns) - 2 >= 25
+
+
+def test_required_if_hint_is_in_words(staff: dict[str, Any], site_a: Any) -> None:
+    html = _client(staff["study_nurse"]).get("/screening/new/").content.decode()
+    block = html[html.index('id="field-days_since_hsct"') :][:1500]
+    assert "required when Prior allogeneic stem-cell transplantation is yes" in block
+    assert "prior_hsct" not in block.split('<p class="help">', 1)[1]
+
+
+def test_marrow_query_at_baseline_names_the_baseline_visit(
+    staff: dict[str, Any], subject: Subject
+) -> None:
+    _haem(staff["investigator"], subject)  # counts at C1D1 without a marrow
+    q = Query.objects.get(check_code="cross:marrow_missing")
+    assert "at baseline visit C1D1" in q.text and "response-assessment" not in q.text
+
+
+def test_future_marrow_date_is_refused_at_screening(staff: dict[str, Any], site_a: Any) -> None:
+    """Date plausibility (protocol date_limits: at most max_days_ahead after today)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ahead = services.get_protocol().date_limits.max_days_ahead
+    future = timezone.localdate() + timedelta(days=ahead + 1)
+    values = screening_values("overt", marrow_date=future.isoformat())
+    data = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+    c = _client(staff["study_nurse"])
+    r = c.post("/screening/new/", {**data, "_site": "S01", "_consent_date": "2026-01-05"})
+    assert r.status_code == 200 and not ScreeningRecord.objects.exists()
+    block = r.content.decode()
+    block = block[block.index('id="field-marrow_date"') :][:1500]
+    assert 'class="error"' in block
+    ok = {**data, "marrow_date": timezone.localdate().isoformat()}
+    r = c.post("/screening/new/", {**ok, "_site": "S01", "_consent_date": "2026-01-05"})
+    assert r.status_code == 302
+
+
+def test_audit_and_query_pages_use_local_time_and_labels(
+    staff: dict[str, Any], subject: Subject, record: FormRecord
+) -> None:
+    """Timestamps in the trial time zone to the second, fields by their protocol label."""
+    import re
+
+    from django.utils import timezone
+
+    inv = staff["investigator"]
+    services.update_record(inv, record, {"platelets": 52}, "lab report", 1, partial=True)
+    services.raise_query(staff["monitor"], record, "platelets", "please confirm")
+    fields = services.form_definition("haematology").fields
+    label = next(f.label for f in fields if f.name == "platelets")
+    page = _client(inv).get(f"/records/{record.pk}/audit/").content.decode()
+    when = timezone.localtime(record.history.latest().history_date)
+    assert when.strftime("%Y-%m-%d %H:%M:%S") in page and str(when.tzname()) in page
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", page)  # no microseconds anywhere
+    assert label in page and "<code>platelets</code>" not in page
+    for url in ("/queries/", f"/records/{record.pk}/"):
+        html = _client(staff["monitor"]).get(url).content.decode()
+        assert f">{label}</span>" in html and "<code>platelets</code>" not in html, url

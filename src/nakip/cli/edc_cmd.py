@@ -45,12 +45,15 @@ def serve(
     from django.conf import settings
     from django.core.management import call_command
 
-    ran = ensure_database(verbose=True)
-    if ran:
-        _out.print(f"applied {ran} migration(s)")
-    db = settings.DATABASES["default"]
-    where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['ENGINE']} {db['NAME']}"
-    _out.print(f"NAKIP EDC on http://{host}:{port}/ — database {where}")
+    # Django's autoreloader runs this command again in a child process (RUN_MAIN=true): the
+    # migrations and the banner belong to the first run only, or the banner prints twice.
+    if os.environ.get("RUN_MAIN") != "true":
+        ran = ensure_database(verbose=True)
+        if ran:
+            _out.print(f"applied {ran} migration(s)")
+        db = settings.DATABASES["default"]
+        where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['ENGINE']} {db['NAME']}"
+        _out.print(f"NAKIP EDC on http://{host}:{port}/ — database {where}")
     addr = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
     call_command("runserver", addr, use_reloader=not noreload)
 

@@ -8,7 +8,7 @@ Pure functions of the form definition and the values: no database access here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -54,6 +54,35 @@ class CheckResult:
             "errors": self.errors,
             "soft": [s.to_dict() for s in self.soft],
         }
+
+
+#: A condition's operator in words ("required when Prior HSCT is yes").
+OP_WORDS = {
+    "==": "is",
+    "!=": "is not",
+    "<": "is below",
+    "<=": "is at most",
+    ">": "is above",
+    ">=": "is at least",
+    "in": "is one of",
+    "not_in": "is none of",
+}
+
+
+def _value_in_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_value_in_words(v) for v in value)
+    return str(value).replace("_", " ")
+
+
+def conditions_in_words(conditions: Sequence[Condition], labels: Mapping[str, str]) -> str:
+    """Conditions as a sentence with field labels ("Prior HSCT is yes"), never code."""
+    return " and ".join(
+        f"{labels.get(c.field, c.field)} {OP_WORDS.get(c.op, c.op)} {_value_in_words(c.value)}"
+        for c in conditions
+    )
 
 
 def _blank(value: Any) -> bool:
@@ -201,7 +230,7 @@ def validate_values(form: FormDefinition, submitted: Mapping[str, Any] | None) -
             if f.required:
                 errors.setdefault(f.name, []).append("this field is required")
             elif f.required_if and all(condition_holds(c, clean) for c in f.required_if):
-                why = " and ".join(f"{c.field} {c.op} {c.value}" for c in f.required_if)
+                why = conditions_in_words(f.required_if, {g.name: g.label for g in form.fields})
                 errors.setdefault(f.name, []).append(f"required when {why}")
             continue
         if f.type in ("integer", "decimal"):

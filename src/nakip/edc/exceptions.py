@@ -75,6 +75,14 @@ class NotEligibleError(InvalidStateError):
         self.reasons = list(reasons)
 
 
+class IncompleteCasebookError(InvalidStateError):
+    """A signature or lock refused by the completeness check (findings attached, HTTP 409)."""
+
+    def __init__(self, message: str, findings: Sequence[str] = ()):
+        super().__init__(message)
+        self.findings = list(findings)
+
+
 class InvalidPasswordError(EDCError):
     """The password re-entered for an electronic signature is wrong (HTTP 403)."""
 

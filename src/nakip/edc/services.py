@@ -8,7 +8,7 @@ the command line and the virtual patients all call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -421,7 +421,12 @@ def enrol_subject(user: Any, screening: ScreeningRecord, enrolment_date: date) -
         raise FormValidationError({"enrolment_date": ["may not be before informed consent"]})
     if days > window:
         raise FormValidationError(
-            {"enrolment_date": [f"{days} days after consent; the screening window is {window}"]}
+            {
+                "enrolment_date": [
+                    f"{days} day{'' if days == 1 else 's'} after consent; "
+                    f"the screening window is {window}"
+                ]
+            }
         )
     for attempt in range(3):
         try:
@@ -957,9 +962,11 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
     by_visit: dict[str, dict[str, FormRecord]] = {}
     for rec in loaded:
         by_visit.setdefault(rec.visit_code, {}).setdefault(rec.form_code, rec)
+    baseline = proto.schedule.visits[0].code
     for v in planned_visits(subject.cohort, proto):
-        if not (v.response_assessment or v.code == proto.schedule.visits[0].code):
+        if not (v.response_assessment or v.code == baseline):
             continue
+        role = "baseline visit" if v.code == baseline else "response-assessment visit"
         forms = by_visit.get(v.code, {})
         if "haematology" in forms and "marrow" in v.forms and "marrow" not in forms:
             out.append(
@@ -968,7 +975,7 @@ def cross_form_findings(subject: Subject) -> list[tuple[FormRecord, SoftFinding]
                     SoftFinding(
                         "",
                         "cross:marrow_missing",
-                        f"blood counts entered at response-assessment visit {v.code} but no "
+                        f"blood counts entered at {role} {v.code} but no "
                         "bone-marrow assessment: enter it or say why it was not done",
                     ),
                 )
@@ -1043,6 +1050,7 @@ def sign_casebook(
     password: str,
     statement: str = SIGNATURE_STATEMENT,
     request: Any = None,
+    precondition: Callable[[], str] | None = None,
 ) -> Signature:
     """The investigator signs the subject's casebook, re-entering their password.
 
@@ -1068,15 +1076,17 @@ def sign_casebook(
         if locked:
             raise SigningLockedError(reauthentication.cooloff_seconds()) from None
         raise
-    return _sign(user, subject, statement)
+    # after the password, so a wrong one is always counted; its note joins the audit trail
+    audit_note = precondition() if precondition is not None else ""
+    return _sign(user, subject, statement, audit_note)
 
 
 @transaction.atomic
-def _sign(user: Any, subject: Subject, statement: str) -> Signature:
+def _sign(user: Any, subject: Subject, statement: str, audit_note: str = "") -> Signature:
     subject = _locked_subject(subject)
     _refuse_if_locked(subject)
     sig = Signature(subject=subject, signed_by=user, statement=statement)
-    _save(sig, user, "casebook signed")
+    _save(sig, user, "; ".join(filter(None, ["casebook signed", audit_note])))
     _set_record_status(subject, RecordStatus.SIGNED, user, f"casebook signed by {_display(user)}")
     return sig
 

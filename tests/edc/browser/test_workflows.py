@@ -114,11 +114,13 @@ def test_screen_failure_shows_why(page: Any, staff: dict[str, Any], shot: Any) -
     page.wait_for_url(re.compile(r"/screening/S01-S\d+/$"))
     verdict = text(page, "#eligibility")
     assert "Not eligible" in verdict
-    assert "IN5: not met (age_years = 16" in verdict
+    assert "IN5 not satisfied: Age 18 years or older. Entered: Age: 16 years." in verdict
     assert "ECOG performance status" in verdict  # the missing field, by label
     assert page.locator("button:has-text('Enrol')").count() == 0
     criteria = text(page, "table.criteria")
-    assert re.search(r"IN5\s+inclusion\s+Age 18 years or older\.\s+failed", criteria)
+    assert re.search(
+        r"IN5\s+inclusion\s+Age 18 years or older\.\s+not satisfied\s+Age: 16 years", criteria
+    )
     shot(page, "eligibility_result")
     page.click("button:has-text('Record screen failure')")
     page.wait_for_load_state()
@@ -227,7 +229,7 @@ def test_correct_value_with_reason_and_see_audit(
     page.click("a:has-text('Audit history')")
     audit = text(page, "table.audit")
     assert "Transcription error: lab report says 52" in audit
-    assert re.search(r"platelets\s+25\s+→\s+52", audit)
+    assert re.search(r"Platelets\s+25\s+→\s+52", audit)
     assert "investigator_a" in audit
     page.goto(f"/subjects/{subject.subject_number}/audit/")
     assert "Transcription error" in text(page, "table.audit")
@@ -312,15 +314,23 @@ def test_sign_and_lock(
     investigator.fill("#id_password", "not my password")
     investigator.click("button:has-text('Sign casebook')")
     assert "password is not correct" in text(investigator, ".messages")
+    assert "overdue visit" in text(investigator, "#sign-check")  # the completeness check
     investigator.fill("#id_password", PASSWORD)
+    investigator.click("button:has-text('Sign casebook')")
+    assert "is incomplete" in text(investigator, ".messages")
+    investigator.fill("#id_password", PASSWORD)
+    investigator.fill("#id_sign_override", "interim signature for the DSMB")
     investigator.click("button:has-text('Sign casebook')")
     assert f"Casebook {n} signed." in text(investigator, ".messages")
     assert "signed by investigator_a" in text(investigator, "#signature")
+    assert investigator.locator("button:has-text('Sign casebook')").count() == 0  # signed
     assert Signature.objects.filter(subject=subject, invalidated_at__isnull=True).exists()
 
     login(manager, "data_manager_a")
     manager.goto(f"/subjects/{n}/")
+    assert "end of study form" in text(manager, "#lock-check")
     manager.fill("[aria-label='Reason for locking']", "interim analysis")
+    manager.fill("[aria-label='Override reason']", "interim analysis before end of study")
     manager.click("button:has-text('Lock subject')")
     assert f"Subject {n} locked." in text(manager, ".messages")
     assert "locked by data_manager_a" in text(manager, "#signature")
@@ -388,3 +398,29 @@ def test_pages_fit_a_tablet_and_a_phone(
     if viewport["width"] == 820:
         page.goto(f"/subjects/{n}/")
         shot(page, "casebook_tablet")
+
+
+# --------------------------------------------------------------------------- corrections
+def test_correct_screening_and_form_without_retyping_dates(
+    page: Any, staff: dict[str, Any], enrol: Callable[..., Subject]
+) -> None:
+    """Dates are ISO in the date pickers (en-GB locale): a correction saves the first time."""
+    inv = staff["investigator"]
+    subject = enrol("overt")
+    rec = services.create_record(inv, subject, "haematology", BASELINE_HAEM, "C1D1").record
+    scr = subject.screening
+    login(page, "investigator_a")
+    page.goto(f"/screening/{scr.screening_number}/edit/")
+    assert page.input_value("[name='_consent_date']") == CONSENT.isoformat()
+    page.fill("[name='_reason']", "re-checked against the source")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(rf"/screening/{scr.screening_number}/$"))
+    assert "corrected" in text(page, ".messages")
+    page.goto(f"/records/{rec.pk}/edit/")
+    assert page.input_value("[name='sample_date']") == BASELINE_HAEM["sample_date"]
+    page.fill("[name='platelets']", "26")
+    page.fill("[name='_reason']", "lab re-run")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(rf"/records/{rec.pk}/$"))
+    rec.refresh_from_db()
+    assert rec.version == 2 and rec.values["sample_date"] == BASELINE_HAEM["sample_date"]

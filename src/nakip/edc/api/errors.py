@@ -26,6 +26,7 @@ from nakip.edc.exceptions import (
     BusyError,
     EDCError,
     FormValidationError,
+    IncompleteCasebookError,
     NotEligibleError,
     SigningLockedError,
     StaleRecordError,
@@ -95,6 +96,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             extra = {"expected_version": exc.expected, "current_version": exc.actual}
         elif isinstance(exc, NotEligibleError):
             extra = {"reasons": exc.reasons}
+        elif isinstance(exc, IncompleteCasebookError):
+            extra = {"findings": exc.findings}
         elif isinstance(exc, SigningLockedError | BusyError):
             headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, drf.ValidationError):

@@ -169,10 +169,12 @@ class SignIn(serializers.Serializer):
     password = StrictCharField(
         trim_whitespace=False, max_length=4096, style={"input_type": "password"}
     )
+    override_reason = Text(required=False, allow_blank=True, default="")
 
 
 class LockIn(serializers.Serializer):
     reason = Text(required=False, allow_blank=True, default="")
+    override_reason = Text(required=False, allow_blank=True, default="")
 
 
 class UnlockIn(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from nakip.edc import audit, permissions, services
+from nakip.edc import audit, completeness, permissions, services
 from nakip.edc.api import serializers as s
 from nakip.edc.api.base import CSVCapableView, EDCAPIView
 from nakip.edc.api.lookups import (
@@ -577,14 +577,23 @@ class SignView(EDCAPIView):
     atomic_request = False
 
     @extend_schema(
-        summary="Sign the subject's casebook (investigator; password re-entered)",
+        summary="Sign the subject's casebook (investigator; password re-entered; 409 with the "
+        "completeness findings unless override_reason is given)",
         request=s.SignIn,
         responses={201: s.SignatureOut, **ERRORS},
     )
     def post(self, request: Request, subject_number: str) -> Response:
         subject = subject_for(request.user, subject_number)
         data = _valid(s.SignIn, request)
-        sig = services.sign_casebook(request.user, subject, data["password"], request=request)
+        sig = services.sign_casebook(
+            request.user,
+            subject,
+            data["password"],
+            request=request,
+            precondition=lambda: completeness.require_complete(
+                request.user, subject, "sign", data["override_reason"]
+            ),
+        )
         return Response(s.SignatureOut(sig).data, status=201)
 
 
@@ -592,14 +601,18 @@ class LockView(EDCAPIView):
     """POST: lock the subject's data."""
 
     @extend_schema(
-        summary="Lock the subject's data (data manager; refused with unresolved queries)",
+        summary="Lock the subject's data (data manager; 409 with the completeness findings unless "
+        "override_reason is given; refused with unresolved queries)",
         request=s.LockIn,
         responses={200: s.SubjectOut, **ERRORS},
     )
     def post(self, request: Request, subject_number: str) -> Response:
         subject = subject_for(request.user, subject_number)
         data = _valid(s.LockIn, request)
-        services.lock_subject(request.user, subject, data["reason"])
+        note = completeness.require_complete(request.user, subject, "lock", data["override_reason"])
+        services.lock_subject(
+            request.user, subject, "; ".join(filter(None, [data["reason"], note]))
+        )
         return Response(s.SubjectOut(subject_for(request.user, subject_number)).data)
 
 

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from nakip.clinical.ctcae_terms import soc_of
+from nakip.edc.checks import conditions_in_words
 from nakip.edc.exceptions import FormValidationError, ReasonRequiredError
 from nakip.protocol.model import FormDefinition, FormField
 
@@ -30,12 +31,11 @@ SITE_FIELD = "_site"
 SERVICE_ALIASES = {"consent_date": CONSENT_FIELD, "site": SITE_FIELD}
 
 
-def _help(f: FormField) -> str:
-    """Help text of a field: the protocol help plus its conditional requirement, if any."""
+def _help(f: FormField, labels: Mapping[str, str]) -> str:
+    """Help text of a field: the protocol help plus its conditional requirement, in words."""
     parts = [f.help] if f.help else []
     if f.required_if:
-        cond = " and ".join(f"{c.field} {c.op} {c.value}" for c in f.required_if)
-        parts.append(f"required when {cond}")
+        parts.append(f"required when {conditions_in_words(f.required_if, labels)}")
     if f.not_before:
         parts.append(f"not before {f.not_before.replace('_', ' ')}")
     return "; ".join(parts)
@@ -65,6 +65,18 @@ class SearchableChoice(forms.TextInput):
         return mark_safe(super().render(name, value, attrs, renderer) + datalist)
 
 
+#: The wire format of `<input type="date">` (HTML spec: a valid date string is ISO 8601). Django
+#: would otherwise format a date with the locale's first input format (en-GB: 28/11/2026), which
+#: the browser rejects, so the field shows empty and the save fails.
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def iso_date_input() -> forms.DateInput:
+    """A browser date picker whose value is always ISO; the locale only affects its display."""
+    return forms.DateInput(format=ISO_DATE, attrs={"type": "date"})
+
+
 def _widget(f: FormField) -> forms.Widget:
     """An input fitting the field's type; ranges and keyboards help on a tablet."""
     if f.type == "boolean":
@@ -75,9 +87,9 @@ def _widget(f: FormField) -> forms.Widget:
         labels = [(c, c.replace("_", " ")) for c in f.choices]
         return forms.Select(choices=[("", "—"), *labels])
     if f.type == "date":
-        return forms.DateInput(attrs={"type": "date"})
+        return iso_date_input()
     if f.type == "datetime":
-        return forms.DateTimeInput(attrs={"type": "datetime-local"})
+        return forms.DateTimeInput(format=ISO_DATETIME_LOCAL, attrs={"type": "datetime-local"})
     if f.type in ("integer", "decimal"):
         attrs = {"inputmode": "numeric" if f.type == "integer" else "decimal"}
         attrs["autocomplete"] = "off"
@@ -106,12 +118,13 @@ class ProtocolForm(forms.Form):
     def __init__(self, definition: FormDefinition, *args: Any, **kwargs: Any):
         self.definition = definition
         super().__init__(*args, **kwargs)
+        labels = {f.name: f.label for f in definition.fields}
         for f in definition.fields:
             field = forms.CharField(
                 label=f.label,
                 required=False,
                 strip=False,
-                help_text=_help(f),
+                help_text=_help(f, labels),
                 widget=_widget(f),
             )
             field.unit = f.unit or ""
@@ -203,7 +216,7 @@ class ScreeningForm(RecordForm):
         consent = forms.DateField(
             label="Date of informed consent",
             required=True,
-            widget=forms.DateInput(attrs={"type": "date"}),
+            widget=iso_date_input(),
             error_messages={"required": "the consent date is required"},
         )
         consent.unit = ""
@@ -221,7 +234,7 @@ class EnrolForm(forms.Form):
 
     enrolment_date = forms.DateField(
         label="Enrolment date (study day 1, first talazoparib dose)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=iso_date_input(),
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 register = template.Library()
 
@@ -123,12 +126,40 @@ def pretty_unit(unit: Any) -> str:
 
 @register.filter
 def exact(value: Any) -> str:
-    """A value exactly as stored (for the audit trail): only None becomes an en dash."""
+    """A value exactly as stored (for the audit trail): only None becomes an en dash; a
+    timestamp is shown in the trial's local time to the second (settings.TIME_ZONE)."""
     if value is None:
         return "–"
+    when = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] in ("T", " "):
+        when = parse_datetime(value)
+    if when is not None:
+        return local_second(when)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         text = repr(value)  # every digit kept; 25.0 shown as 25
         return text[:-2] if text.endswith(".0") else text
     return str(value)
+
+
+def local_second(when: datetime) -> str:
+    """A timestamp in the trial's time zone (settings.TIME_ZONE), to the second, zone named."""
+    if timezone.is_aware(when):
+        when = timezone.localtime(when)
+    return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+@register.filter
+def field_label(name: str, form_code: str) -> str:
+    """A field's label from the protocol file (`bm_blasts_pct` -> its label), else the name
+    in words; audit field paths such as `values.anc` are read without their prefix."""
+    from nakip.edc import services  # the protocol the EDC runs
+    from nakip.edc.exceptions import NotFoundError
+
+    bare = str(name).removeprefix("values.")
+    try:
+        labels = {f.name: f.label for f in services.form_definition(form_code).fields}
+    except NotFoundError:  # not a form (a lock, a query): the name in words
+        labels = {}
+    return labels.get(bare, bare.replace("_", " "))

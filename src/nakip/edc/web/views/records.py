@@ -27,6 +27,7 @@ from nakip.edc.web.views.common import (
     subject_or_404,
     visit_name,
 )
+from nakip.edc.web.views.read_only import locked_page
 from nakip.edc.whole_numbers import parse_whole_number
 
 
@@ -36,6 +37,8 @@ def record_new(request: HttpRequest, number: str, form_code: str) -> HttpRespons
     """Enter a new record of `form_code` (at the visit given by ?visit=)."""
     subject = subject_or_404(request, number)
     need(request.user, "enter_data", subject)
+    if (read_only := locked_page(request, subject)) is not None:
+        return read_only
     if form_code == services.SCREENING_FORM:
         raise Http404("screening data are entered on the screening page")
     definition = definition_or_404(form_code)
@@ -105,6 +108,8 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a record: reason for change required; a stale `version` is refused."""
     rec = record_or_404(request, pk)
     need(request.user, "enter_data", rec)
+    if read_only := locked_page(request, rec.subject, reverse("edc-web:record", args=[pk])):
+        return read_only
     definition = definition_or_404(rec.form_code, rec.form_version)
     stale = False
     if request.method == "POST":

@@ -16,6 +16,7 @@ from nakip.edc import permissions, services
 from nakip.edc.checks import validate_values
 from nakip.edc.exceptions import EDCError, FormValidationError, StaleRecordError
 from nakip.edc.models import ScreeningOutcome
+from nakip.edc.web.criteria_words import cohort_rows, criterion_rows, reasons_in_words
 from nakip.edc.web.forms import (
     CONSENT_FIELD,
     SITE_FIELD,
@@ -37,6 +38,7 @@ from nakip.edc.web.views.common import (
     screening_or_404,
     sites_for,
 )
+from nakip.edc.web.views.read_only import locked_page
 
 
 @login_required
@@ -105,10 +107,7 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
     definition = definition_or_404(services.SCREENING_FORM, scr.form_version)
     elig = scr.eligibility or {}
     labels = {f.name: f.label for f in definition.fields}
-    criteria = [
-        {**c, "missing_labels": [labels.get(m, m) for m in c.get("missing_fields", [])]}
-        for c in elig.get("criteria", [])
-    ]
+    criteria = criterion_rows(elig, services.get_protocol(), definition, scr.values)
     user = request.user
     in_screening = scr.outcome == ScreeningOutcome.SCREENING
     ctx = {
@@ -116,8 +115,8 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
         "definition": definition,
         "rows": field_rows(definition, scr.values),
         "criteria": criteria,
-        "reasons": elig.get("reasons", []),
-        "cohort_fits": elig.get("cohort_fits", []),
+        "reasons": reasons_in_words(elig, criteria),
+        "cohort_fits": cohort_rows(elig, services.get_protocol(), definition, scr.values),
         "missing": [labels.get(m, m) for m in elig.get("missing_fields", [])],
         "cohort_name": cohort_names().get(scr.eligibility_cohort, ""),
         "subject": getattr(scr, "subject", None),
@@ -141,6 +140,10 @@ def screening_edit(request: HttpRequest, number: str) -> HttpResponse:
     """Correct screening data (reason for change; eligibility is re-evaluated)."""
     scr = screening_or_404(request, number)
     need(request.user, "enter_data", scr)
+    subject = getattr(scr, "subject", None)
+    back = reverse("edc-web:screening", args=[number])
+    if subject is not None and (read_only := locked_page(request, subject, back)):
+        return read_only
     definition = definition_or_404(services.SCREENING_FORM, scr.form_version)
     if request.method == "POST":
         form = ScreeningForm(definition, request.POST, edit=True)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nakip.edc import permissions, services
+from nakip.edc import completeness, permissions, services
 from nakip.edc.derivations import derive_subject
 from nakip.edc.models import FormRecord, Lock, QueryStatus, Subject
 from nakip.edc.web.forms import ReasonForm, SignForm
@@ -77,7 +77,8 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
     locked = subject.is_locked
     can_enter = permissions.can(user, "enter_data", subject) and not locked
     visits = []
-    for v in services.subject_visits(subject):
+    states = services.subject_visits(subject)
+    for v in states:
         cells = [
             {
                 "code": code,
@@ -103,6 +104,8 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
     ae_records = {r.pk: r for r in recs if r.form_code == "adverse_event"}
     unresolved = services.unresolved_queries(subject)
     endpoint = services.get_protocol().cohort(subject.cohort).primary_endpoint
+    can_sign = permissions.can(user, "sign", subject) and not locked
+    can_lock = permissions.can(user, "lock", subject)
     ctx = {
         "subject": subject,
         "cohort_name": cohort_names().get(subject.cohort, subject.cohort),
@@ -120,8 +123,16 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
         "locked": locked,
         "unresolved_count": unresolved.count(),
         "can_enter": can_enter,
-        "can_sign": permissions.can(user, "sign", subject) and not locked,
-        "can_lock": permissions.can(user, "lock", subject),
+        "can_sign": can_sign,
+        "can_lock": can_lock,
+        "sign_findings": (
+            completeness.check_casebook(subject, "sign", visits=states) if can_sign else []
+        ),
+        "lock_findings": (
+            completeness.check_casebook(subject, "lock", visits=states)
+            if can_lock and not locked
+            else []
+        ),
         "can_export": permissions.can(user, "export_dataset", subject),
         "sign_form": SignForm(),
         "statement": services.SIGNATURE_STATEMENT,
@@ -149,12 +160,17 @@ def _casebook_action(
 def subject_sign(request: HttpRequest, number: str) -> HttpResponse:
     """The investigator signs the casebook (password re-entered)."""
     password = request.POST.get("password", "")
-    return _casebook_action(
-        request,
-        number,
-        lambda s: services.sign_casebook(request.user, s, password, request=request),
-        "Casebook {number} signed.",
-    )
+    override = request.POST.get("override_reason", "")
+
+    def sign(s: Subject) -> object:
+        def check() -> str:
+            return completeness.require_complete(request.user, s, "sign", override)
+
+        return services.sign_casebook(
+            request.user, s, password, request=request, precondition=check
+        )
+
+    return _casebook_action(request, number, sign, "Casebook {number} signed.")
 
 
 @login_required
@@ -162,12 +178,13 @@ def subject_sign(request: HttpRequest, number: str) -> HttpResponse:
 def subject_lock(request: HttpRequest, number: str) -> HttpResponse:
     """Lock a subject's data (data manager); refused while queries are unresolved."""
     reason = request.POST.get("reason", "")
-    return _casebook_action(
-        request,
-        number,
-        lambda s: services.lock_subject(request.user, s, reason),
-        "Subject {number} locked.",
-    )
+    override = request.POST.get("override_reason", "")
+
+    def lock(s: Subject) -> object:
+        note = completeness.require_complete(request.user, s, "lock", override)
+        return services.lock_subject(request.user, s, "; ".join(filter(None, [reason, note])))
+
+    return _casebook_action(request, number, lock, "Subject {number} locked.")
 
 
 @login_required

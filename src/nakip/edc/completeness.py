@@ -1,0 +1,112 @@
+"""The completeness check before a casebook is signed or locked: what is still missing, listed
+for people, and the data manager's explicit override with a reason (kept in the audit trail).
+
+One function decides it for the pages and the API (ICH E6(R3) 2.12 / 3.16: the investigator
+attests, and the sponsor locks, only complete and verified data — or records why not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from nakip.edc import permissions, services
+from nakip.edc.exceptions import IncompleteCasebookError
+from nakip.edc.models import FormRecord, Subject
+from nakip.edc.schedule import VisitState
+
+Action = Literal["sign", "lock"]
+END_OF_STUDY_FORM = "end_of_study"
+#: Characters of the findings copied into the audit note (a reason holds 2,000 at most).
+MAX_LISTED = 1200
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One gap in a casebook: its kind (missing_forms, overdue_visits, open_queries,
+    unsigned_changes, unverified_source_data) and a sentence for the page."""
+
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "message": self.message}
+
+
+def check_casebook(
+    subject: Subject,
+    action: Action,
+    today: date | None = None,
+    visits: Sequence[VisitState] | None = None,
+) -> list[Finding]:
+    """What stands in the way of signing or locking the subject's casebook (empty = complete).
+
+    Both actions: expected forms missing at visits already begun, visits overdue with nothing
+    entered (schedule.visit_status), unresolved queries. A lock also needs the end-of-study
+    form, a valid signature covering every change and source data verified on every record.
+    """
+    findings: list[Finding] = []
+    if visits is None:  # the casebook page passes the states it has already computed
+        visits = services.subject_visits(subject, today)
+    started = [v for v in visits if v.forms_entered and v.forms_missing and v.status != "missed"]
+    gaps = [f"{v.visit.code}: {', '.join(v.forms_missing).replace('_', ' ')}" for v in started]
+    if action == "lock" and not services.records(subject, form_code=END_OF_STUDY_FORM).exists():
+        gaps.append("end of study form")
+    if gaps:
+        findings.append(Finding("missing_forms", "missing forms: " + "; ".join(gaps)))
+    overdue = [v.visit.code for v in visits if v.status == "overdue" and v not in started]
+    if overdue:
+        findings.append(
+            Finding("overdue_visits", f"{_n(len(overdue), 'overdue visit')}: {', '.join(overdue)}")
+        )
+    n = services.unresolved_queries(subject).count()
+    if n:
+        findings.append(
+            Finding("open_queries", f"{_n(n, 'unresolved query', 'unresolved queries')}")
+        )
+    if action == "lock":
+        if services.current_signature(subject) is None:
+            findings.append(
+                Finding("unsigned_changes", "the investigator has not signed the current data")
+            )
+        unverified = FormRecord.objects.filter(
+            subject=subject, withdrawn=False, sdv_at__isnull=True
+        ).count()
+        if unverified:
+            findings.append(
+                Finding(
+                    "unverified_source_data",
+                    f"{_n(unverified, 'record')} without source data verification",
+                )
+            )
+    return findings
+
+
+def require_complete(user: Any, subject: Subject, action: Action, override_reason: str = "") -> str:
+    """Refuse an incomplete casebook (IncompleteCasebookError listing the findings) unless the
+    user overrides with a reason; returns the audit note of the override ("" when complete).
+
+    The override of a lock is the data manager's (the `lock` right); a signature's is the
+    signing investigator's own, since nobody else may sign.
+    """
+    permissions.require(user, action, subject)
+    findings = check_casebook(subject, action)
+    if not findings:
+        return ""
+    messages = [f.message for f in findings]
+    reason = services.clean_text("override_reason", override_reason or "").strip()
+    if not reason:
+        verb = "signed" if action == "sign" else "locked"
+        raise IncompleteCasebookError(
+            f"casebook {subject.subject_number} is incomplete and cannot be {verb} without an "
+            "override reason: " + "; ".join(messages),
+            messages,
+        )
+    listed = "; ".join(messages)[:MAX_LISTED]
+    return f"completeness override: {reason} (findings: {listed})"
