@@ -763,6 +763,7 @@ def test_every_route_needs_login() -> None:
         "code": "subjects",
         "username": "someone",
         "action": "deactivate",
+        "fmt": "html",
     }
     c = Client()
     checked = 0

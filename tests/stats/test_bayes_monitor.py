@@ -257,3 +257,33 @@ def test_predictive_futility_boundary_matches_ph2bayes_example() -> None:
     for bound, first_n in published_first_n.items():
         assert bounds.loc[first_n] == bound
         assert pd.isna(bounds.loc[first_n - 1]) or bounds.loc[first_n - 1] == bound - 1
+
+
+def _full_search_stop_counts(a: float, b: float, limit: float, cutoff: float, nmax: int, m: int):
+    """The former quadratic search: for every n, scan x = 0..n for the first stopping count."""
+    out = []
+    for n in range(1, nmax + 1):
+        xs = np.arange(n + 1)
+        hit = (stats.beta.sf(limit, a + xs, b + n - xs) > cutoff) & (n >= m)
+        out.append(int(xs[hit][0]) if hit.any() else n + 1)
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "limit", "cutoff", "nmax", "min_patients"),
+    [
+        (1, 1, 0.3, 0.90, 200, 1),
+        (0.5, 0.5, 0.2, 0.95, 200, 1),
+        (3, 7, 0.35, 0.80, 150, 6),
+        (0.6, 1.4, 0.3, 0.85, 200, 10),
+        (9, 1, 0.5, 0.99, 60, 1),  # a pessimistic prior: stops may start at x = 0
+    ],
+)
+def test_linear_boundary_search_equals_full_search(
+    a: float, b: float, limit: float, cutoff: float, nmax: int, min_patients: int
+) -> None:
+    mon = BayesianToxicityMonitor(a, b, limit, cutoff, nmax, min_patients=min_patients)
+    expected = _full_search_stop_counts(a, b, limit, cutoff, nmax, min_patients)
+    assert np.array_equal(mon.stop_counts, expected)
+    started = expected[min_patients - 1 :]
+    assert np.all(np.diff(started) >= 0)  # the monotonicity the linear search relies on

@@ -396,3 +396,33 @@ class AccountEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class ReportStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class GeneratedReport(models.Model):
+    """A DSMB report or export bundle generated from the /reports/ page (issue 9 §4): who asked,
+    at which cut-off, the data fingerprint and code version, the kept file under the data dir."""
+
+    kind = models.CharField(max_length=16)  # "dsmb" or an export format (csv, xpt, sdtm, odm)
+    cutoff = models.DateField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=80, blank=True)
+    code_version = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=8, choices=ReportStatus.choices, default=ReportStatus.RUNNING
+    )
+    file_path = models.CharField(max_length=500, blank=True)  # relative to the data dir
+    error = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report #{self.pk} ({self.status})"

@@ -189,14 +189,23 @@ class BayesianToxicityMonitor:
 
     @cached_property
     def stop_counts(self) -> np.ndarray:
-        """b_n for n = 1..nmax: the least event count that stops the trial; n + 1 = no stop."""
+        """b_n for n = 1..nmax: the least event count that stops the trial; n + 1 = no stop.
+
+        Linear in nmax: b_n never decreases in n (for fixed x the exceedance falls as n grows),
+        so each n's search starts from the previous n's boundary instead of from x = 0.
+        """
         out = np.empty(self.nmax, dtype=np.int64)
+        bound = 0
         for n in range(1, self.nmax + 1):
-            xs = np.arange(n + 1)
-            hit = posterior_exceedance(xs, n, self.prior_a, self.prior_b, self.limit) > self.cutoff
-            hit &= n >= self.min_patients
-            out[n - 1] = int(xs[hit][0]) if hit.any() else no_upper(n)
+            while bound <= n and not self._exceeds(bound, n):
+                bound += 1
+            out[n - 1] = bound if n >= self.min_patients else no_upper(n)
         return out
+
+    def _exceeds(self, x: int, n: int) -> bool:
+        """True when x events among n stop the trial: Pr(rate > limit | x of n) > cutoff."""
+        p = posterior_exceedance(x, n, self.prior_a, self.prior_b, self.limit)
+        return bool(p > self.cutoff)
 
     @property
     def boundaries(self) -> pd.DataFrame:

@@ -32,6 +32,8 @@ urlpatterns = [
     # aggregate reports (statistician, DSMB, investigators for their sites)
     path("monitoring/", monitoring.monitoring, name="monitoring"),
     path("reports/", reports.reports, name="reports"),
+    path("reports/generate/", reports.generate, name="reports-generate"),
+    path("reports/<int:pk>/download/<str:fmt>/", reports.download, name="reports-download"),
     # screening and enrolment
     path("screening/", screening.screening_list, name="screening-list"),
     path("screening/new/", screening.screening_new, name="screening-new"),
