@@ -344,6 +344,13 @@ print(" ".join(m for m in heavy if m in sys.modules))
             ["design", "infer", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27", "--x1", "2"],
             set(),
         ),
+        (
+            ["design", "monitor", "--prior-a", "0.3", "--prior-b", "0.7", "--limit", "0.3"]
+            + ["--cutoff", "0.9", "--nmax", "27"],
+            {"numpy"},
+        ),
+        (["design", "monitor", "--nmax", "12", "--json"], {"numpy"}),
+        (["design", "boin", "--target", "0.25"], {"numpy"}),
     ],
 )
 def test_design_commands_import_only_what_they_need(args: list[str], allowed: set[str]) -> None:

@@ -4,27 +4,23 @@ Monitoring boundaries and their exact operating characteristics, BOP2 calibratio
 rules and Monte Carlo OC over a scenario file (local or Dask). Every command has `--json`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Typer would evaluate every option's annotation string
+# again each time it builds the command tree. pandas, scipy, YAML and Rich load only in the
+# commands that need them: `design monitor` and `design boin` start fast (issue 13).
 import json
 import math
-import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.console import Console
-from rich.table import Table
 
 from nakip.cli.apps import design_app
 from nakip.cli.errors import fail
+from nakip.cli.table_output import print_table
 
 if TYPE_CHECKING:
     import pandas as pd
-
-# Wide tables: when stdout is not a terminal (pipes, files) do not squeeze them to 80 columns.
-_out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 RatesOpt = Annotated[
@@ -76,7 +72,7 @@ def _sizes(nmax: int, min_patients: int, smallest_nmax: int = 1) -> None:
         fail(f"--min-patients must lie in [1, --nmax], got {min_patients}")
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(df: "pd.DataFrame") -> list[dict[str, Any]]:
     """DataFrame (index included) to JSON-ready rows, <NA>/NaN as null."""
     import pandas as pd  # imported here: `nakip` starts without pandas
 
@@ -87,24 +83,27 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(json.dumps(rows, default=lambda o: o.item() if hasattr(o, "item") else o))
 
 
-def _table(title: str, df: pd.DataFrame, digits: int = 4) -> Table:
-    import pandas as pd
+def _cell(value: Any, digits: int) -> str:
+    """One table cell: '-' for a missing value (None, NaN, <NA>), floats to `digits` places."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if not isinstance(value, str) and type(value).__name__ in ("NAType", "NaTType"):
+        return "-"
+    if isinstance(value, float) or type(value).__name__.startswith("float"):
+        return f"{float(value):.{digits}f}"
+    return str(value)
 
+
+def _print_rows(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 4
+) -> None:
+    print_table(title, [str(c) for c in columns], [[_cell(v, digits) for v in r] for r in rows])
+
+
+def _table(title: str, df: "pd.DataFrame", digits: int = 4) -> None:
+    """Print a DataFrame, its index as the first column."""
     flat = df.reset_index()
-    table = Table(title=title)
-    for col in flat.columns:
-        table.add_column(str(col), justify="right")
-    for rec in flat.itertuples(index=False):
-        cells = []
-        for v in rec:
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
-                cells.append("-")
-            elif isinstance(v, float):
-                cells.append(f"{v:.{digits}f}")
-            else:
-                cells.append(str(v))
-        table.add_row(*cells)
-    return table
+    _print_rows(title, list(flat.columns), flat.itertuples(index=False), digits)
 
 
 def _emit(payload: dict[str, Any]) -> None:
@@ -159,8 +158,10 @@ def monitor(
         str | None,
         typer.Option("--rule", help="Take the parameters from this protocol monitoring rule."),
     ] = None,
+    # A plain str (made a Path below): Typer converts Path options through pydantic, whose
+    # import would cost this command's start more than its arithmetic.
     protocol: Annotated[
-        Path | None, typer.Option("--protocol", help="Protocol file for --rule.")
+        str | None, typer.Option("--protocol", help="Protocol file for --rule.")
     ] = None,
     rates: RatesOpt = "0.1,0.2,0.3,0.4,0.5",
     as_json: JsonOpt = False,
@@ -181,7 +182,7 @@ def monitor(
     }
     base_nmax = 24
     if rule is not None:
-        base, base_nmax = _protocol_rule(rule, protocol)
+        base, base_nmax = _protocol_rule(rule, None if protocol is None else Path(protocol))
     a = base["prior_a"] if prior_a is None else prior_a
     b = base["prior_b"] if prior_b is None else prior_b
     lim = base["limit"] if limit is None else limit
@@ -196,24 +197,32 @@ def monitor(
     rate_list = _floats(rates, "--rates")
     mon = BayesianToxicityMonitor(a, b, lim, cut, n_max, n_min)
     oc = mon.operating_characteristics(rate_list)
+    boundary_columns = ("n", "stop_if_at_least", "posterior_prob_at_boundary")
     if as_json:
         _emit(
             {
                 "rule": rule,
                 "parameters": mon.parameters,
-                "boundaries": _records(mon.boundaries),
+                "boundaries": [
+                    dict(zip(boundary_columns, r, strict=True)) for r in mon.boundary_rows
+                ],
                 "operating_characteristics": oc.to_dict(),
             }
         )
         return
-    _out.print(
-        _table(
-            f"Stop if Pr(rate > {lim}) > {cut}, Beta({a:g}, {b:g}) prior"
-            + (f" (protocol rule {rule})" if rule else ""),
-            mon.boundaries,
-        )
+    _print_rows(
+        f"Stop if Pr(rate > {lim}) > {cut}, Beta({a:g}, {b:g}) prior"
+        + (f" (protocol rule {rule})" if rule else ""),
+        boundary_columns,
+        mon.boundary_rows,
     )
-    _out.print(_table("Exact operating characteristics", oc.summary))
+    oc_columns = ("rate", "prob_stop", "prob_early_stop", "expected_n", "expected_events")
+    oc_values = oc.to_dict()
+    _print_rows(
+        "Exact operating characteristics",
+        oc_columns,
+        zip(*(oc_values[c] for c in ("rates", *oc_columns[1:])), strict=True),
+    )
 
 
 @design_app.command("tse")
@@ -260,8 +269,8 @@ def tse(
     if as_json:
         _emit({"boundaries": _records(mon.boundaries), "operating_characteristics": oc.to_dict()})
         return
-    _out.print(_table(f"Thall-Simon-Estey {direction} boundaries", mon.boundaries))
-    _out.print(_table("Exact operating characteristics", oc.summary))
+    _table(f"Thall-Simon-Estey {direction} boundaries", mon.boundaries)
+    _table("Exact operating characteristics", oc.summary)
 
 
 @design_app.command("predictive")
@@ -293,8 +302,8 @@ def predictive(
     if as_json:
         _emit({"boundaries": _records(mon.boundaries), "operating_characteristics": oc.to_dict()})
         return
-    _out.print(_table("Predictive-probability futility boundaries", mon.boundaries))
-    _out.print(_table("Exact operating characteristics", oc.summary))
+    _table("Predictive-probability futility boundaries", mon.boundaries)
+    _table("Exact operating characteristics", oc.summary)
 
 
 @design_app.command("bop2")
@@ -339,12 +348,10 @@ def bop2(
         _emit(cal.to_dict())
         return
     b = cal.boundaries
-    _out.print(
-        _table(
-            f"BOP2 boundaries (lambda={b.lam:g}, gamma={b.gamma:g}; type-I error "
-            f"{cal.type_i_error:.4f}, power {cal.power:.4f})",
-            b.table,
-        )
+    _table(
+        f"BOP2 boundaries (lambda={b.lam:g}, gamma={b.gamma:g}; type-I error "
+        f"{cal.type_i_error:.4f}, power {cal.power:.4f})",
+        b.table,
     )
     shown = cal.summary.rename(
         columns={
@@ -357,7 +364,7 @@ def bop2(
     )
     if null_tox is None:
         shown = shown.drop(columns=["p_tox", "P(toxic)"])
-    _out.print(_table("Exact operating characteristics", shown, digits=3))
+    _table("Exact operating characteristics", shown, digits=3)
 
 
 @design_app.command("boin")
@@ -374,7 +381,7 @@ def boin(
     as_json: JsonOpt = False,
 ) -> None:
     """BOIN (Liu & Yuan 2015): boundary table, and simulated OC for a --scenario."""
-    from nakip.stats.phase1 import BoinDesign
+    from nakip.stats.phase1 import BOIN_BOUNDARY_COLUMNS, BoinDesign
 
     _unit(target, "--target")
     for value, name in ((doses, "--doses"), (cohort_size, "--cohort-size"), (cohorts, "--cohorts")):
@@ -389,24 +396,31 @@ def boin(
         if len(rates) != doses:
             fail(f"--scenario needs {doses} rates (one per dose), got {len(rates)}")
         oc = design.simulate(rates, trials, seed)
+    rows = design.boundary_rows
     if as_json:
         _emit(
             {
                 "lambda_e": design.lambda_e,
                 "lambda_d": design.lambda_d,
-                "boundaries": _records(design.boundaries),
+                "boundaries": [
+                    dict(zip(("n", *BOIN_BOUNDARY_COLUMNS), r, strict=True)) for r in rows
+                ],
                 "operating_characteristics": None if oc is None else oc.to_dict(),
             }
         )
         return
-    _out.print(
+    typer.echo(
         f"BOIN target {target}: escalate if DLT rate <= {design.lambda_e:.3f}, "
         f"de-escalate if >= {design.lambda_d:.3f}"
     )
-    _out.print(_table("BOIN boundaries", design.boundaries.T.rename_axis("n")))
+    _print_rows(
+        "BOIN boundaries",
+        ["n", *(r[0] for r in rows)],
+        [[name, *(r[i] for r in rows)] for i, name in enumerate(BOIN_BOUNDARY_COLUMNS, 1)],
+    )
     if oc is not None:
-        _out.print(_table(f"Simulated OC ({trials} trials)", oc.summary))
-        _out.print(
+        _table(f"Simulated OC ({trials} trials)", oc.summary)
+        typer.echo(
             f"no MTD: {oc.prob_no_mtd:.4f}; expected N {oc.expected_n:.2f}; "
             f"expected DLTs {oc.expected_dlts:.2f}"
         )
@@ -436,9 +450,9 @@ def threeplusthree(
             }
         )
         return
-    _out.print(_table("3+3 decision table", design.decision_table.set_index("patients")))
-    _out.print(_table("Exact operating characteristics", oc.summary))
-    _out.print(
+    _table("3+3 decision table", design.decision_table.set_index("patients"))
+    _table("Exact operating characteristics", oc.summary)
+    typer.echo(
         f"no MTD: {oc.prob_no_mtd:.4f}; expected N {oc.expected_n:.2f}; "
         f"expected DLTs {oc.expected_dlts:.2f}"
     )
@@ -462,6 +476,8 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Monte Carlo OC of every scenario in a file, beside the exact values (local or Dask)."""
+    import yaml
+
     from nakip.stats.oc import load_scenarios, simulate_grid
 
     if trials < 1:
@@ -511,9 +527,9 @@ def simulate(
     }
     shown = result.summary[list(cols)]
     shown.columns = list(cols.values())
-    _out.print(_table(f"Monte Carlo OC ({trials} trials each, seed {seed})", shown, digits=4))
+    _table(f"Monte Carlo OC ({trials} trials each, seed {seed})", shown, digits=4)
     rate = result.patients_simulated / max(result.seconds, 1e-9)
-    _out.print(
+    typer.echo(
         f"{result.patients_simulated:,} simulated patients in {result.seconds:.2f} s ({backend})"
     )
-    _out.print(f"{rate / 1e6:.1f} million patients per second")
+    typer.echo(f"{rate / 1e6:.1f} million patients per second")

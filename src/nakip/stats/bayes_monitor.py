@@ -20,13 +20,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from nakip.stats._exact import NO_LOWER, LatticeOC, no_upper, sequential_oc
+from nakip.stats.beta_tail import beta_sf
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas only for the tables and scipy.stats only for the TSE and predictive rules:
+# `nakip design monitor` starts without either (issue 13).
 
 __all__ = [
     "BayesianToxicityMonitor",
@@ -61,9 +66,9 @@ def posterior_exceedance(
     x: int | np.ndarray, n: int | np.ndarray, a: float, b: float, limit: float
 ) -> np.ndarray:
     """Pr(rate > limit | x events among n) under a Beta(a, b) prior: the Beta(a+x, b+n-x) tail."""
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    return stats.beta.sf(limit, a + x, b + n - x)
+    x, n = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
+    tails = [beta_sf(limit, a + xi, b + ni - xi) for xi, ni in zip(x.flat, n.flat, strict=True)]
+    return np.asarray(tails, dtype=float).reshape(x.shape)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class MonitorOC:
     @property
     def summary(self) -> pd.DataFrame:
         """One row per true rate: stopping probabilities, success probability, expected N."""
+        import pandas as pd
+
         data: dict[str, Any] = {
             "rate": self.rates,
             "prob_stop": self.prob_stop,
@@ -104,6 +111,8 @@ class MonitorOC:
     @property
     def stop_by_n(self) -> pd.DataFrame:
         """Probability of stopping exactly at n (rows n = 1..nmax, columns the true rates)."""
+        import pandas as pd
+
         return pd.DataFrame(
             np.asarray(self.prob_stop_by_n).T,
             index=pd.RangeIndex(1, self.nmax + 1, name="n"),
@@ -135,6 +144,8 @@ def _by_n(raw: LatticeOC, nmax: int) -> np.ndarray:
 
 def _nullable(counts: np.ndarray, possible: np.ndarray) -> pd.arrays.IntegerArray:
     """Integer column with <NA> where no stop is possible."""
+    import pandas as pd
+
     return pd.array(
         [int(c) if ok else None for c, ok in zip(counts, possible, strict=True)], dtype="Int64"
     )
@@ -208,23 +219,29 @@ class BayesianToxicityMonitor:
         return bool(p > self.cutoff)
 
     @property
+    def boundary_rows(self) -> tuple[tuple[int, int | None, float | None], ...]:
+        """(n, stop if >= this many events, Pr(rate > limit) at that count) for n = 1..nmax;
+        None where no stop is possible. The rows of `boundaries`, without pandas."""
+        rows = []
+        for n, count in enumerate(self.stop_counts.tolist(), start=1):
+            if count > n:
+                rows.append((n, None, None))
+                continue
+            prob = beta_sf(self.limit, self.prior_a + count, self.prior_b + n - count)
+            rows.append((n, count, prob))
+        return tuple(rows)
+
+    @property
     def boundaries(self) -> pd.DataFrame:
         """Boundary table: stop if >= `stop_if_at_least` events among the first n (<NA>: none)."""
-        counts = self.stop_counts
-        ns = np.arange(1, self.nmax + 1)
-        possible = counts <= ns
-        prob = np.where(
-            possible,
-            posterior_exceedance(
-                np.minimum(counts, ns), ns, self.prior_a, self.prior_b, self.limit
-            ),
-            np.nan,
-        )
+        import pandas as pd
+
+        rows = self.boundary_rows
         return pd.DataFrame(
             {
-                "n": ns,
-                "stop_if_at_least": _nullable(counts, possible),
-                "posterior_prob_at_boundary": prob,
+                "n": [r[0] for r in rows],
+                "stop_if_at_least": pd.array([r[1] for r in rows], dtype="Int64"),
+                "posterior_prob_at_boundary": [np.nan if r[2] is None else r[2] for r in rows],
             }
         ).set_index("n")
 
@@ -259,6 +276,8 @@ def _unit_quadrature() -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=64)
 def _standard_quantiles(a: float, b: float) -> np.ndarray:
     """Quantiles of Beta(a, b) at the Gauss-Legendre nodes (cached: ppf is the slow part)."""
+    from scipy import stats
+
     out = stats.beta.ppf(_unit_quadrature()[0], a, b)
     out.setflags(write=False)
     return out
@@ -281,6 +300,8 @@ def tse_probability(
     n = np.broadcast_to(np.asarray(n, dtype=float), x.shape)
     s = _standard_quantiles(float(standard_a), float(standard_b))
     thresh = np.clip(s + delta, 0.0, 1.0)
+    from scipy import stats
+
     tail = stats.beta.sf(
         thresh[None, :], experimental_a + x[:, None], experimental_b + (n - x)[:, None]
     )
@@ -394,6 +415,8 @@ class ThallSimonEsteyMonitor:
     @property
     def boundaries(self) -> pd.DataFrame:
         """Efficacy: stop if <= `stop_if_at_most` responses; toxicity: stop if >= events."""
+        import pandas as pd
+
         counts = self.stop_counts
         ns = np.arange(1, self.nmax + 1)
         if self.direction == "efficacy":
@@ -448,6 +471,8 @@ def predictive_probability(
     totals = np.arange(nmax + 1)
     success = posterior_exceedance(totals, nmax, prior_a, prior_b, p0) > theta_t
     ys = np.arange(m + 1)
+    from scipy import stats
+
     pmf = stats.betabinom.pmf(
         ys[None, :], m, prior_a + x[:, None], prior_b + n - x[:, None]
     )  # shape (len(x), m + 1)
@@ -530,6 +555,8 @@ class PredictiveProbabilityMonitor:
     @property
     def boundaries(self) -> pd.DataFrame:
         """Stop if responses <= `stop_if_at_most` at n (the last row is the final failure rule)."""
+        import pandas as pd
+
         counts = self.futility_counts
         possible = counts >= 0
         values = _nullable(counts, possible)

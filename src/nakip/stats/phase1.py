@@ -99,6 +99,10 @@ class DoseFindingOC:
         }
 
 
+BOIN_BOUNDARY_COLUMNS = ("escalate_if_at_most", "deescalate_if_at_least", "eliminate_if_at_least")
+"""Names of the count columns of `BoinDesign.boundaries`, in the order of its `boundary_rows`."""
+
+
 # --------------------------------------------------------------------------------------- 3+3
 class ThreePlusThree:
     """The 3+3 rule with its decision table and exact operating characteristics."""
@@ -424,28 +428,26 @@ class BoinDesign:
         return esc, deesc, elim
 
     @property
+    def boundary_rows(self) -> tuple[tuple[int, int | None, int | None, int | None], ...]:
+        """(n, escalate if DLTs <=, de-escalate if >=, eliminate if >=) for n = 1..N, None where
+        no such decision exists: the rows of `boundaries`, without pandas."""
+        esc, deesc, elim = self._tables
+        rows = []
+        for n in range(1, esc.size):
+            e, d, x = int(esc[n]), int(deesc[n]), int(elim[n])
+            rows.append((n, e if e >= 0 else None, d if d <= n else None, x if x <= n else None))
+        return tuple(rows)
+
+    @property
     def boundaries(self) -> pd.DataFrame:
         """Boundary table for n = 1..N (as BOIN's get.boundary; <NA> = no such decision)."""
         import pandas as pd
 
-        esc, deesc, elim = self._tables
-        ns = np.arange(1, esc.size)
-        return pd.DataFrame(
-            {
-                "n": ns,
-                "escalate_if_at_most": pd.array(
-                    [int(v) if v >= 0 else None for v in esc[1:]], dtype="Int64"
-                ),
-                "deescalate_if_at_least": pd.array(
-                    [int(v) if v <= n else None for v, n in zip(deesc[1:], ns, strict=True)],
-                    dtype="Int64",
-                ),
-                "eliminate_if_at_least": pd.array(
-                    [int(v) if v <= n else None for v, n in zip(elim[1:], ns, strict=True)],
-                    dtype="Int64",
-                ),
-            }
-        ).set_index("n")
+        rows = self.boundary_rows
+        data: dict[str, Any] = {"n": [r[0] for r in rows]}
+        for i, name in enumerate(BOIN_BOUNDARY_COLUMNS, start=1):
+            data[name] = pd.array([r[i] for r in rows], dtype="Int64")
+        return pd.DataFrame(data).set_index("n")
 
     def simulate(
         self, rates: Sequence[float], n_trials: int = 10_000, seed: int | None = 0
