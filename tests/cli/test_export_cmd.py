@@ -8,37 +8,16 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from nakip.cli.main import app
+from tests.cli.conftest import one_line_error
 
 NAKIP = str(Path(sys.executable).with_name("nakip"))
 runner = CliRunner()
-
-
-def _one_line_error(res: object, message: str) -> None:
-    out = res.output  # type: ignore[attr-defined]
-    assert res.exit_code == 2, out  # type: ignore[attr-defined]
-    assert out.strip().count("\n") == 0 and out.startswith("error:")
-    assert message in out and "Traceback" not in out
-
-
-@pytest.fixture
-def enrolled(db: None) -> None:
-    """One site, one investigator and one overt subject enrolled on 2026-01-12."""
-    from nakip.edc import services
-    from tests.edc.conftest import screening_values
-
-    site = services.create_site(None, "S01", "Heidelberg")
-    user = services.create_user(
-        None, "inv", "Cli-test-Pa55word!", "investigator", site, validate_password=False
-    )
-    scr = services.create_screening(user, site, date(2026, 1, 5), screening_values("overt"))
-    services.enrol_subject(user, scr, date(2026, 1, 12))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xpt", "sdtm", "odm"])
@@ -70,13 +49,13 @@ def test_export_with_cutoff_in_words(enrolled: None, tmp_path: Path) -> None:
 )
 def test_bad_input_fails_in_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     res = runner.invoke(app, ["export", args[0], "--out", str(tmp_path / "x"), *args[1:]])
-    _one_line_error(res, message)
+    one_line_error(res, message)
     assert not (tmp_path / "x").exists()
 
 
 def test_cutoff_before_first_enrolment(enrolled: None, tmp_path: Path) -> None:
     res = runner.invoke(app, ["export", "csv", "--out", str(tmp_path), "--cutoff", "2026-01-11"])
-    _one_line_error(
+    one_line_error(
         res, "--cutoff: data cut-off 2026-01-11 is before the first enrolment (2026-01-12)"
     )
     assert list(tmp_path.iterdir()) == []
@@ -86,7 +65,7 @@ def test_out_is_a_file(tmp_path: Path) -> None:
     target = tmp_path / "file.txt"
     target.write_text("x")
     res = runner.invoke(app, ["export", "csv", "--out", str(target)])
-    _one_line_error(res, "is a file, not a folder")
+    one_line_error(res, "is a file, not a folder")
 
 
 def _export(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
