@@ -146,3 +146,22 @@ def test_services_enforce_matrix(
     else:
         with pytest.raises(EDCPermissionDenied):
             call(user)
+
+
+def test_site_admin_cannot_create_sites_or_all_site_roles(db) -> None:  # type: ignore[no-untyped-def]
+    """A site-level administrator manages only its own site: no new sites and no role at every
+    site, through the services as through the pages (the CLI, actor None, may)."""
+    site = services.create_site(None, "S9", "Site nine")
+    admin = services.create_user(
+        None, "siteadmin", "Adm1n-Pa55word!x", "admin", site, validate_password=False
+    )
+    with pytest.raises(EDCPermissionDenied):
+        services.create_site(admin, "S10", "Site ten")
+    with pytest.raises(EDCPermissionDenied):
+        services.create_user(
+            admin, "dsmb1", "Dsmb-Pa55word!x", "dsmb", None, validate_password=False
+        )
+    made = services.create_user(
+        admin, "nurse9", "Nurse-Pa55word!x", "study_nurse", site, validate_password=False
+    )
+    assert made.username == "nurse9"

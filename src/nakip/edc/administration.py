@@ -64,15 +64,12 @@ def administered_users(actor: Any) -> QuerySet[Any]:
 
 def is_trial_wide(actor: Any) -> bool:
     """True when the actor administers every site (a manage_users membership without site)."""
-    q = permissions.site_filter(actor, "manage_users", "pk")
-    return q is not None and not q.children
+    return permissions.is_trial_wide(actor, "manage_users")
 
 
 def _require_scope(actor: Any, site: Site | None) -> None:
     """manage_users at `site`; for a role at every site (site None), at every site."""
-    if site is None and not is_trial_wide(actor):
-        raise EDCPermissionDenied("manage_users", "all sites")
-    permissions.require(actor, "manage_users", site)
+    permissions.require_at(actor, "manage_users", site)
 
 
 def require_over(actor: Any, user: Any) -> None:

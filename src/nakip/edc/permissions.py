@@ -132,6 +132,22 @@ def require(user: Any, action: str, target: Any = None) -> None:
         raise EDCPermissionDenied(action, str(target) if target is not None else "")
 
 
+def is_trial_wide(user: Any, action: str) -> bool:
+    """True when the user may do `action` at every site (a membership without a site), not
+    merely at some; `can(user, action)` with no target answers the weaker question."""
+    q = site_filter(user, action, "pk")
+    return q is not None and not q.children
+
+
+def require_at(user: Any, action: str, site: Any) -> None:
+    """`action` at `site`; site None means every site, which needs a trial-wide membership."""
+    if site is None:
+        if not is_trial_wide(user, action):
+            raise EDCPermissionDenied(action, "all sites")
+        return
+    require(user, action, site)
+
+
 def site_filter(user: Any, action: str = "view_subject", field: str = "site") -> Q | None:
     """A Q object restricting a queryset to the sites where the user may do `action`.
 

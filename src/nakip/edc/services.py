@@ -166,9 +166,10 @@ def _display(user: Any) -> str:
 # =========================================================================== sites and users
 @transaction.atomic
 def create_site(actor: Any, code: str, name: str) -> Site:
-    """Create a site. `actor` None is the command line (system); otherwise needs manage_users."""
+    """Create a site. `actor` None is the command line (system); otherwise needs manage_users
+    at every site (a site-level administrator cannot add sites)."""
     if actor is not None:
-        require(actor, "manage_users")
+        permissions.require_at(actor, "manage_users", None)
     code = clean_text("code", code, 16).upper()
     name = clean_text("name", name, 200)
     site = Site(code=code, name=name)
@@ -200,7 +201,7 @@ def _check_role(role: str) -> str:
 def add_membership(actor: Any, user: Any, role: str, site: Site | None) -> Membership:
     """Give `user` a role at `site` (None = every site; not allowed for site-bound roles)."""
     if actor is not None:
-        require(actor, "manage_users", site)
+        permissions.require_at(actor, "manage_users", site)
     _check_role(role)
     if site is None and role in SITE_BOUND_ROLES:
         raise FormValidationError({"site": [f"the role {role} needs a site"]})
@@ -224,7 +225,7 @@ def create_user(
 ) -> Any:
     """Create a user with one membership; duplicate usernames and weak passwords are refused."""
     if actor is not None:
-        require(actor, "manage_users", site)
+        permissions.require_at(actor, "manage_users", site)
     User = get_user_model()
     username = clean_text("username", username, 150)
     email = clean_text("email", email, 254)
