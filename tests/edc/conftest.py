@@ -140,3 +140,20 @@ def enrol(site_a: Site, investigator: Any) -> Callable[..., Subject]:
 @pytest.fixture
 def subject(enrol: Callable[..., Subject]) -> Subject:
     return enrol("overt")
+
+
+def client_for(user: Any) -> Any:
+    """A Django test client logged in as `user` (no password round trip)."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def trial(enrol: Callable[..., Subject], investigator: Any) -> dict[str, Subject]:
+    """The shared small trial of tests/edc/trial_fixture.py at site S01."""
+    from tests.edc.trial_fixture import build_trial
+
+    return build_trial(enrol, investigator)

@@ -15,12 +15,7 @@ from nakip.edc import services
 from nakip.edc.datasets import CutoffError, build_dataset, build_trial_data
 from nakip.edc.models import Subject
 from tests.edc.conftest import DAY1
-from tests.edc.trial_fixture import HAEM, build_trial
-
-
-@pytest.fixture
-def trial(enrol: Any, investigator: Any) -> dict[str, Subject]:
-    return build_trial(enrol, investigator)
+from tests.edc.trial_fixture import HAEM
 
 
 def _by(frame: Any, **match: Any) -> list[dict[str, Any]]:

@@ -30,15 +30,9 @@ from nakip.edc.exports.sdtm import DOMAINS
 from nakip.edc.exports.xpt import MAX_TEXT, XPT_DATASETS, read_xpt
 from nakip.edc.models import FormRecord, ScreeningRecord, Subject
 from tests.edc.conftest import PASSWORD
-from tests.edc.trial_fixture import build_trial
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
 INJECTION = '=HYPERLINK("http://evil.example/x","click")'
-
-
-@pytest.fixture
-def trial(enrol: Any, investigator: Any) -> dict[str, Subject]:
-    return build_trial(enrol, investigator)
 
 
 def _snapshot(cutoff: date | None = None) -> Any:

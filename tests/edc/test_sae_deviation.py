@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from nakip.edc import deviations, sae, services
 from nakip.edc.exceptions import FormValidationError, InvalidStateError
 from nakip.edc.models import FormRecord, Subject
+from tests.edc.conftest import client_for
 
 AE = {"term": "Febrile neutropenia", "ctcae_grade": 3, "onset_date": "2026-01-20",
       "serious": True, "sae_hospitalisation": True, "attribution_talazoparib": "possible",
@@ -31,12 +31,6 @@ def _initial(notified: str | None) -> dict[str, Any]:
     if notified:
         values["sponsor_notified_at"] = notified
     return values
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.mark.parametrize(
@@ -125,23 +119,24 @@ def test_listing_pages_per_site_and_role(
     other = enrol("mrd", user=inv_b, site=site_b)
     _deviation(inv_b, other, "late_visit", "major")
     _ae(inv, subject)
-    page = _client(inv).get("/deviations/")
+    page = client_for(inv).get("/deviations/")
     assert page.status_code == 200
     assert subject.subject_number.encode() in page.content
     assert other.subject_number.encode() not in page.content  # another site's deviation
-    assert _client(staff["dsmb"]).get("/deviations/").status_code == 403
-    sae_page = _client(inv).get("/sae/")
+    assert client_for(staff["dsmb"]).get("/deviations/").status_code == 403
+    sae_page = client_for(inv).get("/sae/")
     assert sae_page.status_code == 200 and b"Febrile neutropenia" in sae_page.content
     assert b"File report" in sae_page.content
-    assert b"File report" not in _client(staff["monitor"]).get("/sae/").content
+    assert b"File report" not in client_for(staff["monitor"]).get("/sae/").content
     assert (
-        _client(staff["monitor"]).get(f"/sae/{other.records.first().pk}/report/").status_code == 404
+        client_for(staff["monitor"]).get(f"/sae/{other.records.first().pk}/report/").status_code
+        == 404
     )
 
 
 def test_sae_report_page_files_the_notice(staff: dict[str, Any], subject: Subject) -> None:
     ae = _ae(staff["investigator"], subject)
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     assert b"choices-term" not in c.get(f"/sae/{ae.pk}/report/").content
     resp = c.post(f"/sae/{ae.pk}/report/", {"report_type": "initial", "site_aware_at": AWARE,
                                             "sponsor_notified_at": "2026-01-20T09:30",
@@ -149,7 +144,7 @@ def test_sae_report_page_files_the_notice(staff: dict[str, Any], subject: Subjec
     assert resp.status_code == 302
     (case,) = sae.sae_cases([subject])
     assert case.status == "notified" and case.hours_to_notice == 1.5
-    form = _client(staff["investigator"]).get(
+    form = client_for(staff["investigator"]).get(
         f"/subjects/{subject.subject_number}/forms/adverse_event/new/"
     )
     assert b'<datalist id="choices-term">' in form.content  # searchable CTCAE term list

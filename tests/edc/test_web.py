@@ -18,7 +18,7 @@ from nakip.edc.models import (
     Signature,
     Subject,
 )
-from tests.edc.conftest import CONSENT, DAY1, PASSWORD, screening_values
+from tests.edc.conftest import CONSENT, DAY1, PASSWORD, client_for, screening_values
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,6 @@ HAEM = {
     "haemoglobin": "9.1",
     "pb_blasts_pct": "3",
 }
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _haem(user: Any, subject: Subject, visit: str = "C1D1", **changes: Any) -> FormRecord:
@@ -79,7 +73,7 @@ def test_login_page_and_login(investigator: Any) -> None:
 
 
 def test_logout_is_post_only_and_ends_the_session(investigator: Any) -> None:
-    c = _client(investigator)
+    c = client_for(investigator)
     assert c.get("/logout/").status_code == 405
     r = c.post("/logout/")
     assert r.status_code == 302 and r["Location"] == "/login/"
@@ -109,7 +103,7 @@ def _pages(subject: Subject, record: FormRecord) -> list[str]:
 def test_every_page_for_roles_that_may_view(
     role: str, staff: dict[str, Any], subject: Subject, record: FormRecord
 ) -> None:
-    c = _client(staff[role])
+    c = client_for(staff[role])
     assert c.get("/").status_code == 200
     for url in _pages(subject, record):
         r = c.get(url)
@@ -120,7 +114,7 @@ def test_every_page_for_roles_that_may_view(
 def test_roles_without_subject_access_get_403(
     role: str, staff: dict[str, Any], subject: Subject, record: FormRecord
 ) -> None:
-    c = _client(staff[role])
+    c = client_for(staff[role])
     home = c.get("/")
     assert home.status_code == 200
     assert b"does not give access to subject data" in home.content
@@ -137,11 +131,11 @@ def test_entry_pages_by_role(staff: dict[str, Any], subject: Subject, record: Fo
         f"/records/{record.pk}/edit/",
     ]
     for role in ("investigator", "study_nurse"):
-        c = _client(staff[role])
+        c = client_for(staff[role])
         for url in entry:
             assert c.get(url).status_code == 200, (role, url)
     for role in ("monitor", "data_manager", "statistician", "dsmb"):
-        c = _client(staff[role])
+        c = client_for(staff[role])
         for url in entry:
             assert c.get(url).status_code == 403, (role, url)
 
@@ -150,7 +144,7 @@ def test_another_sites_subject_is_not_found(
     staff: dict[str, Any], other_subject: Subject, site_b: Any
 ) -> None:
     rec = _haem(other_subject.created_by, other_subject)
-    c = _client(staff["investigator"])  # investigator at S01 only
+    c = client_for(staff["investigator"])  # investigator at S01 only
     n = other_subject.subject_number
     for url in (
         f"/subjects/{n}/",
@@ -172,7 +166,7 @@ def test_another_sites_subject_is_not_found(
 
 
 def test_unknown_subject_and_form_are_404(staff: dict[str, Any], subject: Subject) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     assert c.get("/subjects/Z-999/").status_code == 404
     assert c.get(f"/subjects/{subject.subject_number}/forms/nonsense/new/").status_code == 404
     r = c.get("/subjects/Z-999/")
@@ -183,7 +177,7 @@ def test_unknown_subject_and_form_are_404(staff: dict[str, Any], subject: Subjec
 def test_form_with_errors_shows_inline_messages_and_saves_nothing(
     staff: dict[str, Any], subject: Subject
 ) -> None:
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     url = f"/subjects/{subject.subject_number}/forms/haematology/new/?visit=C1D1"
     before = FormRecord.objects.count()
     r = c.post(url, {**HAEM, "anc": "abc", "platelets": "", "haemoglobin": "30"})
@@ -208,7 +202,7 @@ def test_form_with_errors_shows_inline_messages_and_saves_nothing(
 def test_form_entry_saves_and_shows_soft_check_query(
     staff: dict[str, Any], subject: Subject
 ) -> None:
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     url = f"/subjects/{subject.subject_number}/forms/haematology/new/?visit=C1D1"
     r = c.post(url, {**HAEM, "anc": "60"}, follow=True)  # soft_max 50
     assert r.status_code == 200
@@ -220,7 +214,7 @@ def test_form_entry_saves_and_shows_soft_check_query(
 
 
 def test_visit_form_needs_a_visit(staff: dict[str, Any], subject: Subject) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     url = f"/subjects/{subject.subject_number}/forms/haematology/new/"
     r = c.post(url, HAEM)
     assert r.status_code == 200
@@ -231,7 +225,7 @@ def test_visit_form_needs_a_visit(staff: dict[str, Any], subject: Subject) -> No
 def test_duplicate_form_is_refused_with_a_message(
     staff: dict[str, Any], subject: Subject, record: FormRecord
 ) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     url = f"/subjects/{subject.subject_number}/forms/haematology/new/?visit=C1D1"
     r = c.post(url, HAEM)
     assert r.status_code == 200
@@ -241,7 +235,7 @@ def test_duplicate_form_is_refused_with_a_message(
 
 # --------------------------------------------------------------------------- edits
 def test_edit_without_reason_is_refused(staff: dict[str, Any], record: FormRecord) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     r = c.post(f"/records/{record.pk}/edit/", {**HAEM, "anc": "0.8", "_version": "1"})
     assert r.status_code == 200
     html = r.content.decode()
@@ -254,7 +248,7 @@ def test_edit_without_reason_is_refused(staff: dict[str, Any], record: FormRecor
 def test_edit_with_reason_saves_and_shows_in_audit(
     staff: dict[str, Any], record: FormRecord, subject: Subject
 ) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     r = c.post(
         f"/records/{record.pk}/edit/",
         {**HAEM, "anc": "0.8", "_version": "1", "_reason": "transcription error"},
@@ -274,7 +268,7 @@ def test_stale_version_is_refused_and_nothing_overwritten(
 ) -> None:
     nurse, inv = staff["study_nurse"], staff["investigator"]
     services.update_record(inv, record, {**HAEM, "anc": "0.9"}, "lab re-run", 1)
-    c = _client(nurse)
+    c = client_for(nurse)
     r = c.post(
         f"/records/{record.pk}/edit/",
         {**HAEM, "anc": "0.5", "_version": "1", "_reason": "my correction"},
@@ -288,7 +282,7 @@ def test_stale_version_is_refused_and_nothing_overwritten(
 
 
 def test_edit_without_version_is_refused(staff: dict[str, Any], record: FormRecord) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     r = c.post(f"/records/{record.pk}/edit/", {**HAEM, "anc": "0.7", "_reason": "x"})
     assert r.status_code == 200
     assert b"lost the record version" in r.content
@@ -297,7 +291,7 @@ def test_edit_without_version_is_refused(staff: dict[str, Any], record: FormReco
 
 
 def test_edit_form_is_prefilled_with_version(staff: dict[str, Any], record: FormRecord) -> None:
-    html = _client(staff["investigator"]).get(f"/records/{record.pk}/edit/").content.decode()
+    html = client_for(staff["investigator"]).get(f"/records/{record.pk}/edit/").content.decode()
     assert 'name="_version" value="1"' in html
     assert 'value="0.4"' in html and 'value="30"' in html
 
@@ -333,7 +327,7 @@ def test_csrf_is_enforced(staff: dict[str, Any], subject: Subject, record: FormR
 
 # --------------------------------------------------------------------------- screening
 def test_screening_failure_shows_each_reason(staff: dict[str, Any], site_a: Any) -> None:
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     values = screening_values("overt", age_years=16, bm_blasts_pct=35, ecog=None)
     data = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
     r = c.post("/screening/new/", {**data, "_site": "S01", "_consent_date": "2026-01-05"})
@@ -353,7 +347,7 @@ def test_screening_failure_shows_each_reason(staff: dict[str, Any], site_a: Any)
 
 
 def test_screening_form_errors_are_inline(staff: dict[str, Any], site_a: Any) -> None:
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     r = c.post("/screening/new/", {"_site": "S01", "_consent_date": "", "age_years": "200"})
     assert r.status_code == 200
     html = r.content.decode()
@@ -376,7 +370,7 @@ def test_eligibility_table_speaks_in_the_direction_of_eligibility(
     inv = staff["investigator"]
     scr = services.create_screening(inv, site_a, CONSENT, screening_values("overt"))
     table = _criteria_table(
-        _client(inv).get(f"/screening/{scr.screening_number}/").content.decode()
+        client_for(inv).get(f"/screening/{scr.screening_number}/").content.decode()
     )
     ex1 = table[table.index("<strong>EX1</strong>") :].split("</tr>")[0]
     assert "Active acute graft-versus-host disease of grade II or higher." in ex1
@@ -395,7 +389,7 @@ def test_eligibility_table_not_satisfied_and_cannot_decide(
     values = screening_values("overt", active_gvhd_grade=3, ecog=None)
     scr = services.create_screening(inv, site_a, CONSENT, values)
     table = _criteria_table(
-        _client(inv).get(f"/screening/{scr.screening_number}/").content.decode()
+        client_for(inv).get(f"/screening/{scr.screening_number}/").content.decode()
     )
     ex1 = table[table.index("<strong>EX1</strong>") :].split("</tr>")[0]
     assert ">not satisfied</span>" in ex1 and "3" in ex1
@@ -407,7 +401,7 @@ def test_eligibility_table_not_satisfied_and_cannot_decide(
 def test_screen_and_enrol_into_each_cohort(
     cohort: str, number: str, staff: dict[str, Any], site_a: Any
 ) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     scr = services.create_screening(
         staff["investigator"], site_a, CONSENT, screening_values(cohort)
     )
@@ -425,7 +419,7 @@ def test_screen_and_enrol_into_each_cohort(
 def test_enrolment_refusal_is_a_message_not_a_500(staff: dict[str, Any], site_a: Any) -> None:
     inv = staff["investigator"]
     scr = services.create_screening(inv, site_a, CONSENT, screening_values("overt", ecog=3))
-    c = _client(inv)
+    c = client_for(inv)
     r = c.post(f"/screening/{scr.screening_number}/enrol/", {"enrolment_date": "2026-01-12"})
     assert r.status_code == 302
     page = c.get(r["Location"]).content.decode()
@@ -441,7 +435,7 @@ def test_enrolment_refusal_is_a_message_not_a_500(staff: dict[str, Any], site_a:
 def test_screening_correction_needs_reason(staff: dict[str, Any], site_a: Any) -> None:
     inv = staff["investigator"]
     scr = services.create_screening(inv, site_a, CONSENT, screening_values("overt", ecog=3))
-    c = _client(inv)
+    c = client_for(inv)
     url = f"/screening/{scr.screening_number}/edit/"
     form = c.get(url).content.decode()
     assert 'name="_version" value="1"' in form
@@ -484,7 +478,7 @@ def test_casebook_shows_schedule_and_derived_response(
         {"aspirate_date": "2026-02-09", "evaluable": True, "bm_blasts_pct": 2},
         "C2D1",
     )
-    html = _client(inv).get(f"/subjects/{subject.subject_number}/").content.decode()
+    html = client_for(inv).get(f"/subjects/{subject.subject_number}/").content.decode()
     assert 'id="best-response">CR<' in html
     responses = html[html.index('id="responses"') :]
     assert "C2D1" in responses[:3000] and ">CR<" in responses[:3000]
@@ -497,11 +491,11 @@ def test_casebook_shows_schedule_and_derived_response(
 
 def test_casebook_buttons_follow_the_role(staff: dict[str, Any], subject: Subject) -> None:
     n = subject.subject_number
-    inv = _client(staff["investigator"]).get(f"/subjects/{n}/").content.decode()
+    inv = client_for(staff["investigator"]).get(f"/subjects/{n}/").content.decode()
     assert "Sign casebook" in inv and "Lock subject" not in inv and "+ haematology" in inv
-    dm = _client(staff["data_manager"]).get(f"/subjects/{n}/").content.decode()
+    dm = client_for(staff["data_manager"]).get(f"/subjects/{n}/").content.decode()
     assert "Lock subject" in dm and "Sign casebook" not in dm and "+ haematology" not in dm
-    mon = _client(staff["monitor"]).get(f"/subjects/{n}/").content.decode()
+    mon = client_for(staff["monitor"]).get(f"/subjects/{n}/").content.decode()
     assert "Lock subject" not in mon and "Sign casebook" not in mon
 
 
@@ -509,7 +503,7 @@ def test_casebook_buttons_follow_the_role(staff: dict[str, Any], subject: Subjec
 def test_raise_answer_close_query(
     staff: dict[str, Any], record: FormRecord, subject: Subject
 ) -> None:
-    mon, nurse = _client(staff["monitor"]), _client(staff["study_nurse"])
+    mon, nurse = client_for(staff["monitor"]), client_for(staff["study_nurse"])
     assert b"Raise a query" in mon.get(f"/records/{record.pk}/").content
     assert b"Raise a query" not in nurse.get(f"/records/{record.pk}/").content
     r = mon.post(
@@ -538,7 +532,7 @@ def test_raise_answer_close_query(
 
 
 def test_query_errors_are_messages(staff: dict[str, Any], record: FormRecord) -> None:
-    mon = _client(staff["monitor"])
+    mon = client_for(staff["monitor"])
     before = Query.objects.count()  # the automatic "no marrow at C1D1" query
     r = mon.post(
         f"/records/{record.pk}/queries/new/", {"field_name": "anc", "text": " "}, follow=True
@@ -553,13 +547,15 @@ def test_query_errors_are_messages(staff: dict[str, Any], record: FormRecord) ->
 
 def test_external_next_is_ignored(staff: dict[str, Any], record: FormRecord) -> None:
     q = services.raise_query(staff["monitor"], record, "anc", "check")
-    r = _client(staff["monitor"]).post(f"/queries/{q.pk}/close/", {"next": "https://evil.example/"})
+    r = client_for(staff["monitor"]).post(
+        f"/queries/{q.pk}/close/", {"next": "https://evil.example/"}
+    )
     assert r["Location"] == "/queries/"
 
 
 # --------------------------------------------------------------------------- sign and lock
 def test_sign_with_password(staff: dict[str, Any], subject: Subject, record: FormRecord) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     url = f"/subjects/{subject.subject_number}/sign/"
     r = c.post(url, {"password": "not-my-password"}, follow=True)
     assert b"password is not correct" in r.content
@@ -568,11 +564,11 @@ def test_sign_with_password(staff: dict[str, Any], subject: Subject, record: For
     assert b"is incomplete" in r.content and not Signature.objects.exists()
     r = c.post(url, {"password": PASSWORD, "override_reason": "interim"}, follow=True)
     assert b"signed" in r.content and Signature.objects.count() == 1
-    assert _client(staff["study_nurse"]).post(url, {"password": PASSWORD}).status_code == 403
+    assert client_for(staff["study_nurse"]).post(url, {"password": PASSWORD}).status_code == 403
 
 
 def test_lock_and_unlock(staff: dict[str, Any], subject: Subject, record: FormRecord) -> None:
-    dm = _client(staff["data_manager"])
+    dm = client_for(staff["data_manager"])
     n = subject.subject_number
     q = services.raise_query(staff["monitor"], record, "anc", "check")
     r = dm.post(f"/subjects/{n}/lock/", {"reason": "interim"}, follow=True)
@@ -582,13 +578,13 @@ def test_lock_and_unlock(staff: dict[str, Any], subject: Subject, record: FormRe
     assert not services.unresolved_queries(subject).filter(pk=q.pk).exists()
     dm.post(f"/subjects/{n}/lock/", {"reason": "interim", "override_reason": "interim lock"})
     assert subject.is_locked
-    inv = _client(staff["investigator"])
+    inv = client_for(staff["investigator"])
     page = inv.get(f"/subjects/{n}/").content.decode()
     assert "locked" in page and "+ haematology" not in page
     r = inv.post(f"/subjects/{n}/forms/haematology/new/?visit=C1D8", HAEM)
     assert b"is locked" in r.content and FormRecord.objects.count() == 1
     assert (
-        _client(staff["study_nurse"]).post(f"/subjects/{n}/unlock/", {"reason": "x"}).status_code
+        client_for(staff["study_nurse"]).post(f"/subjects/{n}/unlock/", {"reason": "x"}).status_code
         == 403
     )
     r = dm.post(f"/subjects/{n}/unlock/", {"reason": ""}, follow=True)
@@ -598,10 +594,10 @@ def test_lock_and_unlock(staff: dict[str, Any], subject: Subject, record: FormRe
 
 
 def test_cohort_lock_from_the_dashboard(staff: dict[str, Any], subject: Subject) -> None:
-    dm = _client(staff["data_manager"])
+    dm = client_for(staff["data_manager"])
     assert "Lock cohort overt" in dm.get("/").content.decode()
-    assert "Lock cohort overt" not in _client(staff["study_nurse"]).get("/").content.decode()
-    r = _client(staff["study_nurse"]).post("/cohorts/overt/lock/", {"reason": "x"})
+    assert "Lock cohort overt" not in client_for(staff["study_nurse"]).get("/").content.decode()
+    r = client_for(staff["study_nurse"]).post("/cohorts/overt/lock/", {"reason": "x"})
     assert r.status_code in (302, 403) and not subject.is_locked
     r = dm.post("/cohorts/overt/lock/", {"reason": "interim analysis"}, follow=True)
     assert b"1 subject(s) locked" in r.content and subject.is_locked
@@ -616,22 +612,22 @@ def test_audit_csv_needs_export_right(
     staff: dict[str, Any], subject: Subject, record: FormRecord
 ) -> None:
     url = f"/subjects/{subject.subject_number}/audit/?format=csv"
-    assert _client(staff["investigator"]).get(url).status_code == 403
-    page = _client(staff["investigator"]).get(url.split("?")[0]).content.decode()
+    assert client_for(staff["investigator"]).get(url).status_code == 403
+    page = client_for(staff["investigator"]).get(url.split("?")[0]).content.decode()
     assert "Export CSV" not in page
-    r = _client(staff["data_manager"]).get(url)
+    r = client_for(staff["data_manager"]).get(url)
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     body = r.content.decode()
     assert body.splitlines()[0].startswith("model,object_id,object,when,user,action,reason")
     assert "values.anc" in body
-    rec_csv = _client(staff["statistician"]).get(f"/records/{record.pk}/audit/?format=csv")
+    rec_csv = client_for(staff["statistician"]).get(f"/records/{record.pk}/audit/?format=csv")
     assert rec_csv.status_code == 200 and "initial entry" in rec_csv.content.decode()
 
 
 def test_dashboard_counts(staff: dict[str, Any], site_a: Any, subject: Subject) -> None:
     inv = staff["investigator"]
     services.create_screening(inv, site_a, CONSENT, screening_values("overt", age_years=15))
-    html = _client(inv).get("/").content.decode()
+    html = client_for(inv).get("/").content.decode()
     assert subject.subject_number in html
     tiles = html[html.index('class="tiles"') : html.index('class="grid2"')]
     assert '<span class="tile-n">2</span><span class="tile-l">screened</span>' in tiles
@@ -655,7 +651,7 @@ def test_login_is_throttled_after_five_failures(investigator: Any) -> None:
 
 
 def test_mark_visit_missed_and_undo(staff: dict[str, Any], subject: Subject) -> None:
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     url = f"/subjects/{subject.subject_number}/visits/C1D15/missed/"
     r = c.post(url, {"reason": ""}, follow=True)
     assert b"reason for change is required" in r.content
@@ -666,11 +662,11 @@ def test_mark_visit_missed_and_undo(staff: dict[str, Any], subject: Subject) -> 
     c.post(url, {"reason": "found the data", "undo": "1"})
     states = {v.visit.code: v.status for v in services.subject_visits(subject)}
     assert states["C1D15"] != "missed"
-    assert _client(staff["monitor"]).post(url, {"reason": "x"}).status_code == 403
+    assert client_for(staff["monitor"]).post(url, {"reason": "x"}).status_code == 403
 
 
 def test_withdraw_record(staff: dict[str, Any], record: FormRecord) -> None:
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     r = c.post(f"/records/{record.pk}/withdraw/", {"reason": "", "version": "1"}, follow=True)
     assert b"reason for change is required" in r.content
     record.refresh_from_db()
@@ -687,7 +683,7 @@ def test_protocol_field_named_reason_is_kept_apart_from_the_change_reason(
     staff: dict[str, Any], subject: Subject
 ) -> None:
     """end_of_study has a protocol field `reason`; the reason for change is `_reason`."""
-    c = _client(staff["investigator"])
+    c = client_for(staff["investigator"])
     n = subject.subject_number
     r = c.post(
         f"/subjects/{n}/forms/end_of_study/new/",
@@ -714,7 +710,7 @@ def test_protocol_field_named_reason_is_kept_apart_from_the_change_reason(
 
 
 def test_live_form_check_saves_nothing(staff: dict[str, Any], subject: Subject) -> None:
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     r = c.post(
         "/forms/haematology/check/", {"anc": "abc", "platelets": "2000", "_form_version": "1"}
     )
@@ -726,7 +722,7 @@ def test_live_form_check_saves_nothing(staff: dict[str, Any], subject: Subject) 
     assert not FormRecord.objects.exists()
     assert c.get("/forms/haematology/check/").status_code == 405
     assert c.post("/forms/nonsense/check/", {}).status_code == 404
-    assert _client(staff["monitor"]).post("/forms/haematology/check/", {}).status_code == 403
+    assert client_for(staff["monitor"]).post("/forms/haematology/check/", {}).status_code == 403
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(staff["study_nurse"])
     assert strict.post("/forms/haematology/check/", {"anc": "1"}).status_code == 403
@@ -781,7 +777,7 @@ def test_every_route_needs_login() -> None:
 
 
 def test_required_if_hint_is_in_words(staff: dict[str, Any], site_a: Any) -> None:
-    html = _client(staff["study_nurse"]).get("/screening/new/").content.decode()
+    html = client_for(staff["study_nurse"]).get("/screening/new/").content.decode()
     block = html[html.index('id="field-days_since_hsct"') :][:1500]
     assert "required when Prior allogeneic stem-cell transplantation is yes" in block
     assert "prior_hsct" not in block.split('<p class="help">', 1)[1]
@@ -805,7 +801,7 @@ def test_future_marrow_date_is_refused_at_screening(staff: dict[str, Any], site_
     future = timezone.localdate() + timedelta(days=ahead + 1)
     values = screening_values("overt", marrow_date=future.isoformat())
     data = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
-    c = _client(staff["study_nurse"])
+    c = client_for(staff["study_nurse"])
     r = c.post("/screening/new/", {**data, "_site": "S01", "_consent_date": "2026-01-05"})
     assert r.status_code == 200 and not ScreeningRecord.objects.exists()
     block = r.content.decode()
@@ -829,11 +825,11 @@ def test_audit_and_query_pages_use_local_time_and_labels(
     services.raise_query(staff["monitor"], record, "platelets", "please confirm")
     fields = services.form_definition("haematology").fields
     label = next(f.label for f in fields if f.name == "platelets")
-    page = _client(inv).get(f"/records/{record.pk}/audit/").content.decode()
+    page = client_for(inv).get(f"/records/{record.pk}/audit/").content.decode()
     when = timezone.localtime(record.history.latest().history_date)
     assert when.strftime("%Y-%m-%d %H:%M:%S") in page and str(when.tzname()) in page
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", page)  # no microseconds anywhere
     assert label in page and "<code>platelets</code>" not in page
     for url in ("/queries/", f"/records/{record.pk}/"):
-        html = _client(staff["monitor"]).get(url).content.decode()
+        html = client_for(staff["monitor"]).get(url).content.decode()
         assert f">{label}</span>" in html and "<code>platelets</code>" not in html, url

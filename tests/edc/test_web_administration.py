@@ -14,17 +14,11 @@ from django.test import Client
 from nakip.edc import administration
 from nakip.edc.exceptions import EDCPermissionDenied, FormValidationError, InvalidStateError
 from nakip.edc.models import AccountEvent, Membership, Site
-from tests.edc.conftest import PASSWORD
+from tests.edc.conftest import PASSWORD, client_for
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Another-Pa55word-42"
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture
@@ -50,7 +44,7 @@ def test_administration_needs_login() -> None:
     "role", ("investigator", "study_nurse", "monitor", "data_manager", "statistician", "dsmb")
 )
 def test_only_administrators(role: str, staff: dict[str, Any]) -> None:
-    c = _client(staff[role])
+    c = client_for(staff[role])
     assert c.get("/administration/").status_code == 403
     assert c.get(f"/administration/users/{staff['investigator'].username}/").status_code == 403
     r = c.post("/administration/users/new/", {"username": "intruder", "password": NEW_PASSWORD,
@@ -60,7 +54,7 @@ def test_only_administrators(role: str, staff: dict[str, Any]) -> None:
 
 
 def test_admin_creates_account_and_site(admin: Any, site_a: Site) -> None:
-    c = _client(admin)
+    c = client_for(admin)
     assert b"investigator_a" not in c.get("/administration/").content  # nobody else yet
     r = c.post(
         "/administration/users/new/",
@@ -91,7 +85,7 @@ def test_site_admin_is_limited_to_the_site(
     make_user: Callable[..., Any], site_a: Site, nurse_b: Any, investigator: Any
 ) -> None:
     site_admin = make_user("admin", site_a, "admin_s01")
-    c = _client(site_admin)
+    c = client_for(site_admin)
     page = c.get("/administration/").content
     assert b"investigator_a" in page and b"nurse_b" not in page
     assert c.get("/administration/users/nurse_b/").status_code == 404
@@ -108,7 +102,7 @@ def test_site_admin_is_limited_to_the_site(
 
 
 def test_password_reset(admin: Any, investigator: Any) -> None:
-    c = _client(admin)
+    c = client_for(admin)
     url = "/administration/users/investigator_a/reset-password/"
     no_reason = c.post(url, {"password": NEW_PASSWORD, "reason": " "}, follow=True)
     assert b"reason: a reason is required" in no_reason.content
@@ -130,7 +124,7 @@ def test_password_reset(admin: Any, investigator: Any) -> None:
 
 
 def test_deactivate_and_reactivate(admin: Any, investigator: Any) -> None:
-    c = _client(admin)
+    c = client_for(admin)
     c.post("/administration/users/investigator_a/deactivate/", {"reason": "left the site"})
     investigator.refresh_from_db()
     assert not investigator.is_active
@@ -150,7 +144,7 @@ def test_deactivate_and_reactivate(admin: Any, investigator: Any) -> None:
 
 
 def test_grant_role(admin: Any, investigator: Any, site_b: Site) -> None:
-    c = _client(admin)
+    c = client_for(admin)
     c.post(
         "/administration/users/investigator_a/grant-role/", {"role": "investigator", "site": "S02"}
     )
@@ -170,5 +164,5 @@ def test_login_history(admin: Any, investigator: Any) -> None:
     entries = administration.login_history(admin, investigator)
     assert [e.succeeded for e in entries] == [True, False]
     assert entries[0].ip_address == "127.0.0.1"
-    page = _client(admin).get("/administration/users/investigator_a/").content.decode()
+    page = client_for(admin).get("/administration/users/investigator_a/").content.decode()
     assert "logged in" in page and "failed" in page

@@ -13,18 +13,12 @@ from django.test import Client
 from nakip.edc import services
 from nakip.edc.models import Site, Subject
 from nakip.edc.web.views.casebook_pdf import casebook_context
-from tests.edc.conftest import PASSWORD
+from tests.edc.conftest import PASSWORD, client_for
 from tests.edc.trial_fixture import AE, HAEM
 
 pytestmark = pytest.mark.django_db
 
 VIEWERS = ("investigator", "study_nurse", "monitor", "data_manager", "statistician")
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_casebook_pdf_needs_login(subject: Subject) -> None:
@@ -42,7 +36,7 @@ def test_site_staff_print_their_site_only(
     enrol: Callable[..., Subject],
 ) -> None:
     other = enrol("mrd", user=make_user("investigator", site_b, "inv_b"), site=site_b)
-    c = _client(staff[role])
+    c = client_for(staff[role])
     r = c.get(f"/subjects/{subject.subject_number}/casebook.pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert r.content.startswith(b"%PDF-")
@@ -55,7 +49,7 @@ def test_dsmb_and_admin_print_no_casebook(
     role: str, staff: dict[str, Any], subject: Subject
 ) -> None:
     assert (
-        _client(staff[role]).get(f"/subjects/{subject.subject_number}/casebook.pdf").status_code
+        client_for(staff[role]).get(f"/subjects/{subject.subject_number}/casebook.pdf").status_code
         == 403
     )
 

@@ -17,24 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from nakip.edc import services
 from nakip.edc.listings import BUILDERS
 from nakip.edc.models import Site, Subject
-from tests.edc.trial_fixture import AE, HAEM, build_trial
+from tests.edc.conftest import client_for
+from tests.edc.trial_fixture import AE, HAEM
 
 pytestmark = pytest.mark.django_db
 
 CODES = tuple(BUILDERS)
 VIEWERS = ("investigator", "study_nurse", "monitor", "data_manager", "statistician")
 EXPORTERS = ("data_manager", "statistician")
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-@pytest.fixture
-def trial(enrol: Callable[..., Subject], investigator: Any) -> dict[str, Subject]:
-    return build_trial(enrol, investigator)
 
 
 @pytest.fixture
@@ -65,7 +55,7 @@ def test_listing_needs_login(code: str) -> None:
 def test_site_staff_see_only_their_site(
     role: str, code: str, staff: dict[str, Any], trial: Any, other_site_subject: Subject
 ) -> None:
-    r = _client(staff[role]).get(f"/listings/{code}/?status=")
+    r = client_for(staff[role]).get(f"/listings/{code}/?status=")
     assert r.status_code == 200
     page = r.content.decode()
     assert other_site_subject.subject_number not in page
@@ -77,19 +67,19 @@ def test_site_staff_see_only_their_site(
 @pytest.mark.parametrize("role", ("dsmb", "admin"))
 @pytest.mark.parametrize("code", CODES)
 def test_dsmb_and_admin_get_no_listing(role: str, code: str, staff: dict[str, Any]) -> None:
-    c = _client(staff[role])
+    c = client_for(staff[role])
     assert c.get(f"/listings/{code}/").status_code == 403
     assert c.get(f"/listings/{code}/?format=csv").status_code == 403
 
 
 def test_other_site_filter_is_refused(staff: dict[str, Any], site_b: Site) -> None:
-    r = _client(staff["monitor"]).get("/listings/subjects/?site=S02")
+    r = client_for(staff["monitor"]).get("/listings/subjects/?site=S02")
     assert r.status_code == 400
     assert b"site: 'S02' is not one of your sites (S01)" in r.content
 
 
 def test_unknown_listing_cohort_status_and_format(staff: dict[str, Any]) -> None:
-    c = _client(staff["data_manager"])
+    c = client_for(staff["data_manager"])
     assert c.get("/listings/nothing/").status_code == 404
     bad_cohort = c.get("/listings/subjects/?cohort=zzz")
     assert bad_cohort.status_code == 400 and b"cohort: unknown cohort 'zzz'" in bad_cohort.content
@@ -102,7 +92,7 @@ def test_unknown_listing_cohort_status_and_format(staff: dict[str, Any]) -> None
 @pytest.mark.parametrize("role", ("investigator", "study_nurse", "monitor"))
 @pytest.mark.parametrize("fmt", ("csv", "xlsx"))
 def test_download_needs_export_right(role: str, fmt: str, staff: dict[str, Any]) -> None:
-    c = _client(staff[role])
+    c = client_for(staff[role])
     page = c.get("/listings/subjects/")
     assert page.status_code == 200 and b"Download CSV" not in page.content
     assert c.get(f"/listings/subjects/?format={fmt}").status_code == 403
@@ -112,7 +102,7 @@ def test_download_needs_export_right(role: str, fmt: str, staff: dict[str, Any])
 def test_csv_download_of_own_site(
     role: str, staff: dict[str, Any], trial: Any, other_site_subject: Subject
 ) -> None:
-    r = _client(staff[role]).get("/listings/adverse-events/?format=csv")
+    r = client_for(staff[role]).get("/listings/adverse-events/?format=csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     assert 'filename="nakip-adverse-events-' in r["Content-Disposition"]
     rows = _csv(r.content)
@@ -126,16 +116,16 @@ def test_trial_wide_data_manager_downloads_every_site(
     make_user: Callable[..., Any], trial: Any, other_site_subject: Subject
 ) -> None:
     dm = make_user("data_manager", None, "dm_all")
-    rows = _csv(_client(dm).get("/listings/saes/?format=csv").content)
+    rows = _csv(client_for(dm).get("/listings/saes/?format=csv").content)
     assert sorted(x["CTCAE v5.0 term"] for x in rows) == ["Pneumonitis", "Sepsis"]
-    only_b = _csv(_client(dm).get("/listings/saes/?format=csv&site=S02").content)
+    only_b = _csv(client_for(dm).get("/listings/saes/?format=csv&site=S02").content)
     assert [x["Site"] for x in only_b] == ["S02"]
 
 
 def test_xlsx_download(staff: dict[str, Any], trial: Any) -> None:
     from openpyxl import load_workbook
 
-    r = _client(staff["statistician"]).get("/listings/subjects/?format=xlsx")
+    r = client_for(staff["statistician"]).get("/listings/subjects/?format=xlsx")
     assert r.status_code == 200 and "spreadsheetml" in r["Content-Type"]
     ws = load_workbook(io.BytesIO(r.content)).active
     head = [c.value for c in ws[1]]
@@ -155,7 +145,7 @@ def test_formula_cells_are_neutralised(staff: dict[str, Any], subject: Subject) 
         "adverse_event",
         {**AE, "term": "Other, specify", "term_other": evil},
     )
-    c = _client(staff["data_manager"])
+    c = client_for(staff["data_manager"])
     rows = _csv(c.get("/listings/adverse-events/?format=csv").content)
     assert rows[0]["CTCAE v5.0 term"] == "'" + evil
     ws = load_workbook(io.BytesIO(c.get("/listings/adverse-events/?format=xlsx").content)).active
@@ -166,7 +156,7 @@ def test_formula_cells_are_neutralised(staff: dict[str, Any], subject: Subject) 
 
 # --------------------------------------------------------------------------- content
 def test_subject_listing_states_and_filters(staff: dict[str, Any], trial: Any) -> None:
-    c = _client(staff["data_manager"])
+    c = client_for(staff["data_manager"])
     rows = {x["Subject"]: x for x in _csv(c.get("/listings/subjects/?format=csv").content)}
     assert rows["A-002"]["Status"] == "off study" and rows["A-001"]["Status"] == "on study"
     assert rows["A-001"]["Adverse events"] == "1" and rows["A-001"]["DLTs"] == "1"
@@ -184,13 +174,13 @@ def test_visit_calendar_defaults_to_visits_needing_attention(
 ) -> None:
     inv = staff["investigator"]
     services.mark_visit_missed(inv, subject, "C1D15", "patient in hospital elsewhere")
-    c = _client(staff["monitor"])
+    c = client_for(staff["monitor"])
     page = c.get("/listings/visits/").content.decode()
     assert "C1D15 – Cycle 1 day 15" in page and "patient in hospital elsewhere" in page
     assert "January 2026" in page  # month headings of the calendar
     assert ">done</span>" not in page and ">expected</span>" not in page
     assert ">missed</span>" in page and ">overdue</span>" in page
-    dm = _client(staff["data_manager"])
+    dm = client_for(staff["data_manager"])
     rows = _csv(dm.get("/listings/visits/?format=csv&status=missed").content)
     assert [(x["Visit"], x["Reason missed"]) for x in rows] == [
         ("C1D15 – Cycle 1 day 15", "patient in hospital elsewhere")
@@ -213,7 +203,7 @@ def test_deviations_out_of_window_and_missed(staff: dict[str, Any], subject: Sub
         inv, subject, "haematology", {**HAEM, "sample_date": "2026-01-12"}, "C1D1"
     )
     services.mark_visit_missed(inv, subject, "C1D15", "no transport")
-    rows = _csv(_client(staff["data_manager"]).get("/listings/deviations/?format=csv").content)
+    rows = _csv(client_for(staff["data_manager"]).get("/listings/deviations/?format=csv").content)
     got = [(x["Visit"][:5].strip(), x["Deviation"], x["Days outside the window"]) for x in rows]
     assert got == [
         ("C1D8", "after the visit window", "3"),
@@ -237,7 +227,7 @@ def test_queries_do_not_grow_with_subjects(
     django_assert_max_num_queries: Any,
 ) -> None:
     inv = staff["investigator"]
-    client = _client(staff["data_manager"])
+    client = client_for(staff["data_manager"])
 
     def add_subject() -> None:
         s = enrol("overt")
@@ -257,7 +247,9 @@ def test_queries_do_not_grow_with_subjects(
 def test_no_visits_expected_after_end_of_study(staff: dict[str, Any], trial: Any) -> None:
     """A-002 died on 2026-02-20 (end of study 2026-03-01): C2D1 (window from 2026-02-06) is
     still expected, C3D1 (window from 2026-03-06) and later visits are not."""
-    rows = _csv(_client(staff["data_manager"]).get("/listings/visits/?format=csv&status=").content)
+    rows = _csv(
+        client_for(staff["data_manager"]).get("/listings/visits/?format=csv&status=").content
+    )
     a2 = [x["Visit"].split(" ")[0] for x in rows if x["Subject"] == "A-002"]
     assert a2 == ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1"]
     a1 = [x["Visit"].split(" ")[0] for x in rows if x["Subject"] == "A-001"]
@@ -265,7 +257,7 @@ def test_no_visits_expected_after_end_of_study(staff: dict[str, Any], trial: Any
 
 
 def test_download_links_keep_the_filters(staff: dict[str, Any], subject: Subject) -> None:
-    c = _client(staff["data_manager"])
+    c = client_for(staff["data_manager"])
     every = c.get("/listings/visits/?status=").content.decode()
     assert 'href="?site=&amp;' not in every  # empty filters are left out ...
     assert 'href="?status=&amp;format=csv"' in every  # ... but "every status" is kept

@@ -12,23 +12,11 @@ from django.test import Client
 
 from nakip.edc import services
 from nakip.edc.models import Subject
-from tests.edc.trial_fixture import build_trial
+from tests.edc.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
 PAGES = ("/monitoring/", "/reports/")
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-@pytest.fixture
-def trial(enrol: Callable[..., Subject], investigator: Any) -> dict[str, Subject]:
-    """Three subjects at S01 (one with a DLT)."""
-    return build_trial(enrol, investigator)
 
 
 @pytest.fixture
@@ -59,7 +47,7 @@ def test_anonymous_is_sent_to_login(page: str) -> None:
 )
 def test_view_reports_right_decides(staff: dict[str, Any], role: str, status: int) -> None:
     for page in PAGES:
-        assert _client(staff[role]).get(page).status_code == status, page
+        assert client_for(staff[role]).get(page).status_code == status, page
 
 
 def _enrolled(res: Any, code: str) -> int:
@@ -71,14 +59,14 @@ def test_site_staff_see_their_site_only(
     trial: dict[str, Subject], other_site_subject: Subject, staff: dict[str, Any],
     make_user: Callable[..., Any],
 ) -> None:  # fmt: skip
-    own = _client(staff["investigator"]).get("/monitoring/")
+    own = client_for(staff["investigator"]).get("/monitoring/")
     assert _enrolled(own, "overt") == 2 and own.context["limited"] is True
     assert b"Your sites only" in own.content
     inv_b = services.create_user(None, "inv_b2", "x", "investigator", other_site_subject.site,
                                  validate_password=False)  # fmt: skip
-    other = _client(inv_b).get("/monitoring/")
+    other = client_for(inv_b).get("/monitoring/")
     assert _enrolled(other, "overt") == 1 and _enrolled(other, "mrd") == 0
-    everyone = _client(make_user("dsmb", None, "dsmb_all")).get("/monitoring/")
+    everyone = client_for(make_user("dsmb", None, "dsmb_all")).get("/monitoring/")
     assert _enrolled(everyone, "overt") == 3 and everyone.context["limited"] is False
     assert b"Your sites only" not in everyone.content
 
@@ -87,7 +75,7 @@ def test_dsmb_sees_aggregates_never_subject_identifiers(
     trial: dict[str, Subject], make_user: Callable[..., Any]
 ) -> None:
     dsmb = make_user("dsmb", None, "dsmb_all")
-    res = _client(dsmb).get("/monitoring/")
+    res = client_for(dsmb).get("/monitoring/")
     text = res.content.decode()
     for s in trial.values():
         assert s.subject_number not in text
@@ -98,13 +86,13 @@ def test_dsmb_sees_aggregates_never_subject_identifiers(
     # the DLT of A-001 is on the toxicity path of the overt cohort
     tox = next(c for c in res.context["cohorts"] if c["code"] == "overt")["rules"][0][0]
     assert tox.code == "toxicity" and tox.events == 1
-    assert _client(dsmb).get(f"/subjects/{trial['A-001'].subject_number}/").status_code == 403
+    assert client_for(dsmb).get(f"/subjects/{trial['A-001'].subject_number}/").status_code == 403
 
 
 def test_banner_when_a_boundary_is_crossed(
     trial: dict[str, Subject], staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    res = _client(staff["statistician"]).get("/monitoring/")
+    res = client_for(staff["statistician"]).get("/monitoring/")
     assert b"Boundary crossed" not in res.content and res.context["flagged"] == ()
     proto = services.get_protocol()
     strict = [
@@ -115,7 +103,7 @@ def test_banner_when_a_boundary_is_crossed(
     monkeypatch.setattr(
         services, "get_protocol", lambda: proto.model_copy(update={"monitoring": strict})
     )
-    res = _client(staff["statistician"]).get("/monitoring/")
+    res = client_for(staff["statistician"]).get("/monitoring/")
     assert b'id="boundary-banner"' in res.content
     assert any(f.startswith("overt: toxicity STOP") for f in res.context["flagged"])
 
@@ -123,7 +111,7 @@ def test_banner_when_a_boundary_is_crossed(
 def test_cutoff_before_any_enrolment_and_bad_date(
     trial: dict[str, Subject], staff: dict[str, Any]
 ) -> None:
-    c = _client(staff["statistician"])
+    c = client_for(staff["statistician"])
     early = c.get("/monitoring/?cutoff=2020-01-01")
     assert early.status_code == 400 and b"cutoff 2020-01-01" in early.content
     bad = c.get("/monitoring/?cutoff=yesterday")
@@ -133,22 +121,22 @@ def test_cutoff_before_any_enrolment_and_bad_date(
 
 
 def test_empty_trial_renders(staff: dict[str, Any]) -> None:
-    res = _client(staff["dsmb"]).get("/monitoring/")
+    res = client_for(staff["dsmb"]).get("/monitoring/")
     assert res.status_code == 200 and _enrolled(res, "overt") == 0
 
 
 def test_dsmb_landing_page_points_to_monitoring(staff: dict[str, Any]) -> None:
-    res = _client(staff["dsmb"]).get("/")
+    res = client_for(staff["dsmb"]).get("/")
     assert res.status_code == 200
     assert b'href="/monitoring/"' in res.content and b"command line" not in res.content
-    nurse = _client(staff["study_nurse"]).get("/")
+    nurse = client_for(staff["study_nurse"]).get("/")
     assert b'href="/monitoring/"' not in nurse.content
 
 
 def test_reports_page_links(staff: dict[str, Any]) -> None:
-    stat = _client(staff["statistician"]).get("/reports/").content
+    stat = client_for(staff["statistician"]).get("/reports/").content
     assert b'href="/monitoring/"' in stat and b"/api/datasets/adsl/?format=csv" in stat
-    dsmb = _client(staff["dsmb"]).get("/reports/").content
+    dsmb = client_for(staff["dsmb"]).get("/reports/").content
     assert b'href="/monitoring/"' in dsmb and b"/api/datasets/" not in dsmb
 
 
@@ -163,6 +151,6 @@ def test_undecidable_protocol_design_is_explained(
     monkeypatch.setattr(
         services, "get_protocol", lambda: proto.model_copy(update={"cohorts": cohorts})
     )
-    res = _client(staff["statistician"]).get("/monitoring/")
+    res = client_for(staff["statistician"]).get("/monitoring/")
     assert res.status_code == 200 and b"design type single_stage" in res.content
     assert b"<polyline" not in res.content

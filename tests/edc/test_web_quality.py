@@ -18,15 +18,10 @@ from nakip.edc import services
 from nakip.edc.data_quality import AGE_BANDS, EntryLag, age_band, site_quality
 from nakip.edc.models import Query, Site, Subject
 from nakip.edc.subject_overview import load_overviews
+from tests.edc.conftest import client_for
 from tests.edc.trial_fixture import HAEM
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_quality_needs_login() -> None:
@@ -36,12 +31,12 @@ def test_quality_needs_login() -> None:
 
 @pytest.mark.parametrize("role", ("investigator", "study_nurse", "statistician", "dsmb", "admin"))
 def test_quality_is_for_monitors_and_data_managers(role: str, staff: dict[str, Any]) -> None:
-    assert _client(staff[role]).get("/quality/").status_code == 403
+    assert client_for(staff[role]).get("/quality/").status_code == 403
 
 
 @pytest.mark.parametrize("role", ("monitor", "data_manager"))
 def test_quality_shows_own_site_only(role: str, staff: dict[str, Any], site_b: Site) -> None:
-    r = _client(staff[role]).get("/quality/")
+    r = client_for(staff[role]).get("/quality/")
     assert r.status_code == 200
     page = r.content.decode()
     assert 'id="site-S01"' in page and 'id="site-S02"' not in page
@@ -90,7 +85,7 @@ def test_site_figures(staff: dict[str, Any], subject: Subject, site_a: Site) -> 
     assert fig.forms_pending == sum(
         len(v.forms_missing) for v in visits if v.status in ("due", "overdue")
     )
-    page = _client(monitor).get("/quality/").content.decode()
+    page = client_for(monitor).get("/quality/").content.decode()
     assert "<strong>1</strong> of 2 forms verified (50 %)" in page
     assert "1 subject<" in page
 
@@ -100,7 +95,7 @@ def test_quality_queries_do_not_grow(
     enrol: Callable[..., Subject],
     django_assert_max_num_queries: Any,
 ) -> None:
-    inv, c = staff["investigator"], _client(staff["data_manager"])
+    inv, c = staff["investigator"], client_for(staff["data_manager"])
     services.create_record(inv, enrol("overt"), "haematology", HAEM, "C1D1")
     with CaptureQueriesContext(connection) as ctx:
         assert c.get("/quality/").status_code == 200

@@ -12,15 +12,9 @@ from django.test import Client
 
 from nakip.edc import report_jobs
 from nakip.edc.models import GeneratedReport, ReportStatus, Subject
-from tests.edc.trial_fixture import build_trial
+from tests.edc.conftest import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +22,6 @@ def _synchronous(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) 
     """Run generations in the request (no thread, no waiting) and keep files in tmp_path."""
     monkeypatch.setattr(report_jobs, "runner", lambda job: job())
     settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture
-def trial(enrol: Callable[..., Subject], investigator: Any) -> dict[str, Subject]:
-    return build_trial(enrol, investigator)
 
 
 @pytest.fixture
@@ -63,14 +52,14 @@ def test_trial_wide_roles_generate_their_outputs(
 ) -> None:
     ran: list[int] = []
     monkeypatch.setattr(report_jobs, "generate", ran.append)
-    res = _client(central[role]).post("/reports/generate/", {"kind": kind})
+    res = client_for(central[role]).post("/reports/generate/", {"kind": kind})
     assert res.status_code == (302 if allowed else 403)
     assert GeneratedReport.objects.count() == len(ran) == (1 if allowed else 0)
 
 
 @pytest.mark.parametrize("role", ["investigator", "data_manager", "statistician", "dsmb"])
 def test_site_staff_get_no_trial_wide_output(staff: dict[str, Any], role: str) -> None:
-    client = _client(staff[role])
+    client = client_for(staff[role])
     page = client.get("/reports/")
     assert page.status_code == 200 and b'name="kind"' not in page.content
     for kind in ("dsmb", "csv"):
@@ -81,7 +70,7 @@ def test_site_staff_get_no_trial_wide_output(staff: dict[str, Any], role: str) -
 def test_dsmb_report_generated_listed_downloaded_and_audited(
     trial: dict[str, Subject], central: dict[str, Any]
 ) -> None:
-    dsmb = _client(central["dsmb"])
+    dsmb = client_for(central["dsmb"])
     dsmb.post("/reports/generate/", {"kind": "dsmb", "cutoff": ""})
     report = GeneratedReport.objects.get()
     assert report.status == ReportStatus.DONE, report.error
@@ -95,7 +84,7 @@ def test_dsmb_report_generated_listed_downloaded_and_audited(
     assert dsmb.get(f"/reports/{report.pk}/download/zip/").status_code == 404
     # the data manager owns exports, not the DSMB report
     assert (
-        _client(central["data_manager"]).get(f"/reports/{report.pk}/download/html/").status_code
+        client_for(central["data_manager"]).get(f"/reports/{report.pk}/download/html/").status_code
         == 403
     )
     created = report.history.order_by("history_date").first()
@@ -105,7 +94,7 @@ def test_dsmb_report_generated_listed_downloaded_and_audited(
 def test_export_bundle_is_a_zip_with_its_manifest(
     trial: dict[str, Subject], central: dict[str, Any]
 ) -> None:
-    dm = _client(central["data_manager"])
+    dm = client_for(central["data_manager"])
     dm.post("/reports/generate/", {"kind": "csv"})
     report = GeneratedReport.objects.get()
     assert report.status == ReportStatus.DONE, report.error
@@ -114,13 +103,13 @@ def test_export_bundle_is_a_zip_with_its_manifest(
     path = report_jobs.file_of(report, ".zip")
     with zipfile.ZipFile(path) as z:
         assert "adsl.csv" in z.namelist() and any("manifest" in n for n in z.namelist())
-    assert _client(central["dsmb"]).get(f"/reports/{report.pk}/download/zip/").status_code == 403
+    assert client_for(central["dsmb"]).get(f"/reports/{report.pk}/download/zip/").status_code == 403
 
 
 def test_failed_generation_shows_its_error(
     trial: dict[str, Subject], central: dict[str, Any]
 ) -> None:
-    stat = _client(central["statistician"])
+    stat = client_for(central["statistician"])
     stat.post("/reports/generate/", {"kind": "dsmb", "cutoff": "2000-01-01"})
     report = GeneratedReport.objects.get()
     assert report.status == ReportStatus.FAILED and report.error
@@ -138,7 +127,7 @@ def test_failed_generation_shows_its_error(
 def test_bad_input_is_a_message_not_a_500(
     central: dict[str, Any], data: dict[str, str], message: str
 ) -> None:
-    res = _client(central["statistician"]).post("/reports/generate/", data, follow=True)
+    res = client_for(central["statistician"]).post("/reports/generate/", data, follow=True)
     assert res.status_code == 200 and message in res.content.decode()
     assert not GeneratedReport.objects.exists()
 
