@@ -41,6 +41,21 @@ _BADGES = {
 }
 
 
+#: The overt cohort's responder definitions as the pages name them (protocol/model.py
+#: RESPONDER_DEFINITIONS; docs/clinical-rules.md "Responder").
+_RESPONDER_DEFINITIONS = {
+    "cr_cri_registered": "CR/CRi (registered)",
+    "cr_only": "CR only",
+    "cr_crh_cri": "CR/CRh/CRi (ELN 2022)",
+}
+
+
+@register.filter
+def responder_definition(code: Any) -> str:
+    """`cr_cri_registered` -> `CR/CRi (registered)`: the primary responder definition by name."""
+    return _RESPONDER_DEFINITIONS.get(str(code), humanize_code(code))
+
+
 @register.filter
 def get(mapping: Any, key: Any) -> Any:
     """`mapping|get:key` — a dictionary value (None when absent)."""

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from nakip.clinical.ctcae_terms import soc_of
 from nakip.edc import permissions, services
 from nakip.edc.exceptions import EDCError, FormValidationError, NotFoundError
 from nakip.edc.models import FormRecord, Query, ScreeningRecord, Site, Subject, with_lock_state
@@ -139,9 +140,16 @@ def cohort_names() -> dict[str, str]:
 
 
 def field_rows(definition: FormDefinition, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """(label, value, unit) rows of a record in the order of its form definition."""
+    """(label, value, unit, soc) rows of a record in the order of its form definition; `soc`
+    is the system organ class of a chosen CTCAE v5.0 term (shown beside it, as in the form)."""
     return [
-        {"name": f.name, "label": f.label, "value": values.get(f.name), "unit": f.unit or ""}
+        {
+            "name": f.name,
+            "label": f.label,
+            "value": values.get(f.name),
+            "unit": f.unit or "",
+            "soc": soc_of(values[f.name]) if f.type == "choice" and f.name in values else None,
+        }
         for f in definition.fields
     ]
 

@@ -1,0 +1,53 @@
+"""Labels the browser walk (tests/edc/browser/test_site_walk.py) found wanting: the SOC of a
+chosen CTCAE v5.0 term after saving, and the primary responder definition named in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.template.loader import render_to_string
+
+from nakip.edc import services
+from nakip.edc.models import Subject
+from nakip.edc.web.views.casebook_pdf import casebook_context
+from tests.edc.conftest import client_for
+from tests.edc.trial_fixture import AE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_adverse_event_page_and_print_show_the_soc_of_the_term(
+    staff: dict[str, Any], subject: Subject
+) -> None:
+    inv = staff["investigator"]
+    rec = services.create_record(inv, subject, "adverse_event", AE).record  # Pneumonitis
+    html = client_for(inv).get(f"/records/{rec.pk}/").content.decode()
+    term_cell = html[html.index('id="value-term"') :].split("</td>")[0]
+    # CTCAE v5.0: Pneumonitis sits in "Respiratory, thoracic and mediastinal disorders"
+    assert "Pneumonitis" in term_cell
+    assert "SOC: Respiratory, thoracic and mediastinal disorders" in term_cell
+    category_cell = html[html.index('id="value-category"') :].split("</td>")[0]
+    assert "SOC" not in category_cell  # only a CTCAE term has a SOC
+    printed = render_to_string("edc/casebook_print.html", casebook_context(subject, inv))
+    assert "Pneumonitis (SOC: Respiratory, thoracic and mediastinal disorders)" in printed
+
+
+def test_other_term_shows_no_soc(staff: dict[str, Any], subject: Subject) -> None:
+    inv = staff["investigator"]
+    values = {**AE, "term": "Other, specify", "term_other": "Hiccups"}
+    rec = services.create_record(inv, subject, "adverse_event", values).record
+    html = client_for(inv).get(f"/records/{rec.pk}/").content.decode()
+    assert "SOC:" not in html
+
+
+def test_responder_tile_names_the_primary_definition(
+    staff: dict[str, Any], subject: Subject
+) -> None:
+    html = client_for(staff["investigator"]).get(f"/subjects/{subject.subject_number}/")
+    tile = html.content.decode().split('id="responder-definitions">')[1].split("</span>")[0]
+    definition = services.get_protocol().cohort("overt").primary_endpoint.responder_definition
+    names = {"cr_cri_registered": "CR/CRi (registered)", "cr_only": "CR only",
+             "cr_crh_cri": "CR/CRh/CRi (ELN 2022)"}  # fmt: skip
+    assert tile.startswith(f"primary: {names[definition]} · CR ")
+    assert definition not in tile and "cr cri" not in tile  # no raw protocol code
