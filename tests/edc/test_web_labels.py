@@ -1,5 +1,6 @@
 """Labels the browser walk (tests/edc/browser/test_site_walk.py) found wanting: the SOC of a
-chosen CTCAE v5.0 term after saving, and the primary responder definition named in words."""
+chosen CTCAE v5.0 term after saving, the primary responder definition named in words, and the
+survival rows saying "censored" once."""
 
 from __future__ import annotations
 
@@ -51,3 +52,22 @@ def test_responder_tile_names_the_primary_definition(
              "cr_crh_cri": "CR/CRh/CRi (ELN 2022)"}  # fmt: skip
     assert tile.startswith(f"primary: {names[definition]} · CR ")
     assert definition not in tile and "cr cri" not in tile  # no raw protocol code
+
+
+def test_survival_rows_say_censored_once(staff: dict[str, Any], subject: Subject) -> None:
+    html = client_for(staff["investigator"]).get(f"/subjects/{subject.subject_number}/")
+    page = html.content.decode()
+    os_row = page.split('id="os-row">')[1].split("</tr>")[0]
+    efs_row = page.split('id="efs-row">')[1].split("</tr>")[0]
+    # a subject enrolled without later data: alive at the last contact; non-evaluable by the
+    # EFS landmark, censored at day 1 (docs/clinical-rules.md "EFS")
+    assert os_row.endswith("· censored: last known alive</td>")
+    assert efs_row.endswith("· censored at day 1: alive and non-evaluable at the landmark</td>")
+    assert "censored (censored" not in page and "censored · censored" not in page
+
+
+def test_censored_filter_adds_the_word_only_when_missing() -> None:
+    from nakip.edc.web.templatetags.edc_tags import censored
+
+    assert censored("censored: last known alive") == "censored: last known alive"
+    assert censored("administrative cut-off") == "censored (administrative cut-off)"

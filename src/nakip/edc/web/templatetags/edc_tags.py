@@ -57,6 +57,14 @@ def responder_definition(code: Any) -> str:
 
 
 @register.filter
+def censored(reason: Any) -> str:
+    """A censoring reason once: `censored: last known alive` stays as it is (the clinical rules
+    already say "censored"), any other reason reads `censored (reason)`."""
+    text = "" if reason is None else str(reason)
+    return text if text.startswith("censored") else f"censored ({text})"
+
+
+@register.filter
 def get(mapping: Any, key: Any) -> Any:
     """`mapping|get:key` — a dictionary value (None when absent)."""
     if isinstance(mapping, dict):
