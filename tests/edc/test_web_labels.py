@@ -1,6 +1,6 @@
 """Labels the browser walk (tests/edc/browser/test_site_walk.py) found wanting: the SOC of a
 chosen CTCAE v5.0 term after saving, the primary responder definition named in words, and the
-survival rows saying "censored" once."""
+survival rows saying "censored" once, and body-surface-area units as m²."""
 
 from __future__ import annotations
 
@@ -71,3 +71,10 @@ def test_censored_filter_adds_the_word_only_when_missing() -> None:
 
     assert censored("censored: last known alive") == "censored: last known alive"
     assert censored("administrative cut-off") == "censored (administrative cut-off)"
+
+
+def test_body_surface_area_units_print_squared() -> None:
+    from nakip.edc.web.templatetags.edc_tags import pretty_unit
+
+    assert [pretty_unit(u) for u in ("m2", "mg/m2", "IU/m2")] == ["m²", "mg/m²", "IU/m²"]
+    assert pretty_unit("mL/min") == "mL/min" and pretty_unit("10^9/L") == "10⁹/L"

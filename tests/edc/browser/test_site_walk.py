@@ -169,7 +169,7 @@ def baseline_and_treatment(
         "fludarabine_mg_m2": "30", "fludarabine_days": "3", "cyclophosphamide_mg_m2": "500",
         "cyclophosphamide_days": "3", "dose_modified": False})  # fmt: skip
     save_form(page, "Lymphodepletion (fludarabine / cyclophosphamide)")
-    assert re.search(r"Fludarabine daily dose\s+30 mg/m2", text(page, "table.values"))
+    assert re.search(r"Fludarabine daily dose\s+30 mg/m²", text(page, "table.values"))
 
     open_visit_form(page, number, "C1D8", "nk infusion")
     fill_protocol_form(page, "nk_infusion", {

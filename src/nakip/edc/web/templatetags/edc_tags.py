@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -140,10 +141,11 @@ def user_can(user: Any, action: str) -> bool:
 
 @register.filter
 def pretty_unit(unit: Any) -> str:
-    """Units as printed on a lab report: 10^9/L -> 10⁹/L, C -> °C."""
+    """Units as printed on a lab report: 10^9/L -> 10⁹/L, C -> °C, mg/m2 -> mg/m²."""
     text = "" if unit is None else str(unit)
     if text == "C":
         return "°C"
+    text = re.sub(r"\bm2$", "m²", text)  # body surface area: m2, mg/m2, IU/m2
     return text.replace("10^9", "10⁹").replace("10^12", "10¹²")
 
 
