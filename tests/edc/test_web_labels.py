@@ -1,6 +1,6 @@
 """Labels the browser walk (tests/edc/browser/test_site_walk.py) found wanting: the SOC of a
-chosen CTCAE v5.0 term after saving, the primary responder definition named in words, and the
-survival rows saying "censored" once, and body-surface-area units as m²."""
+chosen CTCAE v5.0 term after saving, the primary responder definition named in words, the
+survival rows saying "censored" once and body-surface-area units printed as m²."""
 
 from __future__ import annotations
 
