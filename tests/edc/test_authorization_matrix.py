@@ -3,7 +3,8 @@ resolver knows × every role at site S01 and anonymous × an object of one's own
 other site, with every HTTP method. Promises checked:
 
 - anonymous: never a 2xx; pages redirect to the login page, the API answers 401;
-- another site's subject, record, screening or query: always 403 or 404, for every method;
+- another site's subject, record, screening, query or account: always 403 or 404, for every
+  method (generated reports belong to the whole trial: one report for both sides);
 - nothing answers 5xx; a role without the viewing right never reads casebook data (no 200);
 - and afterwards the other site's data have not changed (no history row was added there).
 
@@ -11,7 +12,8 @@ The routes come from the resolver, so a new page is in the matrix without an edi
 checks that the number of routes it requested equals the number of named routes Django's
 `reverse()` knows (counted separately), and fails on a path parameter it cannot fill.
 
-Runs in the PostgreSQL pass of scripts/run-tests.sh (marked postgres), in about a minute.
+Runs in the PostgreSQL pass of scripts/run-tests.sh (marked postgres), in one to two minutes;
+on SQLite with `NAKIP_REQUIRE_POSTGRES=1` and no `NAKIP_DATABASE_URL`.
 """
 
 from __future__ import annotations
