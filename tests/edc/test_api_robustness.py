@@ -299,3 +299,16 @@ def test_odd_query_strings_and_paths(world: dict[str, Any], url: str) -> None:
     assert r.status_code < 500, r.content[:300]
     if r.status_code >= 400:
         assert r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/cohorts/x%0A/lock/", "/api/subjects/A-001%0A/", "/api/%0A", "/api/forms/%0D%0A/"]
+)
+def test_a_line_break_in_an_api_path_is_a_json_404(world: dict[str, Any], url: str) -> None:
+    """Found by the stateful schemathesis run: '.' in the API's catch-all pattern did not match
+    a line break, so such paths fell through to the HTML 404 page of the web pages."""
+    for method in ("get", "post"):
+        r = getattr(_client(world["user"]), method)(url, {}, format="json")
+        assert r.status_code == 404
+        assert r["Content-Type"] == "application/json"
+        assert r.json()["error"] == "no such API endpoint"

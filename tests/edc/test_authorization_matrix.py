@@ -3,11 +3,17 @@ resolver knows × every role at site S01 and anonymous × an object of one's own
 other site, with every HTTP method. Promises checked:
 
 - anonymous: never a 2xx; pages redirect to the login page, the API answers 401;
-- another site's subject, record, screening or query: always 403 or 404, for every method;
+- another site's subject, record, screening, query or account: always 403 or 404, for every
+  method (generated reports belong to the whole trial: one report for both sides);
 - nothing answers 5xx; a role without the viewing right never reads casebook data (no 200);
 - and afterwards the other site's data have not changed (no history row was added there).
 
-Runs in the PostgreSQL pass of scripts/run-tests.sh (marked postgres), in about a minute.
+The routes come from the resolver, so a new page is in the matrix without an edit here; the test
+checks that the number of routes it requested equals the number of named routes Django's
+`reverse()` knows (counted separately), and fails on a path parameter it cannot fill.
+
+Runs in the PostgreSQL pass of scripts/run-tests.sh (marked postgres), in one to two minutes;
+on SQLite with `NAKIP_REQUIRE_POSTGRES=1` and no `NAKIP_DATABASE_URL`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +29,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from nakip.edc import permissions, services
-from nakip.edc.models import FormRecord, Role, ScreeningRecord, Subject
+from nakip.edc import permissions, report_jobs, services
+from nakip.edc.models import (
+    FormRecord,
+    GeneratedReport,
+    ReportStatus,
+    Role,
+    ScreeningRecord,
+    Subject,
+)
 
 from .conftest import CONSENT, DAY1, screening_values
 from .test_api import AE, HAEM
@@ -34,7 +48,10 @@ METHODS = ("get", "post", "patch", "delete")
 WEB_METHODS = ("get", "post")  # pages take no PATCH or DELETE (405, checked on the API side)
 #: Path parameters that name no site-bound object: the same value for own and other site.
 NEUTRAL = {"cohort": "overt", "form_code": "adverse_event", "code": "haematology",
-           "name": "subjects", "visit_code": "C1D15", "slug": "x"}  # fmt: skip
+           "name": "subjects", "visit_code": "C1D15", "fmt": "html",
+           "action": "grant-role"}  # fmt: skip
+#: Path parameters naming an object of one site (an account is bound to its sites too).
+SITE_BOUND = ("number", "subject_number", "pk", "username")
 #: Routes open to everyone (the login page and the API docs assets need no data).
 PUBLIC = {"edc-web:login", "api-docs-asset"}
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -52,7 +69,12 @@ class Route:
 
     @property
     def site_bound(self) -> bool:
-        return any(p in ("number", "subject_number", "pk") for p in self.params)
+        return any(p in SITE_BOUND for p in self.params) and not self.trial_wide
+
+    @property
+    def trial_wide(self) -> bool:
+        """Generated reports belong to the whole trial, not to a site."""
+        return self.name == "edc-web:reports-download"
 
 
 def _walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[Route]:
@@ -65,9 +87,21 @@ def _walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[Route
             yield Route(f"{ns}{p.name}", route, tuple(p.pattern.converters))
 
 
+#: Named routes the matrix does not request: the API's catch-all 404 takes any path.
+UNREQUESTED = {"api-not-found"}
+
+
 def routes() -> list[Route]:
     """Every named route of the project, from the resolver (the catch-all 404 excluded)."""
-    return [r for r in _walk(get_resolver().url_patterns) if r.name != "api-not-found"]
+    return [r for r in _walk(get_resolver().url_patterns) if r.name not in UNREQUESTED]
+
+
+def _named_routes(resolver: URLResolver, ns: str = "") -> set[str]:
+    """The names `reverse()` knows, namespaces included: a count independent of `_walk`."""
+    names = {ns + key for key in resolver.reverse_dict if isinstance(key, str)}
+    for space, (_prefix, sub) in resolver.namespace_dict.items():
+        names |= _named_routes(sub, f"{ns}{space}:")
+    return names
 
 
 def _url(route: Route, objects: dict[str, Any]) -> str:
@@ -76,13 +110,17 @@ def _url(route: Route, objects: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         param = match.group(1)
         if param == "pk":
-            return str(objects[_pk_kind(route)])
+            return str(objects["report" if route.trial_wide else _pk_kind(route)])
+        if param == "username":
+            return str(objects["username"])
         if param in ("number", "subject_number"):
             screening = route.pattern.startswith("screening/")
             return str(objects["screening_number" if screening else "subject"])
         if route.name == "api-docs-asset":
             return "swagger-ui.css"
-        return NEUTRAL.get(param, "x")
+        if param not in NEUTRAL:
+            raise KeyError(f"{route.name}: no value for the path parameter {param!r}")
+        return NEUTRAL[param]
 
     return "/" + _PARAM.sub(value, route.pattern)
 
@@ -103,7 +141,19 @@ def _site_objects(user: Any, site: Any, monitor: Any) -> dict[str, Any]:
     q = services.raise_query(monitor, rec, "term", "please check")
     other = services.create_screening(user, site, CONSENT, screening_values("overt"))
     return {"subject": subject.subject_number, "record": rec.pk, "query": q.pk,
-            "screening": other.pk, "screening_number": other.screening_number}  # fmt: skip
+            "screening": other.pk, "screening_number": other.screening_number,
+            "username": user.username}  # fmt: skip
+
+
+def _finished_report(user: Any, data_dir: Path) -> int:
+    """A finished DSMB report with its HTML file, so the download route reaches a real file."""
+    report = GeneratedReport.objects.create(
+        kind=report_jobs.DSMB, created_by=user, status=ReportStatus.DONE, file_path="dsmb/r1"
+    )
+    path = data_dir / "reports" / "dsmb" / "r1.html"
+    path.parent.mkdir(parents=True)
+    path.write_text("<p>report</p>")
+    return report.pk
 
 
 def _history_rows(site: Any) -> int:
@@ -137,17 +187,22 @@ def _call(client: Any, method: str, url: str, api: bool) -> int:
     return getattr(client, method)(url, {}).status_code
 
 
-def test_every_route_role_and_site(site_a: Any, site_b: Any, staff: dict, make_user: Any) -> None:
+def test_every_route_role_and_site(
+    site_a: Any, site_b: Any, staff: dict, make_user: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path
     inv_b = make_user("investigator", site_b, "investigator_b")
     mon_b = make_user("monitor", site_b, "monitor_b")
-    own = _site_objects(staff["investigator"], site_a, staff["monitor"])
-    other = _site_objects(inv_b, site_b, mon_b)
+    report = _finished_report(staff["data_manager"], tmp_path)
+    own = {**_site_objects(staff["investigator"], site_a, staff["monitor"]), "report": report}
+    other = {**_site_objects(inv_b, site_b, mon_b), "report": report}
     before_b = _history_rows(site_b)
     all_routes = routes()
     assert len(all_routes) >= 50  # the resolver really was walked
     users: dict[str, Any] = {**staff, "anonymous": None}
     problems: list[str] = []
     checked = 0
+    requested: set[str] = set()
     for route in all_routes:
         for who, user in users.items():
             client = _client(user, route.api)
@@ -157,6 +212,7 @@ def test_every_route_role_and_site(site_a: Any, site_b: Any, staff: dict, make_u
                 for method in METHODS if route.api else WEB_METHODS:
                     status = _call(client, method, url, route.api)
                     checked += 1
+                    requested.add(route.name)
                     where = f"{method.upper()} {url} as {who} ({side})"
                     if status >= 500:
                         problems.append(f"{where}: {status}")
@@ -171,12 +227,17 @@ def test_every_route_role_and_site(site_a: Any, site_b: Any, staff: dict, make_u
                     elif (
                         method == "get"
                         and route.site_bound
+                        and "username" not in route.params  # accounts: not casebook data
                         and not permissions.can(user, "view_subject")
                         and status == 200
                     ):
                         problems.append(f"{where}: {who} without viewing right read data")
     assert _history_rows(site_b) == before_b, "another site's data changed"
-    print(f"authorization matrix: {len(all_routes)} routes x {len(users)} users "
+    assert len(requested) == len(_named_routes(get_resolver()) - UNREQUESTED)
+    api = sum(r.api for r in all_routes)
+    print(f"authorization matrix: {len(all_routes)} routes ({api} API, "
+          f"{len(all_routes) - api} pages; {sum(r.site_bound for r in all_routes)} site-bound) "
+          f"x {len(users)} users "
           f"(roles {', '.join(Role.values)} + anonymous) x own/other site x "
           f"methods = {checked} requests")  # fmt: skip
     assert not problems, "\n".join(problems[:40])

@@ -94,6 +94,43 @@ def test_openapi_schema_declares_arrays_and_every_status(investigator: Any) -> N
     assert {"limit", "offset"} <= params
 
 
+def test_openapi_links_chain_the_workflows(investigator: Any) -> None:
+    """The schema's links (nakip.edc.api.links) carry the ids of each answer to the next call:
+    screen -> enrol -> record -> correct -> audit, query -> answer -> close; schemathesis'
+    state machine walks them (test_api_schemathesis)."""
+    paths = api(investigator).get("/api/openapi.json").json()["paths"]
+
+    def links(path: str, method: str, status: str) -> dict[str, Any]:
+        return paths[path][method]["responses"][status]["links"]
+
+    operation_ids = {op["operationId"] for ops in paths.values() for op in ops.values()}
+    chain = [
+        ("/api/screenings/", "post", "201", "screenings_enrol_create", "path.id", "#/id"),
+        ("/api/screenings/{id}/enrol/", "post", "201", "subjects_records_create",
+         "path.subject_number", "#/subject_number"),
+        ("/api/subjects/{subject_number}/records/", "post", "201", "records_partial_update",
+         "path.id", "#/id"),
+        ("/api/records/{id}/", "patch", "200", "subjects_audit_list", "path.subject_number",
+         "#/subject_number"),
+        ("/api/queries/", "post", "201", "queries_answer_create", "path.id", "#/id"),
+        ("/api/queries/{id}/answer/", "post", "200", "queries_close_create", "path.id", "#/id"),
+    ]  # fmt: skip
+    for path, method, status, target, parameter, pointer in chain:
+        link = links(path, method, status)[target]
+        assert link["operationId"] == target in operation_ids
+        assert link["parameters"][parameter] == "$response.body" + pointer
+    correction = links("/api/records/{id}/", "get", "200")["records_partial_update"]
+    assert correction["requestBody"] == {"version": "$response.body#/version"}
+    every_target = {
+        link["operationId"]
+        for ops in paths.values()
+        for op in ops.values()
+        for answer in op["responses"].values()
+        for link in answer.get("links", {}).values()
+    }
+    assert every_target <= operation_ids
+
+
 # =========================================================================== defect 10
 def test_csp_and_permissions_policy_headers(investigator: Any) -> None:
     web = Client()

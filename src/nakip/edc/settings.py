@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "nakip.edc.api.docs.document_error_responses",
+        "nakip.edc.api.links.add_links",
     ],
 }
 

@@ -66,5 +66,6 @@ urlpatterns = [
     path("datasets/<slug:name>/", views.DatasetView.as_view(), name="api-dataset"),
     path("forms/", views.FormListView.as_view(), name="api-forms"),
     path("forms/<slug:code>/", views.FormDetailView.as_view(), name="api-form"),
-    re_path(r"^.*$", views.NotFoundView.as_view(), name="api-not-found"),
+    # [\s\S], not '.': a line break in the path is an API 404 too, not the web pages' HTML one.
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view(), name="api-not-found"),
 ]
