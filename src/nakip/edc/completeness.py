@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 from nakip.edc import permissions, services
 from nakip.edc.exceptions import IncompleteCasebookError
-from nakip.edc.models import FormRecord, Subject
+from nakip.edc.models import END_OF_STUDY_FORM, FormRecord, Subject
 from nakip.edc.schedule import VisitState
 
 Action = Literal["sign", "lock"]
-END_OF_STUDY_FORM = "end_of_study"
 #: Characters of the findings copied into the audit note (a reason holds 2,000 at most).
 MAX_LISTED = 1200
 
