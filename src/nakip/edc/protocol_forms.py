@@ -14,6 +14,8 @@ from nakip.protocol.model import FormDefinition
 
 #: The form filled at screening (written by the screening services, never as a form record).
 SCREENING_FORM = "screening"
+#: The expedited SAE report, filed only through its workflow (edc/sae.py).
+SAE_REPORT_FORM = "sae_report"
 
 
 def get_protocol() -> Protocol:

@@ -24,6 +24,7 @@ from nakip.edc.services.accounts import (
 from nakip.edc.services.common import MAX_REASON_LENGTH, check_date_input, clean_text
 from nakip.edc.services.form_records import (
     CROSS_FORM_CODES,
+    WORKFLOW_FORMS,
     SaveResult,
     create_record,
     cross_form_findings,
@@ -68,6 +69,7 @@ __all__ = [
     "SCREENING_FORM",
     "SIGNATURE_STATEMENT",
     "SITE_BOUND_ROLES",
+    "WORKFLOW_FORMS",
     "SaveResult",
     "add_membership",
     "answer_query",

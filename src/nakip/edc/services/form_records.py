@@ -18,7 +18,12 @@ from nakip.edc.derivations import derive_subject
 from nakip.edc.exceptions import FormValidationError, InvalidStateError
 from nakip.edc.models import FormRecord, MissedVisit, Query, QueryStatus, RecordStatus, Subject
 from nakip.edc.permissions import require
-from nakip.edc.protocol_forms import SCREENING_FORM, form_definition, get_protocol
+from nakip.edc.protocol_forms import (
+    SAE_REPORT_FORM,
+    SCREENING_FORM,
+    form_definition,
+    get_protocol,
+)
 from nakip.edc.schedule import PlannedVisit, find_visit, planned_visits
 from nakip.edc.services.common import (
     audited_save,
@@ -31,6 +36,18 @@ from nakip.edc.services.common import (
 from nakip.edc.services.queries import mark_closed, sync_cross_form_queries, sync_soft_queries
 from nakip.edc.services.signoff import invalidate_signatures
 from nakip.protocol.model import FormDefinition
+
+#: Forms with a workflow of their own that checks a record before it is saved: generic entry
+#: (record pages, the records API, create_record) is refused with where to go instead.
+WORKFLOW_FORMS: dict[str, str] = {
+    SAE_REPORT_FORM: "SAE reports are filed through the SAE workflow (the SAE reports page, "
+    "'file report' on the serious adverse event), which checks the event is serious and "
+    "numbers the follow-ups",
+}
+#: Fields of a workflow form that its workflow set and a correction may not change.
+WORKFLOW_FIXED_FIELDS: dict[str, tuple[str, ...]] = {
+    SAE_REPORT_FORM: ("ae_record_id", "report_type", "follow_up_number"),
+}
 
 
 @dataclass(frozen=True)
@@ -86,11 +103,37 @@ def create_record(
     values: Mapping[str, Any] | None,
     visit_code: str = "",
 ) -> SaveResult:
-    """Enter a new form record (latest form version) for a subject, at a visit or not."""
+    """Enter a new form record (latest form version) for a subject, at a visit or not.
+
+    Screening data and the forms of WORKFLOW_FORMS are refused: they have their own service."""
     require(user, "enter_data", subject)
     if form_code == SCREENING_FORM:
         raise FormValidationError({"form_code": ["screening data go through create_screening"]})
-    form = form_definition(form_code)
+    if form_code in WORKFLOW_FORMS:
+        raise FormValidationError({"form_code": [WORKFLOW_FORMS[form_code]]})
+    return _create(user, subject, form_definition(form_code), values, visit_code)
+
+
+@transaction.atomic
+def create_workflow_record(
+    user: Any, subject: Subject, form_code: str, values: Mapping[str, Any] | None
+) -> SaveResult:
+    """Enter a record of a WORKFLOW_FORMS form once its workflow has checked it (only
+    edc/sae.py file_report calls this); everything else goes through create_record."""
+    require(user, "enter_data", subject)
+    if form_code not in WORKFLOW_FORMS:
+        raise FormValidationError({"form_code": [f"{form_code} has no workflow of its own"]})
+    return _create(user, subject, form_definition(form_code), values, "")
+
+
+def _create(
+    user: Any,
+    subject: Subject,
+    form: FormDefinition,
+    values: Mapping[str, Any] | None,
+    visit_code: str,
+) -> SaveResult:
+    """The entry itself, inside the caller's transaction, after its permission check."""
     visit_code = (visit_code or "").strip()
     visit = _visit_for(subject, form, visit_code)
     subject = locked_subject(
@@ -160,6 +203,18 @@ def update_record(
     form = form_definition(rec.form_code, rec.form_version)
     submitted = {**rec.values, **(values or {})} if partial else values
     result = _validate_record(subject, form, submitted, rec)
+    fixed = [
+        name
+        for name in WORKFLOW_FIXED_FIELDS.get(rec.form_code, ())
+        if result.values.get(name) != rec.values.get(name)
+    ]
+    if fixed:
+        raise FormValidationError(
+            {
+                name: ["set by the workflow that filed the record; it cannot be changed"]
+                for name in fixed
+            }  # fmt: skip
+        )
     if result.values == rec.values:
         return SaveResult(rec, ())
     rec.values = result.values
