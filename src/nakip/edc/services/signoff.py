@@ -4,7 +4,7 @@ subject or a whole cohort.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -135,8 +135,18 @@ def lock_subject(user: Any, subject: Subject, reason: str = "") -> Lock:
 
 
 @transaction.atomic
-def lock_cohort(user: Any, cohort: str, reason: str = "") -> list[Lock]:
-    """Lock every not-yet-locked subject of a cohort the user may lock; all or nothing."""
+def lock_cohort(
+    user: Any,
+    cohort: str,
+    reason: str = "",
+    precondition: Callable[[Sequence[Subject]], Mapping[int, str]] | None = None,
+) -> list[Lock]:
+    """Lock every not-yet-locked subject of a cohort the user may lock; all or nothing.
+
+    `precondition` sees the subjects about to be locked (rows locked, after the open-query
+    check) and may refuse them all or return an audit note per subject pk for its lock reason:
+    the pages and the API pass completeness.require_complete_cohort, as a single lock checks
+    completeness.require_complete first."""
     try:
         get_protocol().cohort(cohort)
     except KeyError as exc:
@@ -155,7 +165,12 @@ def lock_cohort(user: Any, cohort: str, reason: str = "") -> list[Lock]:
         raise OpenQueriesError(
             f"cohort {cohort} cannot be locked: unresolved queries for {', '.join(blocked)}"
         )
-    return [_lock_one(user, s, reason or f"cohort {cohort} locked", cohort) for s in todo]
+    notes = precondition(todo) if precondition is not None else {}
+    base = reason or f"cohort {cohort} locked"
+    return [
+        _lock_one(user, s, "; ".join(filter(None, [base, notes.get(s.pk, "")])), cohort)
+        for s in todo
+    ]
 
 
 @transaction.atomic

@@ -87,13 +87,21 @@ class CohortLockView(EDCAPIView):
     """POST: lock every subject of a cohort at the user's sites (all or nothing)."""
 
     @extend_schema(
-        summary="Lock a cohort (data manager; refused while any subject has unresolved queries)",
+        summary="Lock a cohort (data manager; refused while any subject has unresolved queries; "
+        "409 listing each incomplete casebook unless override_reason is given)",
         request=s.LockIn,
         responses={200: s.CohortLockOut, **ERRORS},
     )
     def post(self, request: Request, cohort: str) -> Response:
         data = valid_input(s.LockIn, request)
-        locks = services.lock_cohort(request.user, cohort, data["reason"])
+        locks = services.lock_cohort(
+            request.user,
+            cohort,
+            data["reason"],
+            precondition=lambda subjects: completeness.require_complete_cohort(
+                request.user, subjects, data["override_reason"]
+            ),
+        )
         return Response({"cohort": cohort, "locked": [lk.subject.subject_number for lk in locks]})
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nakip.edc import permissions, services
+from nakip.edc import completeness, permissions, services
 from nakip.edc.models import EligibilityStatus, QueryStatus, ScreeningOutcome
 from nakip.edc.web.views.common import cohort_names, run_action, sites_for
 
@@ -111,11 +111,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cohort_lock(request: HttpRequest, cohort: str) -> HttpResponse:
-    """Lock every subject of a cohort at the user's sites (data manager), all or nothing."""
+    """Lock every subject of a cohort at the user's sites (data manager), all or nothing;
+    incomplete casebooks need the override reason (completeness.require_complete_cohort)."""
     reason = request.POST.get("reason", "")
+    override = request.POST.get("override_reason", "")
 
     def run() -> str:
-        locks = services.lock_cohort(request.user, cohort, reason)
+        locks = services.lock_cohort(
+            request.user,
+            cohort,
+            reason,
+            precondition=lambda s: completeness.require_complete_cohort(request.user, s, override),
+        )
         return f"Cohort {cohort}: {len(locks)} subject(s) locked."
 
     return run_action(request, reverse("edc-web:dashboard"), run)
