@@ -57,6 +57,7 @@ def clean_text(field: str, value: Any, max_length: int = MAX_REASON_LENGTH) -> s
 
 
 def need_reason(reason: str | None, field: str = "reason") -> str:
+    """The cleaned reason for a change; ReasonRequiredError when it is empty."""
     text = clean_text(field, reason)
     if not text:
         raise ReasonRequiredError()
@@ -64,6 +65,7 @@ def need_reason(reason: str | None, field: str = "reason") -> str:
 
 
 def check_version(obj: Any, expected_version: int | None) -> None:
+    """StaleRecordError when the caller read another version of `obj` (optimistic locking)."""
     if expected_version is None:
         return
     if int(expected_version) != obj.version:
@@ -94,11 +96,13 @@ def locked_subject(subject: Subject, **facts: Any) -> Subject:
 
 
 def refuse_if_locked(subject: Subject) -> None:
+    """LockedError while the subject's data are locked (every write service asks)."""
     if subject.is_locked:
         raise LockedError(f"subject {subject.subject_number} is locked; data are read-only")
 
 
 def display_name(user: Any) -> str:
+    """The user's name for audit notes ("system" for the command line)."""
     return getattr(user, "username", "") or "system"
 
 
