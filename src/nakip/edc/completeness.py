@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from nakip.edc import permissions, services
 from nakip.edc.exceptions import IncompleteCasebookError
-from nakip.edc.models import END_OF_STUDY_FORM, FormRecord, Subject
+from nakip.edc.models import FormRecord, Subject
 from nakip.edc.schedule import VisitState
 
 Action = Literal["sign", "lock"]
@@ -55,7 +55,7 @@ def check_casebook(
         visits = services.subject_visits(subject, today)
     started = [v for v in visits if v.forms_entered and v.forms_missing and v.status != "missed"]
     gaps = [f"{v.visit.code}: {', '.join(v.forms_missing).replace('_', ' ')}" for v in started]
-    if action == "lock" and not services.records(subject, form_code=END_OF_STUDY_FORM).exists():
+    if action == "lock" and not subject.is_ended:
         gaps.append("end of study form")
     if gaps:
         findings.append(Finding("missing_forms", "missing forms: " + "; ".join(gaps)))
