@@ -430,6 +430,9 @@ def test_cohort_lock_is_all_or_nothing(enrol: Any, investigator: Any, staff: dic
     assert not first.is_locked  # nothing was locked: the whole cohort or none of it
     services.close_query(staff["monitor"], q, "fine")
     r = dm.post("/api/cohorts/overt/lock/", {"reason": "interim"}, format="json")
+    assert r.status_code == 409 and len(r.json()["findings"]) == 2  # both casebooks incomplete
+    body = {"reason": "interim", "override_reason": "DSMB interim"}
+    r = dm.post("/api/cohorts/overt/lock/", body, format="json")
     assert r.status_code == 200 and r.json()["locked"] == ["A-001", "A-002"]
     assert api(investigator).get("/api/subjects/B-001/").json()["locked"] is False
     assert api(investigator).post("/api/cohorts/overt/lock/", {}, format="json").status_code == 403

@@ -127,3 +127,37 @@ def test_locked_subject_edit_pages_are_read_only(staff: dict, subject: Subject) 
     assert r.status_code == 409 and b"is locked" in r.content
     rec.refresh_from_db()
     assert rec.version == 1 and FormRecord.objects.count() == 1
+
+
+def test_cohort_lock_checks_every_casebook(staff: dict, enrol: Any) -> None:
+    """Issue 12 §7b: a cohort lock runs the lock's completeness check on each subject it would
+    lock; any incomplete casebook refuses the whole cohort (listing each one) unless the data
+    manager gives an override reason, which each lock's audit trail keeps."""
+    dm = staff["data_manager"]
+    a, b = enrol("overt"), enrol("overt")
+
+    def check(subjects: Any) -> dict[int, str]:
+        return completeness.require_complete_cohort(dm, subjects)
+
+    with pytest.raises(IncompleteCasebookError) as exc:
+        services.lock_cohort(dm, "overt", "interim", precondition=check)
+    assert [f.split(": ")[0] for f in exc.value.findings] == [a.subject_number, b.subject_number]
+    assert "end of study form" in exc.value.findings[0]
+    with pytest.raises(EDCPermissionDenied):  # only the data manager may override a lock
+        completeness.require_complete_cohort(staff["investigator"], [a, b], "in a hurry")
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {services.api_token(None, dm)}")
+    r = c.post("/api/cohorts/overt/lock/", {"reason": "interim"}, format="json")
+    assert r.status_code == 409 and len(r.json()["findings"]) == 2
+    r = _web(dm).post("/cohorts/overt/lock/", {"reason": "interim"})
+    assert r.status_code == 302 and not a.is_locked and not b.is_locked
+    body = {"reason": "interim", "override_reason": "DSMB interim analysis"}
+    r = _web(dm).post("/cohorts/overt/lock/", body)
+    assert a.is_locked and b.is_locked
+    for s in (a, b):
+        reason = s.locks.get().reason
+        assert reason.startswith(
+            "interim; completeness override: DSMB interim analysis (findings: "
+        )
+        reasons = " ".join(e.reason for e in audit.subject_history(s))
+        assert "completeness override: DSMB interim analysis" in reasons

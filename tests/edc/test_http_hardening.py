@@ -15,6 +15,7 @@ from nakip.edc import services
 from nakip.edc.client_address import client_ip
 from nakip.edc.exceptions import FormValidationError
 from nakip.edc.models import Subject
+from nakip.edc.services import common as services_common
 
 from .conftest import CONSENT, screening_values
 from .test_api import AE, api
@@ -168,7 +169,7 @@ def test_date_limits_come_from_the_protocol(
     proto = services.get_protocol()
     strict = proto.model_copy(update={"date_limits": proto.date_limits.model_copy(
         update={"max_days_ahead": 0})})  # fmt: skip
-    monkeypatch.setattr(services, "get_protocol", lambda: strict)
+    monkeypatch.setattr(services_common, "get_protocol", lambda: strict)  # the date limits
     with pytest.raises(FormValidationError) as exc:
         services.create_record(
             investigator, subject, "adverse_event", {**AE, "onset_date": tomorrow.isoformat()}

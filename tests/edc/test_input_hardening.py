@@ -220,7 +220,8 @@ def test_cohort_unlock_checks_permission_first_and_knows_cohorts(
 ) -> None:
     enrol("overt")
     dm = api(staff["data_manager"])
-    assert dm.post("/api/cohorts/overt/lock/", {}, format="json").status_code == 200
+    body = {"override_reason": "incomplete: interim"}
+    assert dm.post("/api/cohorts/overt/lock/", body, format="json").status_code == 200
     for role in ("investigator", "study_nurse", "monitor", "statistician", "dsmb"):
         r = api(staff[role]).post("/api/cohorts/overt/unlock/", {"reason": "x"}, format="json")
         assert r.status_code == 403, role

@@ -173,7 +173,49 @@ def test_deviation_form_rows_reach_addv_and_the_dsmb_log(subject, investigator) 
 def test_a_report_on_another_subjects_record_does_not_count(enrol, investigator) -> None:
     a, b = enrol("overt"), enrol("overt")
     ae = _ae(investigator, a)
-    services.create_record(investigator, b, "sae_report", {**_initial("2026-01-20T09:00:00"),
-                                                           "ae_record_id": ae.pk})  # fmt: skip
+    # the services refuse such a report (next test); rows written before that, or imported,
+    # still must not count for the other subject's event
+    values = {**_initial("2026-01-20T09:00:00"), "ae_record_id": ae.pk}
+    FormRecord.objects.create(subject=b, form_code="sae_report", form_version=1, values=values)
     (case,) = sae.sae_cases([a, b])
     assert case.subject_number == a.subject_number and case.status != "notified"
+
+
+def test_generic_entry_of_an_sae_report_is_refused(staff: dict[str, Any], subject) -> None:
+    """Issue 12 §7a: the record page, the records API and create_record all refuse an
+    sae_report (it would skip the seriousness and initial-notice checks of file_report), and a
+    correction cannot move a filed report to another event or change its type."""
+    from rest_framework.test import APIClient
+
+    investigator = staff["investigator"]
+    ae = _ae(investigator, subject)
+    not_serious = _ae(investigator, subject, serious=False, sae_hospitalisation=False)
+    bypass = {**_initial("2026-01-20T09:00:00"), "ae_record_id": not_serious.pk}
+    with pytest.raises(FormValidationError) as exc:
+        services.create_record(investigator, subject, "sae_report", bypass)
+    assert "SAE workflow" in exc.value.errors["form_code"][0]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {services.api_token(None, investigator)}")
+    r = api.post(
+        f"/api/subjects/{subject.subject_number}/records/",
+        {"form_code": "sae_report", "values": bypass},
+        format="json",
+    )
+    assert r.status_code == 400 and "SAE workflow" in r.json()["fields"]["form_code"][0]
+    page = client_for(investigator).post(
+        f"/subjects/{subject.subject_number}/forms/sae_report/new/", {"narrative": "x"}
+    )
+    assert page.status_code == 302 and page.url == "/sae/"
+    assert not services.records(subject, "sae_report").exists()
+    rec = sae.file_report(investigator, ae, _initial(None)).record
+    for change in (
+        {"ae_record_id": not_serious.pk},
+        {"report_type": "follow_up", "follow_up_number": 1},
+    ):
+        with pytest.raises(FormValidationError) as exc:
+            services.update_record(investigator, rec, change, "moved", rec.version, partial=True)
+        assert set(exc.value.errors) == set(change)
+    fixed = services.update_record(
+        investigator, rec, {"narrative": "discharged day 5"}, "update", rec.version, partial=True
+    )
+    assert fixed.record.values["narrative"] == "discharged day 5"

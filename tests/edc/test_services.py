@@ -20,6 +20,7 @@ from nakip.edc.exceptions import (
     StaleRecordError,
 )
 from nakip.edc.models import FormRecord, Lock, Query, ScreeningRecord, Subject
+from nakip.edc.services import form_records, screening
 
 from .conftest import CONSENT, DAY1, PASSWORD, screening_values
 
@@ -329,7 +330,7 @@ def test_failure_after_first_write_rolls_back(subject, investigator, monkeypatch
     def boom(*args: Any, **kwargs: Any) -> list:
         raise RuntimeError("simulated crash after the record was written")
 
-    monkeypatch.setattr(services, "_sync_cross_form_queries", boom)
+    monkeypatch.setattr(form_records, "sync_cross_form_queries", boom)
     with pytest.raises(RuntimeError):
         services.create_record(investigator, subject, "haematology", {**HAEM, "anc": 60}, "C1D1")
     assert not FormRecord.objects.exists()
@@ -339,14 +340,14 @@ def test_failure_after_first_write_rolls_back(subject, investigator, monkeypatch
 
 def test_enrolment_failure_rolls_back_number(site_a, investigator, monkeypatch) -> None:
     scr = services.create_screening(investigator, site_a, CONSENT, screening_values("overt"))
-    real_save = services._save
+    real_save = screening.audited_save
 
     def failing(obj: Any, user: Any, reason: str) -> None:
         real_save(obj, user, reason)
         if isinstance(obj, ScreeningRecord) and reason.startswith("enrolled"):
             raise RuntimeError("crash after the subject row")
 
-    monkeypatch.setattr(services, "_save", failing)
+    monkeypatch.setattr(screening, "audited_save", failing)
     with pytest.raises(RuntimeError):
         services.enrol_subject(investigator, scr, DAY1)
     monkeypatch.undo()

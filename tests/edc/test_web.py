@@ -600,6 +600,9 @@ def test_cohort_lock_from_the_dashboard(staff: dict[str, Any], subject: Subject)
     r = client_for(staff["study_nurse"]).post("/cohorts/overt/lock/", {"reason": "x"})
     assert r.status_code in (302, 403) and not subject.is_locked
     r = dm.post("/cohorts/overt/lock/", {"reason": "interim analysis"}, follow=True)
+    assert b"cannot be locked without an override reason" in r.content and not subject.is_locked
+    body = {"reason": "interim analysis", "override_reason": "DSMB interim"}
+    r = dm.post("/cohorts/overt/lock/", body, follow=True)
     assert b"1 subject(s) locked" in r.content and subject.is_locked
     r = dm.post("/cohorts/overt/unlock/", {"reason": ""}, follow=True)
     assert b"reason for change is required" in r.content and subject.is_locked

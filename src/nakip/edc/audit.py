@@ -16,6 +16,8 @@ from django.db.models import Model, Q
 
 from nakip.analysis.csv_cells import rows_csv
 from nakip.edc.models import (
+    AUDIT_FIELDS,
+    CreatedAudit,
     FormRecord,
     Lock,
     MissedVisit,
@@ -69,7 +71,10 @@ class AuditEntry:
 
 
 def _field_names(model: type[Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields if f.attname not in _SKIP]
+    fields = [f for f in model._meta.concrete_fields if f.attname not in _SKIP]
+    if issubclass(model, CreatedAudit):  # inherited first in _meta: listed after the model's own
+        fields.sort(key=lambda f: f.name in AUDIT_FIELDS)
+    return [f.attname for f in fields]
 
 
 def _diff(names: list[str], old: Any, new: Any) -> list[FieldChange]:

@@ -18,7 +18,6 @@ from nakip.edc.models import FormRecord, Subject
 from nakip.edc.schedule import VisitState
 
 Action = Literal["sign", "lock"]
-END_OF_STUDY_FORM = "end_of_study"
 #: Characters of the findings copied into the audit note (a reason holds 2,000 at most).
 MAX_LISTED = 1200
 
@@ -56,7 +55,7 @@ def check_casebook(
         visits = services.subject_visits(subject, today)
     started = [v for v in visits if v.forms_entered and v.forms_missing and v.status != "missed"]
     gaps = [f"{v.visit.code}: {', '.join(v.forms_missing).replace('_', ' ')}" for v in started]
-    if action == "lock" and not services.records(subject, form_code=END_OF_STUDY_FORM).exists():
+    if action == "lock" and not subject.is_ended:
         gaps.append("end of study form")
     if gaps:
         findings.append(Finding("missing_forms", "missing forms: " + "; ".join(gaps)))
@@ -100,7 +99,7 @@ def require_complete(user: Any, subject: Subject, action: Action, override_reaso
     if not findings:
         return ""
     messages = [f.message for f in findings]
-    reason = services.clean_text("override_reason", override_reason or "").strip()
+    reason = _override(override_reason)
     if not reason:
         verb = "signed" if action == "sign" else "locked"
         raise IncompleteCasebookError(
@@ -108,5 +107,40 @@ def require_complete(user: Any, subject: Subject, action: Action, override_reaso
             "override reason: " + "; ".join(messages),
             messages,
         )
+    return _override_note(reason, messages)
+
+
+def require_complete_cohort(
+    user: Any, subjects: Sequence[Subject], override_reason: str = ""
+) -> dict[int, str]:
+    """require_complete(..., "lock") for every subject a cohort lock is about to lock: one
+    refusal listing each incomplete casebook (so nothing is locked), unless the data manager
+    overrides with a reason; returns the override's audit note per subject pk (none if complete).
+    """
+    incomplete: dict[str, list[str]] = {}
+    notes: dict[int, str] = {}
+    reason = _override(override_reason)
+    for subject in subjects:
+        permissions.require(user, "lock", subject)
+        messages = [f.message for f in check_casebook(subject, "lock")]
+        if messages:
+            incomplete[subject.subject_number] = messages
+            notes[subject.pk] = _override_note(reason, messages)
+    if incomplete and not reason:
+        listed = [f"{number}: {'; '.join(m)}" for number, m in incomplete.items()]
+        raise IncompleteCasebookError(
+            f"{_n(len(incomplete), 'casebook')} of the cohort incomplete; the cohort cannot be "
+            "locked without an override reason: " + " | ".join(listed),
+            listed,
+        )
+    return notes
+
+
+def _override(override_reason: str) -> str:
+    return services.clean_text("override_reason", override_reason or "").strip()
+
+
+def _override_note(reason: str, messages: Sequence[str]) -> str:
+    """The audit note of an override: the reason and the findings it overrode."""
     listed = "; ".join(messages)[:MAX_LISTED]
     return f"completeness override: {reason} (findings: {listed})"

@@ -19,7 +19,9 @@ from typing import Any
 from nakip.clinical import crs_icans, ctcae, dlt, eln2022, events, mrd
 from nakip.clinical.ctcae_terms import reported_term, soc_of
 from nakip.edc import safety_derivations
+from nakip.edc.death_dates import death_date_in
 from nakip.edc.models import FormRecord, Subject
+from nakip.edc.protocol_forms import get_protocol
 from nakip.edc.schedule import planned_visits
 from nakip.protocol import Protocol
 
@@ -704,8 +706,6 @@ def derive_subject(
 
     `records`: the subject's records already loaded (a dataset build prefetches them once, and
     passes them cut at the data cut-off); None queries the database."""
-    from nakip.edc.services import death_date_in, get_protocol
-
     proto = protocol or get_protocol()
     recs = _Records(subject, records)
     problems: list[str] = []

@@ -14,6 +14,33 @@ from simple_history.models import HistoricalRecords
 from nakip.edc.text_safety import RepairingJSONDecoder
 
 USER = settings.AUTH_USER_MODEL
+#: The fields of the abstract audit bases below, in their order.
+AUDIT_FIELDS = ("created_by", "created_at", "updated_by", "updated_at")
+
+
+class CreatedAudit(models.Model):
+    """Who created a row and when: the audit fields every entered object carries (the
+    history rows keep each later change; clinicedc's BaseUuidModel has the same idea)."""
+
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class ChangeAudit(CreatedAudit):
+    """CreatedAudit plus who changed the row last and when (records corrected in place)."""
+
+    updated_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 class Role(models.TextChoices):
@@ -88,7 +115,7 @@ class EligibilityStatus(models.TextChoices):
     UNDETERMINED = "undetermined", "Undetermined"
 
 
-class ScreeningRecord(models.Model):
+class ScreeningRecord(ChangeAudit):
     """A screened patient: consent, the `screening` form values and the eligibility verdict."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="screenings")
@@ -109,14 +136,6 @@ class ScreeningRecord(models.Model):
         default=list, blank=True, decoder=RepairingJSONDecoder
     )
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -133,7 +152,36 @@ class SubjectSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
-class Subject(models.Model):
+#: The form whose active record takes a subject off study.
+END_OF_STUDY_FORM = "end_of_study"
+
+
+def study_state(locked: bool, ended: bool) -> str:
+    """A subject's study state for lists and listings: locked, off study (an active
+    end-of-study record) or on study; the one rule every page and listing reads."""
+    if locked:
+        return "locked"
+    return "off study" if ended else "on study"
+
+
+class SubjectQuerySet(models.QuerySet):
+    """Subjects with their state computed in the same query (no query per listed subject)."""
+
+    def with_lock_state(self) -> SubjectQuerySet:
+        """Annotated with `locked_now` (an active lock exists), read by Subject.is_locked."""
+        active = Lock.objects.filter(subject=OuterRef("pk"), unlocked_at__isnull=True)
+        return self.annotate(locked_now=Exists(active))
+
+    def with_state(self) -> SubjectQuerySet:
+        """Annotated with `locked_now` and `ended_now` (an active end-of-study record), read by
+        Subject.is_locked, Subject.is_ended and Subject.state."""
+        ended = FormRecord.objects.filter(
+            subject=OuterRef("pk"), form_code=END_OF_STUDY_FORM, withdrawn=False
+        )
+        return self.with_lock_state().annotate(ended_now=Exists(ended))
+
+
+class Subject(CreatedAudit):
     """An enrolled subject; study day 1 is `enrolment_date` (first talazoparib dose)."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="subjects")
@@ -144,11 +192,8 @@ class Subject(models.Model):
     sequence = models.PositiveIntegerField()
     subject_number = models.CharField(max_length=16, unique=True)
     enrolment_date = models.DateField()
-    created_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    objects = SubjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["subject_number"]
@@ -168,11 +213,18 @@ class Subject(models.Model):
             return bool(annotated)
         return self.locks.filter(unlocked_at__isnull=True).exists()
 
+    @property
+    def is_ended(self) -> bool:
+        """True once an active end-of-study record exists (read from `with_state` if there)."""
+        annotated = self.__dict__.get("ended_now")
+        if annotated is not None:
+            return bool(annotated)
+        return self.records.filter(form_code=END_OF_STUDY_FORM, withdrawn=False).exists()
 
-def with_lock_state(subjects: models.QuerySet[Subject]) -> models.QuerySet[Subject]:
-    """`subjects` annotated with `locked_now` (an active lock exists), read by is_locked."""
-    active = Lock.objects.filter(subject=OuterRef("pk"), unlocked_at__isnull=True)
-    return subjects.annotate(locked_now=Exists(active))
+    @property
+    def state(self) -> str:
+        """Study state (study_state): locked, off study or on study."""
+        return study_state(self.is_locked, self.is_ended)
 
 
 class RecordStatus(models.TextChoices):
@@ -181,7 +233,7 @@ class RecordStatus(models.TextChoices):
     LOCKED = "locked", "Locked"
 
 
-class FormRecord(models.Model):
+class FormRecord(ChangeAudit):
     """One filled case report form: validated `values` against (form_code, form_version).
 
     `version` increments on every change (optimistic locking); `visit_code` is "" for forms
@@ -203,14 +255,6 @@ class FormRecord(models.Model):
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     sdv_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -2,8 +2,9 @@
 the sponsor within `safety.sae_notice_hours` of the site's awareness, and follow-up reports.
 
 Reports are `sae_report` form records tied to their adverse-event record, written through
-`services.create_record` (one transaction, audit trail, locks and permissions). The timeline
-rule is docs/clinical-rules.md "SAE timelines" (ICH E6(R2) 4.11.1; ICH E2A seriousness).
+`services.form_records.create_workflow_record` (one transaction, audit trail, locks and
+permissions) after the checks below; the generic record entry refuses them. The timeline rule is
+docs/clinical-rules.md "SAE timelines" (ICH E6(R2) 4.11.1; ICH E2A seriousness).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from nakip.clinical.ctcae_terms import reported_term, soc_of
 from nakip.edc import services
 from nakip.edc.exceptions import FormValidationError, InvalidStateError
 from nakip.edc.models import FormRecord, Subject
+from nakip.edc.protocol_forms import SAE_REPORT_FORM
+from nakip.edc.services.form_records import create_workflow_record
 
-SAE_FORM = "sae_report"
+SAE_FORM = SAE_REPORT_FORM
 AE_FORM = "adverse_event"
 #: adverse-event field -> ICH E2A seriousness criterion
 CRITERIA: dict[str, str] = {
@@ -115,7 +118,7 @@ def file_report(user: Any, ae_record: FormRecord, values: Mapping[str, Any]) -> 
             raise InvalidStateError(f"adverse event #{ae.pk}: file the initial notice first")
         data["follow_up_number"] = sum(r.values.get("report_type") == "follow_up"
                                        for r in existing) + 1  # fmt: skip
-    return services.create_record(user, ae.subject, SAE_FORM, data)
+    return create_workflow_record(user, ae.subject, SAE_FORM, data)
 
 
 def _case(ae: FormRecord, reports: list[FormRecord], hours: int, now: datetime) -> SAECase:

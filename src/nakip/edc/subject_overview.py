@@ -16,11 +16,18 @@ from django.db.models import Count, Q
 
 from nakip.edc.datasets.snapshot import load_snapshot
 from nakip.edc.derivations import SubjectDerivation, derive_subject
-from nakip.edc.models import FormRecord, MissedVisit, Query, QueryStatus, Signature, Subject
+from nakip.edc.models import (
+    END_OF_STUDY_FORM,
+    FormRecord,
+    MissedVisit,
+    Query,
+    QueryStatus,
+    Signature,
+    Subject,
+    study_state,
+)
 from nakip.edc.schedule import VisitState, planned_visits, visit_states
 from nakip.protocol import Protocol
-
-END_OF_STUDY_FORM = "end_of_study"
 
 
 @dataclass(frozen=True)
@@ -38,15 +45,13 @@ class SubjectOverview:
 
     @property
     def ended(self) -> bool:
-        """An end-of-study record exists."""
+        """An active end-of-study record exists."""
         return any(r.form_code == END_OF_STUDY_FORM for r in self.records)
 
     @property
     def state(self) -> str:
-        """Study state: locked, off study (end-of-study record) or on study."""
-        if self.locked:
-            return "locked"
-        return "off study" if self.ended else "on study"
+        """Study state by the one rule (models.study_state): locked, off study or on study."""
+        return study_state(self.locked, self.ended)
 
 
 def _until_end(states: list[VisitState], derivation: SubjectDerivation | None) -> list[VisitState]:

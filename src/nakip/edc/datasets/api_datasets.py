@@ -16,6 +16,7 @@ from nakip.analysis.csv_cells import frame_csv
 from nakip.analysis.data import TrialData
 from nakip.analysis.dictionary import DICTIONARY
 from nakip.edc.models import ScreeningRecord, Subject
+from nakip.edc.protocol_forms import get_protocol
 from nakip.protocol import Protocol
 
 
@@ -162,8 +163,6 @@ def build_dataset(
     from nakip.edc.datasets.build import build_trial_data
 
     if protocol is None:
-        from nakip.edc.services import get_protocol
-
         protocol = get_protocol()
     data = build_trial_data(protocol, cutoff, subjects, screenings)
     return dataset_of(data, name, protocol)

@@ -17,6 +17,7 @@ from nakip.edc.datasets.screening import screening_row
 from nakip.edc.datasets.snapshot import EDCSnapshot, load_snapshot
 from nakip.edc.datasets.source import subject_sources
 from nakip.edc.models import ScreeningRecord, Subject
+from nakip.edc.protocol_forms import get_protocol
 from nakip.protocol import Protocol
 
 
@@ -47,7 +48,5 @@ def build_trial_data(
     `screenings` (default all, or the given subjects' own); CutoffError if the cut-off is
     before the first enrolment."""
     if protocol is None:
-        from nakip.edc.services import get_protocol
-
         protocol = get_protocol()
     return trial_data_from(load_snapshot(protocol, cutoff, subjects, screenings))

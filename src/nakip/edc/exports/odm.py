@@ -39,6 +39,7 @@ from nakip.edc.datasets.snapshot import (
 from nakip.edc.exports.files import ExportedFile, code_version, described
 from nakip.edc.models import FormRecord, ScreeningRecord, Signature, Subject
 from nakip.edc.schedule import planned_visits
+from nakip.edc.services.signoff import SIGNATURE_STATEMENT
 from nakip.protocol import Protocol
 from nakip.protocol.model import FormField
 
@@ -410,7 +411,6 @@ def admin_data(snapshot: EDCSnapshot, users: _Users, study_oid: str) -> Any:
     import odmlib.odm_1_3_2.model as ODM
 
     from nakip.edc.models import Site
-    from nakip.edc.services import SIGNATURE_STATEMENT
 
     effective = date.today().isoformat()
     return ODM.AdminData(

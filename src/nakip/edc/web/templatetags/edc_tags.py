@@ -10,6 +10,9 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from nakip.edc.exceptions import NotFoundError
+from nakip.edc.protocol_forms import form_definition
+
 register = template.Library()
 
 _BADGES = {
@@ -179,12 +182,10 @@ def local_second(when: datetime) -> str:
 def field_label(name: str, form_code: str) -> str:
     """A field's label from the protocol file (`bm_blasts_pct` -> its label), else the name
     in words; audit field paths such as `values.anc` are read without their prefix."""
-    from nakip.edc import services  # the protocol the EDC runs
-    from nakip.edc.exceptions import NotFoundError
 
     bare = str(name).removeprefix("values.")
     try:
-        labels = {f.name: f.label for f in services.form_definition(form_code).fields}
+        labels = {f.name: f.label for f in form_definition(form_code).fields}
     except NotFoundError:  # not a form (a lock, a query): the name in words
         labels = {}
     return labels.get(bare, bare.replace("_", " "))

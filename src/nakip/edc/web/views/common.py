@@ -5,7 +5,7 @@ for another site's objects), service errors as messages, and protocol look-ups.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,13 +15,14 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from nakip.clinical.ctcae_terms import soc_of
-from nakip.edc import permissions, services
+from nakip.edc import permissions, services, visibility
 from nakip.edc.exceptions import EDCError, FormValidationError, NotFoundError
-from nakip.edc.models import FormRecord, Query, ScreeningRecord, Site, Subject, with_lock_state
+from nakip.edc.models import FormRecord, Query, ScreeningRecord, Site, Subject
 from nakip.edc.web.forms import QueryRaiseForm
 from nakip.protocol.model import FormDefinition
 
 QUERY_FILTERS = ("open", "answered", "closed", "all")
+T = TypeVar("T")
 
 
 def need(user: Any, action: str, target: Any = None) -> None:
@@ -30,56 +31,35 @@ def need(user: Any, action: str, target: Any = None) -> None:
         raise PermissionDenied(f"your role does not allow: {action.replace('_', ' ')}")
 
 
-def subject_or_404(request: HttpRequest, number: str) -> Subject:
-    """A subject the user may see: 403 without any viewing right, 404 for another site's."""
+def _visible_or_404(request: HttpRequest, find: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """`find` (a visibility look-up) for the user: 403 without any viewing right, 404 for
+    another site's object or none (the same look-up as the API's)."""
     need(request.user, "view_subject")
-    qs = with_lock_state(permissions.visible_subjects(request.user))
-    subject = qs.select_related("site", "screening").filter(subject_number=number).first()
-    if subject is None:
-        raise Http404("no such subject at your sites")
-    return subject
+    try:
+        return find(request.user, *args, **kw)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from None
+
+
+def subject_or_404(request: HttpRequest, number: str) -> Subject:
+    """A subject the user may see, with its study state (403 without any viewing right, 404
+    for another site's)."""
+    return _visible_or_404(request, visibility.visible_subject, number)
 
 
 def record_or_404(request: HttpRequest, pk: int) -> FormRecord:
     """A form record of a subject the user may see (403 without any viewing right, else 404)."""
-    need(request.user, "view_subject")
-    rec = (
-        permissions.visible_records(request.user)
-        .select_related("subject", "subject__site", "subject__screening")
-        .filter(pk=pk)
-        .first()
-    )
-    if rec is None:
-        raise Http404("no such record at your sites")
-    return rec
+    return _visible_or_404(request, visibility.visible_record, pk)
 
 
 def screening_or_404(request: HttpRequest, number: str) -> ScreeningRecord:
     """A screening record of one of the user's sites (403 without any viewing right, else 404)."""
-    need(request.user, "view_subject")
-    scr = (
-        permissions.visible_screenings(request.user)
-        .select_related("site")
-        .filter(screening_number=number)
-        .first()
-    )
-    if scr is None:
-        raise Http404("no such screening record at your sites")
-    return scr
+    return _visible_or_404(request, visibility.visible_screening, number=number)
 
 
 def query_or_404(request: HttpRequest, pk: int) -> Query:
     """A query at one of the user's sites (403 without any viewing right, else 404)."""
-    need(request.user, "view_subject")
-    q = (
-        permissions.visible_queries(request.user)
-        .select_related("record", "record__subject", "screening")
-        .filter(pk=pk)
-        .first()
-    )
-    if q is None:
-        raise Http404("no such query at your sites")
-    return q
+    return _visible_or_404(request, visibility.visible_query, pk)
 
 
 def definition_or_404(code: str, version: int | None = None) -> FormDefinition:
@@ -152,15 +132,6 @@ def field_rows(definition: FormDefinition, values: dict[str, Any]) -> list[dict[
         }
         for f in definition.fields
     ]
-
-
-def subject_state(subject: Subject, locked: set[int], ended: set[int]) -> str:
-    """A subject's study state for lists: locked, off study (end-of-study record) or on study."""
-    if subject.pk in locked:
-        return "locked"
-    if subject.pk in ended:
-        return "off study"
-    return "on study"
 
 
 def sites_for(user: Any, action: str) -> QuerySet[Site]:

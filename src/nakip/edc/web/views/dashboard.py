@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nakip.edc import permissions, services
-from nakip.edc.models import EligibilityStatus, FormRecord, Lock, QueryStatus, ScreeningOutcome
-from nakip.edc.web.views.common import cohort_names, run_action, sites_for, subject_state
+from nakip.edc import completeness, permissions, services
+from nakip.edc.models import EligibilityStatus, QueryStatus, ScreeningOutcome
+from nakip.edc.web.views.common import cohort_names, run_action, sites_for
 
 
 class LoginView(auth_views.LoginView):
@@ -41,28 +41,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Site dashboard: subjects by cohort and status, overdue visits, queries, AEs, screening."""
     user = request.user
     subjects = list(
-        permissions.visible_subjects(user).select_related("site").order_by("subject_number")
-    )
-    ids = [s.pk for s in subjects]
-    locked = set(
-        Lock.objects.filter(subject_id__in=ids, unlocked_at__isnull=True).values_list(
-            "subject_id", flat=True
-        )
-    )
-    ended = set(
-        FormRecord.objects.filter(
-            subject_id__in=ids, form_code="end_of_study", withdrawn=False
-        ).values_list("subject_id", flat=True)
+        permissions.visible_subjects(user)
+        .with_state()
+        .select_related("site")
+        .order_by("subject_number")
     )
     names = cohort_names()
     states = ("on study", "off study", "locked")
     table: dict[str, Counter[str]] = {code: Counter() for code in names}
     overdue: list[dict[str, Any]] = []
     today = timezone.localdate()
-    on_study = [s for s in subjects if subject_state(s, locked, ended) == "on study"]
+    on_study = [s for s in subjects if s.state == "on study"]
     visits = services.visits_by_subject(on_study, today)
     for s in subjects:
-        state = subject_state(s, locked, ended)
+        state = s.state
         table.setdefault(s.cohort, Counter())[state] += 1
         if state == "on study":
             for v in visits[s.pk]:
@@ -103,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sites": sites_for(user, "view_subject"),
         "states": states,
         "cohort_rows": cohort_rows,
-        "subjects": [(s, subject_state(s, locked, ended)) for s in subjects],
+        "subjects": [(s, s.state) for s in subjects],
         "overdue": sorted(overdue, key=lambda o: -o["days"]),
         "open_query_count": open_queries.count(),
         "answered_query_count": queries.filter(status=QueryStatus.ANSWERED).count(),
@@ -119,11 +111,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cohort_lock(request: HttpRequest, cohort: str) -> HttpResponse:
-    """Lock every subject of a cohort at the user's sites (data manager), all or nothing."""
+    """Lock every subject of a cohort at the user's sites (data manager), all or nothing;
+    incomplete casebooks need the override reason (completeness.require_complete_cohort)."""
     reason = request.POST.get("reason", "")
+    override = request.POST.get("override_reason", "")
 
     def run() -> str:
-        locks = services.lock_cohort(request.user, cohort, reason)
+        locks = services.lock_cohort(
+            request.user,
+            cohort,
+            reason,
+            precondition=lambda s: completeness.require_complete_cohort(request.user, s, override),
+        )
         return f"Cohort {cohort}: {len(locks)} subject(s) locked."
 
     return run_action(request, reverse("edc-web:dashboard"), run)

@@ -41,6 +41,9 @@ def record_new(request: HttpRequest, number: str, form_code: str) -> HttpRespons
         return read_only
     if form_code == services.SCREENING_FORM:
         raise Http404("screening data are entered on the screening page")
+    if form_code in services.WORKFLOW_FORMS:  # the SAE report: its own page checks the event
+        messages.error(request, services.WORKFLOW_FORMS[form_code] + ".")
+        return redirect("edc-web:sae-list")
     definition = definition_or_404(form_code)
     visit = (request.GET.get("visit") or "").strip()
     if request.method == "POST":

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from nakip.edc import completeness, permissions, services
 from nakip.edc.derivations import derive_subject
-from nakip.edc.models import FormRecord, Lock, QueryStatus, Subject
+from nakip.edc.models import FormRecord, QueryStatus, Subject
 from nakip.edc.web.forms import ReasonForm, SignForm
 from nakip.edc.web.views.common import (
     cohort_names,
@@ -25,7 +25,6 @@ from nakip.edc.web.views.common import (
     need,
     run_action,
     subject_or_404,
-    subject_state,
 )
 
 
@@ -35,6 +34,7 @@ def subject_list(request: HttpRequest) -> HttpResponse:
     need(request.user, "view_subject")
     subjects = list(
         permissions.visible_subjects(request.user)
+        .with_state()
         .select_related("site")
         .annotate(
             n_queries=Count(
@@ -45,22 +45,8 @@ def subject_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("subject_number")
     )
-    ids = [s.pk for s in subjects]
-    locked = set(
-        Lock.objects.filter(subject_id__in=ids, unlocked_at__isnull=True).values_list(
-            "subject_id", flat=True
-        )
-    )
-    ended = set(
-        FormRecord.objects.filter(
-            subject_id__in=ids, form_code="end_of_study", withdrawn=False
-        ).values_list("subject_id", flat=True)
-    )
     names = cohort_names()
-    rows = [
-        {"s": s, "state": subject_state(s, locked, ended), "cohort": names.get(s.cohort, s.cohort)}
-        for s in subjects
-    ]
+    rows = [{"s": s, "state": s.state, "cohort": names.get(s.cohort, s.cohort)} for s in subjects]
     return render(request, "edc/subject_list.html", {"rows": rows})
 
 
