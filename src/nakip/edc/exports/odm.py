@@ -36,7 +36,8 @@ from nakip.edc.datasets.snapshot import (
     ids_in_chunks,
     record_date_fields,
 )
-from nakip.edc.exports.files import ExportedFile, code_version, described
+from nakip.edc.exports.files import ExportedFile, described
+from nakip.provenance import code_version
 from nakip.edc.models import FormRecord, ScreeningRecord, Signature, Subject
 from nakip.edc.schedule import planned_visits
 from nakip.protocol import Protocol
