@@ -28,8 +28,8 @@ from nakip.edc.exports import FORMATS, export
 from nakip.edc.exports.odm import odm_value
 from nakip.edc.exports.sdtm import DOMAINS
 from nakip.edc.exports.xpt import MAX_TEXT, XPT_DATASETS, read_xpt
-from nakip.provenance import code_version
 from nakip.edc.models import FormRecord, ScreeningRecord, Subject
+from nakip.provenance import code_version
 from tests.edc.conftest import PASSWORD
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}

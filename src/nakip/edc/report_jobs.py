@@ -93,8 +93,8 @@ def generate(pk: int) -> None:
 
 def _dsmb(report: GeneratedReport, folder: Path) -> tuple[str, str, str]:
     from nakip.edc.datasets import build_trial_data
-    from nakip.provenance import code_version
     from nakip.edc.services import get_protocol
+    from nakip.provenance import code_version
     from nakip.report.dsmb import build_dsmb_report
     from nakip.report.render import write_results_report
 

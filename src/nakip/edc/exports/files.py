@@ -1,6 +1,6 @@
 """What every export writes beside its data: the manifest (files, rows, SHA-256, data cut-off,
-the datasets' fingerprint and the code version of `nakip.provenance`), and the staging that makes an export appear
-whole or not at all."""
+the datasets' fingerprint and the code version of `nakip.provenance`), and the staging that
+makes an export appear whole or not at all."""
 
 from __future__ import annotations
 
