@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 register = template.Library()
@@ -144,22 +143,16 @@ def exact(value: Any) -> str:
 
 
 def local_second(when: datetime) -> str:
-    """A timestamp in the trial's time zone (settings.TIME_ZONE), to the second, zone named."""
-    if timezone.is_aware(when):
-        when = timezone.localtime(when)
-    return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    """A timestamp in the trial's time zone, to the second, zone named (`audit.local_time`)."""
+    from nakip.edc.audit import local_time
+
+    return local_time(when)
 
 
 @register.filter
 def field_label(name: str, form_code: str) -> str:
     """A field's label from the protocol file (`bm_blasts_pct` -> its label), else the name
     in words; audit field paths such as `values.anc` are read without their prefix."""
-    from nakip.edc import services  # the protocol the EDC runs
-    from nakip.edc.exceptions import NotFoundError
+    from nakip.edc import audit, services  # the protocol the EDC runs
 
-    bare = str(name).removeprefix("values.")
-    try:
-        labels = {f.name: f.label for f in services.form_definition(form_code).fields}
-    except NotFoundError:  # not a form (a lock, a query): the name in words
-        labels = {}
-    return labels.get(bare, bare.replace("_", " "))
+    return audit.field_label(name, form_code, services.get_protocol())
