@@ -16,15 +16,12 @@ from nakip.edc import permissions, services
 from nakip.edc.exceptions import IncompleteCasebookError
 from nakip.edc.models import FormRecord, Subject
 from nakip.edc.schedule import VisitState
+from nakip.wording import count
 
 Action = Literal["sign", "lock"]
 END_OF_STUDY_FORM = "end_of_study"
 #: Characters of the findings copied into the audit note (a reason holds 2,000 at most).
 MAX_LISTED = 1200
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,14 @@ def check_casebook(
     overdue = [v.visit.code for v in visits if v.status == "overdue" and v not in started]
     if overdue:
         findings.append(
-            Finding("overdue_visits", f"{_n(len(overdue), 'overdue visit')}: {', '.join(overdue)}")
+            Finding(
+                "overdue_visits", f"{count(len(overdue), 'overdue visit')}: {', '.join(overdue)}"
+            )
         )
     n = services.unresolved_queries(subject).count()
     if n:
         findings.append(
-            Finding("open_queries", f"{_n(n, 'unresolved query', 'unresolved queries')}")
+            Finding("open_queries", f"{count(n, 'unresolved query', 'unresolved queries')}")
         )
     if action == "lock":
         if services.current_signature(subject) is None:
@@ -82,7 +81,7 @@ def check_casebook(
             findings.append(
                 Finding(
                     "unverified_source_data",
-                    f"{_n(unverified, 'record')} without source data verification",
+                    f"{count(unverified, 'record')} without source data verification",
                 )
             )
     return findings
