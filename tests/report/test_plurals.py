@@ -12,7 +12,11 @@ from tests.analysis.factories import screened, trial_data
 
 @pytest.mark.parametrize(
     ("n", "words"),
-    [(0, "0 patients screened"), (1, "1 patient screened"), (2, "2 patients screened")],
+    [
+        (0, "0 patients were screened"),
+        (1, "1 patient was screened"),
+        (2, "2 patients were screened"),
+    ],
 )
 def test_enrolment_paragraph_counts_patients(n: int, words: str) -> None:
     data = trial_data([], screening=[screened(i, eligible=None) for i in range(1, n + 1)])

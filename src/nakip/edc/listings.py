@@ -20,12 +20,11 @@ from nakip.clinical.deviations import (
     ELIGIBILITY,
     MISSED_VISIT,
     Deviation,
-    RecordedEntry,
     VisitWindow,
     subject_deviations,
 )
 from nakip.edc.datasets.snapshot import record_date_fields
-from nakip.edc.deviations import CATEGORIES, deviation_rows
+from nakip.edc.deviations import CATEGORIES, recorded_entries
 from nakip.edc.subject_overview import SubjectOverview
 from nakip.protocol import Protocol
 
@@ -264,10 +263,7 @@ def overview_deviations(o: SubjectOverview, protocol: Protocol) -> list[Deviatio
         ],  # fmt: skip
         assessed=assessed,
         missed={v.visit.code: v.missed_reason for v in o.visits if v.status == "missed"},
-        recorded=[
-            RecordedEntry(d.category, d.severity, d.description, d.visit_code)
-            for d in deviation_rows(o.records)
-        ],
+        recorded=recorded_entries(o.records),
         eligible=eligible,
         failed_criteria=failed,
         consent=o.subject.screening.consent_date,

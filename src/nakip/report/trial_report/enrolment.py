@@ -52,7 +52,8 @@ def enrolment_section(consort: ConsortCounts) -> ReportSection:
         ),
     )
     words = (
-        f"{count(consort.screened, 'patient')} screened: {consort.not_eligible} not eligible, "
+        f"{count(consort.screened, 'patient')} {'was' if consort.screened == 1 else 'were'} "
+        f"screened: {consort.not_eligible} not eligible, "
         f"{consort.in_screening} still in screening and {consort.enrolled} enrolled."
     )
     tables = [flow, disposition] + ([reasons] if consort.reasons else [])
