@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from nakip.analysis.deviations import DeviationLog
 from nakip.protocol import load_protocol
@@ -25,10 +25,9 @@ def test_each_kind_is_found() -> None:
     adrs = data.adrs.copy()
     # C2D1 is day 29 with window -3/+3: day 26 and 32 are inside, 25 and 33 outside
     rows = adrs.index[adrs["visit_code"] == "C2D1"]
-    adrs.loc[rows[0], "study_day"] = 26
-    adrs.loc[rows[1], "study_day"] = 32
-    adrs.loc[rows[2], "study_day"] = 25
-    adrs.loc[rows[3], "study_day"] = 33
+    for row, day in zip(rows[:4], (26, 32, 25, 33), strict=True):
+        adrs.loc[row, "study_day"] = day
+        adrs.loc[row, "assessment_date"] += timedelta(days=day - 29)
     scr = data.screening.copy()
     scr.loc[scr["subject_number"] == "B003", ["eligible", "failed_criteria"]] = (False, "IN5")
     log = DeviationLog(PROTOCOL).fit(replace(data, adsl=adsl, adrs=adrs, screening=scr))
@@ -54,6 +53,7 @@ def test_recorded_deviations_join_the_found_ones_and_a_late_visit_is_listed_once
     adrs = data.adrs.copy()
     c2d1 = adrs.index[adrs["visit_code"] == "C2D1"]
     adrs.loc[c2d1[0], "study_day"] = 34  # outside the C2D1 window
+    adrs.loc[c2d1[0], "assessment_date"] += timedelta(days=5)
     late = adrs.loc[c2d1[0]]
     key = {"usubjid": late["usubjid"], "subject_number": late["subject_number"],
            "site": "S01", "cohort": late["cohort"]}  # fmt: skip

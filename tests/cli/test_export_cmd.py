@@ -92,3 +92,12 @@ def test_unmigrated_database(tmp_path: Path) -> None:
     res = _export(tmp_path, "csv", "--out", "out", "--data-dir", "data")
     assert res.returncode == 2 and "run `nakip db migrate` first" in res.stderr
     assert res.stderr.strip().count("\n") == 0
+
+
+def test_one_row_is_one_row(enrolled: None, tmp_path: Path) -> None:
+    """One enrolled subject: ADSL has "1 row", not "1 rows"."""
+    res = runner.invoke(app, ["export", "csv", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    lines = [" ".join(x.split()) for x in res.output.splitlines()]
+    assert any(x.endswith("adsl.csv 1 row") for x in lines), res.output
+    assert not any(x.endswith(" 1 rows") for x in lines)

@@ -341,3 +341,10 @@ def test_negativity_is_reported_whatever_the_log10_fall() -> None:
     > 1 log10 response, yet the sample is MRD-negative."""
     r = mrd_response(0.5, 0.0, 0.1)
     assert (r.responder, r.mrd_negative, r.evaluable) == (False, True, True)
+
+
+@pytest.mark.parametrize(("gap", "words"), [(1, "1 day later"), (2, "2 days later")])
+def test_confirmation_gap_in_words(gap: int, words: str) -> None:
+    """The rule text counts the days between the samples right at 1 and 2."""
+    r = mrd_progression([_s(0, 0.001), _s(30, 0.05), _s(30 + gap, 0.05)], MRD)
+    assert r.confirmed and words in r.rule and "1 days" not in r.rule

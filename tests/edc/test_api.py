@@ -210,7 +210,7 @@ def test_audit_json_and_csv(subject: Subject, investigator: Any, staff: dict) ->
     assert api(investigator).get("/api/subjects/A-001/audit/?format=csv").status_code == 403
     r = api(staff["data_manager"]).get("/api/subjects/A-001/audit/?format=csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    lines = [x for x in rows_of(r) if x["field"] == "values.anc" and x["action"] == "changed"]
+    lines = [x for x in rows_of(r) if x["field_code"] == "values.anc" and x["action"] == "changed"]
     assert [(x["old"], x["new"], x["user"]) for x in lines] == [("0.8", "0.9", "investigator_a")]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from nakip.edc import services
 from nakip.edc.audit import audit_csv, object_history, subject_history
@@ -43,7 +45,7 @@ def test_csv_export_one_line_per_changed_field(subject, staff) -> None:
     rec = services.create_record(nurse, subject, "haematology", HAEM, "C1D8").record
     services.update_record(nurse, rec, {"anc": 0.95}, "typo", 1, partial=True)
     rows = list(csv.DictReader(io.StringIO(audit_csv(subject_history(subject)))))
-    anc = [r for r in rows if r["model"] == "formrecord" and r["field"] == "values.anc"]
+    anc = [r for r in rows if r["model"] == "formrecord" and r["field_code"] == "values.anc"]
     assert [(r["old"], r["new"], r["reason"]) for r in anc] == [
         ("", "0.8", "initial entry"),
         ("0.8", "0.95", "typo"),
@@ -70,3 +72,27 @@ def test_queries_signatures_and_locks_are_audited(subject, staff) -> None:
         ("lock", "late correction"),
     ]:
         assert expected in reasons
+
+
+def test_csv_in_local_time_with_protocol_labels_and_codes(subject, staff, settings) -> None:
+    """The CSV shows what the audit page shows: the trial's local time (settings.TIME_ZONE) and
+    the protocol's field labels; the UTC instant and the stored field path stay for machines."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    nurse = staff["study_nurse"]
+    rec = services.create_record(nurse, subject, "haematology", HAEM, "C1D8").record
+    services.update_record(nurse, rec, {"anc": 0.95}, "typo", 1, partial=True)
+    rows = list(csv.DictReader(io.StringIO(audit_csv(object_history(rec)))))
+    anc = [r for r in rows if r["field_code"] == "values.anc"]
+    assert [r["field"] for r in anc] == ["Absolute neutrophil count"] * 2
+    version = next(r for r in rows if r["field_code"] == "version")
+    assert version["field"] == "version"  # a model column: its name in words
+    for r in rows:
+        utc = datetime.fromisoformat(r["when_utc"])
+        assert utc.tzinfo is not None and utc.utcoffset().total_seconds() == 0
+        local = utc.astimezone(ZoneInfo("Europe/Berlin"))
+        assert r["when"] == local.strftime("%Y-%m-%d %H:%M:%S %Z")
+        assert r["when"].endswith(("CET", "CEST"))  # the zone named, not +00:00
+    web = services.get_protocol()
+    screening_rows = list(csv.DictReader(io.StringIO(audit_csv(subject_history(subject), web))))
+    assert any(r["field"] == "Bone-marrow blasts" and r["field_code"] == "values.bm_blasts_pct"
+               for r in screening_rows)  # fmt: skip

@@ -29,6 +29,7 @@ from nakip.edc.exports.odm import odm_value
 from nakip.edc.exports.sdtm import DOMAINS
 from nakip.edc.exports.xpt import MAX_TEXT, XPT_DATASETS, read_xpt
 from nakip.edc.models import FormRecord, ScreeningRecord, Subject
+from nakip.provenance import code_version
 from tests.edc.conftest import PASSWORD
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
@@ -65,7 +66,7 @@ def test_csv_round_trip_and_manifest(trial: dict[str, Subject], tmp_path: Path) 
         assert len(back.frames()[name]) == len(frame) > 0
     on_disk = json.loads((tmp_path / "manifest.json").read_text())
     assert on_disk["data_cutoff"] == "2026-04-01" and on_disk["fingerprint"] == back.fingerprint
-    assert on_disk["code_version"].startswith("0.") and on_disk["format"] == "csv"
+    assert on_disk["code_version"] == code_version() and on_disk["format"] == "csv"
     for f in on_disk["files"]:
         data = (tmp_path / f["name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == f["sha256"]

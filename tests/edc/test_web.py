@@ -621,7 +621,7 @@ def test_audit_csv_needs_export_right(
     r = client_for(staff["data_manager"]).get(url)
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     body = r.content.decode()
-    assert body.splitlines()[0].startswith("model,object_id,object,when,user,action,reason")
+    assert body.splitlines()[0].startswith("model,object_id,object,when,when_utc,user,action")
     assert "values.anc" in body
     rec_csv = client_for(staff["statistician"]).get(f"/records/{record.pk}/audit/?format=csv")
     assert rec_csv.status_code == 200 and "initial entry" in rec_csv.content.decode()

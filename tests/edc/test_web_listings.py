@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db
 CODES = tuple(BUILDERS)
 VIEWERS = ("investigator", "study_nurse", "monitor", "data_manager", "statistician")
 EXPORTERS = ("data_manager", "statistician")
+DEVIATION = {"deviation_date": "2026-01-20", "category": "missed_dose", "severity": "minor",
+             "description": "one dose not taken", "corrective_action": "diary"}  # fmt: skip
 
 
 @pytest.fixture
@@ -233,6 +235,7 @@ def test_queries_do_not_grow_with_subjects(
         s = enrol("overt")
         services.create_record(inv, s, "adverse_event", AE)
         services.create_record(inv, s, "haematology", HAEM, "C1D1")
+        services.create_record(inv, s, "deviation", DEVIATION)
 
     add_subject()
     one = _queries(client, f"/listings/{code}/")

@@ -1,133 +1,132 @@
 """Protocol deviations for the DSMB and final reports (ICH E3 section 10.2 listing).
 
-Two sources, one table: the deviations the sites record on the deviation form (dataset ADDV:
-late visit, missed dose, eligibility waiver, other; severity major/minor), and the deviations
-the data themselves show: enrolment of a patient the screening log marks not eligible, study
-treatment before informed consent, and a response assessment outside its visit window
-(protocol schedule: day - window_before to day + window_after, study day 1 = enrolment). A
-window deviation the site already recorded as a late visit of the same visit is listed once.
-Each is one row of `DeviationLog.table` (`source`: "form" or "data check").
+What counts as a deviation is decided once, in `nakip.clinical.deviations` (the EDC's listing
+and deviation page use the same rule): the deviations sites record on the deviation form
+(dataset ADDV) and those the data show: enrolment of a patient the screening log marks not
+eligible, study treatment before informed consent, and a visit assessed outside its window
+(the response assessments of ADRS and the samples of ADLB, by their dates). A window finding of
+a visit the site recorded as a late visit is listed once. Each is one row of
+`DeviationLog.table` (`source`: "form" or "data check").
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
 from typing import Any, Self
 
 import pandas as pd
 
 from nakip.analysis.data import TrialData
 from nakip.analysis.fitter import Fitter
-from nakip.analysis.populations import flag, is_false
+from nakip.analysis.populations import is_false, is_true
+from nakip.clinical.deviations import (
+    Deviation,
+    RecordedEntry,
+    enrolled_not_eligible,
+    schedule_windows,
+    subject_deviations,
+)
 from nakip.protocol.model import Protocol
 
 COLUMNS = ["usubjid", "cohort", "category", "description", "severity", "source"]
 CHECKS = (
     "enrolment of a patient the screening log marks not eligible, study treatment before "
-    "informed consent, and response assessments outside their visit window"
+    "informed consent, and visits assessed outside their window"
 )
+ASSESSMENT_DATES = {"adrs": "assessment_date", "adlb": "sample_date"}
+"""The dated, visit-bound records of the datasets: where a visit's date shows."""
 
 
-def _not_eligible_enrolled(data: TrialData) -> list[dict[str, Any]]:
-    scr = data.screening
-    rows = scr[flag(scr["enrolled"]) & scr["eligible"].map(is_false).astype(bool)]
-    subjects = data.adsl.set_index("subject_number")
-    out = []
-    for _, row in rows.iterrows():
-        number = row["subject_number"]
-        usubjid = subjects["usubjid"].get(number, number) if number in subjects.index else number
-        out.append(
-            {
-                "usubjid": usubjid,
-                "cohort": row["cohort"],
-                "category": "eligibility",
-                "description": f"enrolled although not eligible ({row['failed_criteria']})",
-            }
+def _date(value: Any) -> date | None:
+    when = pd.to_datetime(value, errors="coerce")
+    return None if pd.isna(when) else when.date()
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _assessed(data: TrialData) -> dict[str, dict[str, list[date]]]:
+    out: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    for name, column in ASSESSMENT_DATES.items():
+        frame = getattr(data, name)
+        for u, v, d in zip(frame["usubjid"], frame["visit_code"], frame[column], strict=True):
+            when = _date(d)
+            if when is not None and _text(v):
+                out[u][v].append(when)
+    return out
+
+
+def _recorded(data: TrialData) -> dict[str, list[RecordedEntry]]:
+    out: dict[str, list[RecordedEntry]] = defaultdict(list)
+    for _, r in data.addv.iterrows():
+        out[r["usubjid"]].append(
+            RecordedEntry(
+                str(r["category"]),
+                _text(r["severity"]),
+                _text(r["description"]),
+                _text(r["visit_code"]),
+            )  # fmt: skip
         )
     return out
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, errors="coerce")
-
-
-def _treated_before_consent(data: TrialData) -> list[dict[str, Any]]:
-    adsl = data.adsl
-    early = adsl[_dates(adsl["treatment_start_date"]) < _dates(adsl["consent_date"])]
-    return [
-        {
-            "usubjid": row["usubjid"],
-            "cohort": row["cohort"],
-            "category": "consent",
-            "description": (
-                f"study treatment on {row['treatment_start_date']} before consent on "
-                f"{row['consent_date']}"
-            ),
-        }
-        for _, row in early.iterrows()
-    ]
-
-
-def _recorded(data: TrialData) -> list[dict[str, Any]]:
-    """The deviations recorded on the deviation form (ADDV)."""
-    return [
-        {
-            "usubjid": row["usubjid"],
-            "cohort": row["cohort"],
-            "category": str(row["category"]).replace("_", " "),
-            "description": str(row["description"])
-            + (f" ({row['visit_code']})" if row["visit_code"] else ""),
-            "severity": row["severity"],
-            "source": "form",
-        }
-        for _, row in data.addv.iterrows()
-    ]
-
-
-def _out_of_window(data: TrialData, protocol: Protocol) -> list[dict[str, Any]]:
-    visits = [v for v in protocol.schedule.visits if v.response_assessment]
-    low = {v.code: v.day - v.window_before for v in visits}
-    high = {v.code: v.day + v.window_after for v in visits}
-    adrs = data.adrs[data.adrs["visit_code"].isin(list(low))]
-    late = data.addv[data.addv["category"] == "late_visit"]
-    recorded = set(zip(late["usubjid"], late["visit_code"], strict=True))
-    day = pd.to_numeric(adrs["study_day"], errors="coerce")
-    outside = (day < adrs["visit_code"].map(low)) | (day > adrs["visit_code"].map(high))
-    not_recorded = pd.Series(
-        [(u, v) not in recorded for u, v in zip(adrs["usubjid"], adrs["visit_code"], strict=True)],
-        index=adrs.index,
-        dtype=bool,
-    )
-    outside &= not_recorded
-    return [
-        {
-            "usubjid": row["usubjid"],
-            "cohort": row["cohort"],
-            "category": "visit window",
-            "description": (
-                f"{row['visit_code']} ({row['paramcd']}) on study day {int(row['study_day'])}; "
-                f"window day {low[row['visit_code']]} to {high[row['visit_code']]}"
-            ),
-        }
-        for _, row in adrs[outside].iterrows()
-    ]
+def subject_log(data: TrialData, protocol: Protocol) -> dict[str, list[Deviation]]:
+    """Every subject's deviations by USUBJID (subjects of ADSL, then enrolled screening
+    entries without an ADSL row), by the rule of `nakip.clinical.deviations`."""
+    screening = {
+        row["subject_number"]: row
+        for _, row in data.screening.iterrows()
+        if is_true(row["enrolled"]) and _text(row["subject_number"])
+    }
+    assessed, recorded = _assessed(data), _recorded(data)
+    out: dict[str, list[Deviation]] = {}
+    for _, s in data.adsl.iterrows():
+        scr = screening.pop(s["subject_number"], None)
+        out[s["usubjid"]] = subject_deviations(
+            day1=_date(s["enrolment_date"]),
+            visits=schedule_windows(protocol, s["cohort"]),
+            assessed=assessed.get(s["usubjid"], {}),
+            recorded=recorded.get(s["usubjid"], []),
+            eligible=None if scr is None or not is_false(scr["eligible"]) else False,
+            failed_criteria=None if scr is None else _text(scr["failed_criteria"]),
+            consent=_date(s["consent_date"]),
+            treatment_start=_date(s["treatment_start_date"]),
+        )
+    for number, scr in screening.items():
+        found = enrolled_not_eligible(True, False if is_false(scr["eligible"]) else None,
+                                      _text(scr["failed_criteria"]))  # fmt: skip
+        if found is not None:
+            out[number] = [found]
+    return out
 
 
 class DeviationLog(Fitter):
     """Deviations found in the datasets, lifelines-style: `DeviationLog(protocol).fit(data)`;
-    then `table` (usubjid, cohort, category, description), `counts` and `to_dict()`."""
+    then `table` (usubjid, cohort, category, description, severity, source), `by_subject`
+    (the `Deviation` objects per USUBJID), `counts` and `to_dict()`."""
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
         self.table = pd.DataFrame(columns=COLUMNS)
+        self.by_subject: dict[str, list[Deviation]] = {}
 
     def fit(self, data: TrialData) -> Self:
         """Check `data` against the protocol."""
-        found = (
-            _not_eligible_enrolled(data)
-            + _treated_before_consent(data)
-            + _out_of_window(data, self.protocol)
-        )
-        rows = _recorded(data) + [{"severity": "", "source": "data check", **r} for r in found]
+        cohorts = dict(zip(data.adsl["usubjid"], data.adsl["cohort"], strict=True))
+        cohorts |= {
+            n: c for n, c in zip(data.screening["subject_number"], data.screening["cohort"],
+                                 strict=True)
+            if n not in cohorts
+        }  # fmt: skip
+        self.by_subject = subject_log(data, self.protocol)
+        rows = [
+            {"usubjid": u, "cohort": cohorts.get(u, ""), "category": d.category,
+             "description": d.description, "severity": d.severity, "source": d.source}
+            for u, found in self.by_subject.items()
+            for d in found
+        ]  # fmt: skip
         self.table = pd.DataFrame(rows, columns=COLUMNS)
         self._fitted = True
         return self

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nakip.protocol import Protocol
+from nakip.wording import count
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 
@@ -135,11 +136,13 @@ def print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
         out.print(f"Trial-wide {m.code} monitoring: {m.text}")
     if report is not None:
         out.print(
-            f"EDC activity: {report.records} records at {report.visits} visits, "
-            f"{report.corrections} corrections with reasons, {report.manual_queries} monitor "
-            f"queries and {report.automatic_queries} edit-check queries (all closed), "
-            f"{report.missed_visits} missed visits, {report.source_verified} records "
-            f"source-verified, {report.signatures} casebooks signed, {report.locks} locked."
+            f"EDC activity: {count(report.records, 'record')} at "
+            f"{count(report.visits, 'visit')}, {count(report.corrections, 'correction')} with "
+            f"reasons, {count(report.manual_queries, 'monitor query', 'monitor queries')} and "
+            f"{count(report.automatic_queries, 'edit-check query', 'edit-check queries')} (all "
+            f"closed), {count(report.missed_visits, 'missed visit')}, "
+            f"{count(report.source_verified, 'record')} source-verified, "
+            f"{count(report.signatures, 'casebook')} signed, {report.locks} locked."
         )
     out.rule("[bold]Look at it in the browser[/]")
     out.print(f"Database: {db}")

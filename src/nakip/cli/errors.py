@@ -51,7 +51,9 @@ def _option_name(exc: click.UsageError) -> str | None:
         param = exc.param
         if isinstance(param, TyperOption) and param.opts:
             return max(param.opts, key=len)
-        return (param.human_readable_name or "").upper() or None
+        # Typer's own arguments lack Click's `human_readable_name`: the metavar, else the name
+        shown = getattr(param, "metavar", None) or param.name or ""
+        return shown.upper() or None
     return None
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from nakip.cli.apps import app
 from nakip.cli.edc_database import open_database, parse_cutoff
 from nakip.cli.errors import fail
+from nakip.wording import count
 
 _out = Console(highlight=False, soft_wrap=True)  # paths are never broken across lines
 FORMAT_NAMES = ("csv", "xpt", "sdtm", "odm")
@@ -55,9 +56,9 @@ def export_cmd(
         typer.echo(json.dumps(manifest.to_dict()))
         return
     for f in manifest.files:
-        _out.print(f"{out / f.name}  {f.rows} rows")
+        _out.print(f"{out / f.name}  {count(f.rows, 'row')}")
     cut = manifest.data_cutoff.isoformat() if manifest.data_cutoff else "none (all data)"
     _out.print(
-        f"{fmt} export: {len(manifest.files)} files, data cut-off {cut}, "
+        f"{fmt} export: {count(len(manifest.files), 'file')}, data cut-off {cut}, "
         f"fingerprint {manifest.fingerprint[:16]}, code {manifest.code_version}"
     )

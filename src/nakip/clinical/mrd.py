@@ -25,6 +25,7 @@ from nakip.clinical.thresholds import (
     rounded,
 )
 from nakip.protocol.model import MRDCriteria, MRDEntry
+from nakip.wording import count
 
 ELN_MRD = "ELN-MRD 2021 (Heuser, Blood 2021;138:2753)"
 
@@ -421,14 +422,14 @@ def mrd_progression(
             return MRDProgressionResult(
                 True, cur.sample_date, True,
                 f"{ELN_MRD}: MRD progression — {what}; confirmed by the next sample "
-                f"{gap} days later (<= {window})",
+                f"{count(gap, 'day')} later (<= {window})",
                 nxt.sample_date, kind,
             )  # fmt: skip
         if first_unconfirmed is None:
             if nxt is None:
                 status = "awaiting a confirming sample"
             elif gap is not None and not 1 <= gap <= window:
-                status = f"next sample {gap} days later, outside the {window}-day window"
+                status = f"next sample {count(gap, 'day')} later, outside the {window}-day window"
             else:
                 status = "next sample did not confirm"
             first_unconfirmed = MRDProgressionResult(

@@ -1,7 +1,9 @@
 """The audit trail: who changed what, when, from which value to which, and why.
 
 Built from django-simple-history rows; JSON `values` are compared key by key so a change of one
-field of a form shows as `values.anc`. Exportable as CSV.
+field of a form shows as `values.anc`. Exportable as CSV, in the trial's local time with the
+protocol's field labels (the audit page shows the same), the stored field path kept beside the
+label for machines.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Model, Q
+from django.utils import timezone
 
 from nakip.analysis.csv_cells import rows_csv
 from nakip.edc.models import (
@@ -27,6 +30,7 @@ from nakip.edc.models import (
     SignatureFailure,
     Subject,
 )
+from nakip.protocol import Protocol
 
 _SKIP = {"updated_at", "history_id", "history_date", "history_user", "history_type"}
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -170,27 +174,74 @@ CSV_COLUMNS = (
     "object_id",
     "object",
     "when",
+    "when_utc",
     "user",
     "action",
     "reason",
     "field",
+    "field_code",
     "old",
     "new",
 )
+"""`when` is the trial's local time as on the audit page, `when_utc` the same instant in ISO
+8601 UTC; `field` is the protocol label, `field_code` the stored path (`values.anc`)."""
+
+SCREENING_FORM = "screening"
+
+
+def local_time(when: datetime) -> str:
+    """A timestamp in the trial's time zone (settings.TIME_ZONE), to the second, zone named:
+    how the audit page and its CSV show when something happened."""
+    if timezone.is_aware(when):
+        when = timezone.localtime(when)
+    return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def entry_forms(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
+    """The form whose protocol labels name each entry's fields, by (model, object id): the
+    record's form for a form record, the screening form for a screening record."""
+    entries = list(entries)
+    ids = {e.object_id for e in entries if e.model == "formrecord"}
+    forms = {("formrecord", pk): code for pk, code in
+             FormRecord.objects.filter(pk__in=ids).values_list("pk", "form_code")}  # fmt: skip
+    forms |= {(e.model, e.object_id): SCREENING_FORM for e in entries
+              if e.model == "screeningrecord"}  # fmt: skip
+    return forms
+
+
+def field_label(name: str, form_code: str, protocol: Protocol) -> str:
+    """A field's label from the protocol file (`values.bm_blasts_pct` -> its label), else the
+    name in words (a model column, or an entry that is not a form)."""
+    bare = str(name).removeprefix("values.")
+    try:
+        labels = {f.name: f.label for f in protocol.form(form_code).fields} if form_code else {}
+    except KeyError:
+        labels = {}
+    return labels.get(bare, bare.replace("_", " "))
 
 
 def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict | list) else value
 
 
-def audit_csv(entries: Iterable[AuditEntry]) -> str:
+def audit_csv(entries: Iterable[AuditEntry], protocol: Protocol | None = None) -> str:
     """The entries as CSV text, one line per changed field (a line per entry without changes);
-    text cells a spreadsheet could run as a formula are neutralised."""
+    text cells a spreadsheet could run as a formula are neutralised. Labels come from
+    `protocol` (default: the protocol the EDC runs)."""
+    if protocol is None:
+        from nakip.edc.services import get_protocol
+
+        protocol = get_protocol()
+    entries = list(entries)
+    forms = entry_forms(entries)
     rows: list[list[Any]] = []
     for e in entries:
-        base = [e.model, e.object_id, e.object_label, e.when.isoformat(), e.user, e.action]
+        when = e.when.astimezone(UTC).isoformat() if timezone.is_aware(e.when) else ""
+        base = [e.model, e.object_id, e.object_label, local_time(e.when), when, e.user, e.action]
         if not e.changes:
-            rows.append([*base, e.reason, "", "", ""])
+            rows.append([*base, e.reason, "", "", "", ""])
+        form = forms.get((e.model, e.object_id), "")
         for c in e.changes:
-            rows.append([*base, e.reason, c.field, _cell(c.old), _cell(c.new)])
+            label = field_label(c.field, form, protocol)
+            rows.append([*base, e.reason, label, c.field, _cell(c.old), _cell(c.new)])
     return rows_csv(CSV_COLUMNS, rows)

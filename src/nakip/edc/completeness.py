@@ -16,14 +16,11 @@ from nakip.edc import permissions, services
 from nakip.edc.exceptions import IncompleteCasebookError
 from nakip.edc.models import FormRecord, Subject
 from nakip.edc.schedule import VisitState
+from nakip.wording import count
 
 Action = Literal["sign", "lock"]
 #: Characters of the findings copied into the audit note (a reason holds 2,000 at most).
 MAX_LISTED = 1200
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 @dataclass(frozen=True)
@@ -62,12 +59,14 @@ def check_casebook(
     overdue = [v.visit.code for v in visits if v.status == "overdue" and v not in started]
     if overdue:
         findings.append(
-            Finding("overdue_visits", f"{_n(len(overdue), 'overdue visit')}: {', '.join(overdue)}")
+            Finding(
+                "overdue_visits", f"{count(len(overdue), 'overdue visit')}: {', '.join(overdue)}"
+            )
         )
     n = services.unresolved_queries(subject).count()
     if n:
         findings.append(
-            Finding("open_queries", f"{_n(n, 'unresolved query', 'unresolved queries')}")
+            Finding("open_queries", f"{count(n, 'unresolved query', 'unresolved queries')}")
         )
     if action == "lock":
         if services.current_signature(subject) is None:
@@ -81,7 +80,7 @@ def check_casebook(
             findings.append(
                 Finding(
                     "unverified_source_data",
-                    f"{_n(unverified, 'record')} without source data verification",
+                    f"{count(unverified, 'record')} without source data verification",
                 )
             )
     return findings
@@ -129,7 +128,7 @@ def require_complete_cohort(
     if incomplete and not reason:
         listed = [f"{number}: {'; '.join(m)}" for number, m in incomplete.items()]
         raise IncompleteCasebookError(
-            f"{_n(len(incomplete), 'casebook')} of the cohort incomplete; the cohort cannot be "
+            f"{count(len(incomplete), 'casebook')} of the cohort incomplete; the cohort cannot be "
             "locked without an override reason: " + " | ".join(listed),
             listed,
         )

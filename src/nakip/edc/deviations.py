@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from nakip.clinical.deviations import RecordedEntry
 from nakip.edc.models import FormRecord
 
 DEVIATION_FORM = "deviation"
@@ -60,6 +61,21 @@ def deviation_rows(records: Iterable[FormRecord]) -> list[DeviationRow]:
             )  # fmt: skip
         )
     return sorted(rows, key=lambda d: (d.deviation_date, d.subject_number, d.record_id))
+
+
+def recorded_entries(records: Iterable[FormRecord]) -> list[RecordedEntry]:
+    """The active deviation records among `records` as the deviation rule reads them (from the
+    record values only: no query for the subject or site, for listings over many subjects)."""
+    return [
+        RecordedEntry(
+            r.values["category"],
+            r.values["severity"],
+            r.values.get("description", ""),
+            r.values.get("visit_concerned", ""),
+        )  # fmt: skip
+        for r in records
+        if r.form_code == DEVIATION_FORM and not r.withdrawn
+    ]
 
 
 def deviation_counts(rows: Iterable[DeviationRow]) -> dict[str, dict[str, int]]:

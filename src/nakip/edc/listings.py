@@ -1,5 +1,6 @@
 """Listings across subjects for sites, monitors and data managers: subjects, adverse events,
-serious adverse events, DLTs, detected protocol deviations and the visit calendar.
+serious adverse events, DLTs, protocol deviations (recorded and found, by the rule of
+`nakip.clinical.deviations`) and the visit calendar.
 
 A listing is columns (labels from the protocol file) and rows of plain values (text, numbers,
 dates, flags), so the page, the CSV and the XLSX show the same cells. Rows come from subject
@@ -14,7 +15,16 @@ from datetime import date
 from typing import Any
 
 from nakip.clinical.ctcae_terms import reported_term
+from nakip.clinical.deviations import (
+    CONSENT,
+    ELIGIBILITY,
+    MISSED_VISIT,
+    Deviation,
+    VisitWindow,
+    subject_deviations,
+)
 from nakip.edc.datasets.snapshot import record_date_fields
+from nakip.edc.deviations import CATEGORIES, recorded_entries
 from nakip.edc.subject_overview import SubjectOverview
 from nakip.protocol import Protocol
 
@@ -226,65 +236,89 @@ def _visit_label(code: str, name: str) -> str:
     return f"{code} – {name}"
 
 
+def _eligibility(o: SubjectOverview) -> tuple[bool | None, str]:
+    """The screening verdict (None: undetermined) and the failed criteria of a subject."""
+    scr = o.subject.screening
+    status = scr.eligibility_status
+    failed = [c["id"] for c in (scr.eligibility or {}).get("criteria") or []
+              if c.get("status") == "failed"]  # fmt: skip
+    return (None if status == "undetermined" else status == "eligible"), "; ".join(failed)
+
+
+def overview_deviations(o: SubjectOverview, protocol: Protocol) -> list[Deviation]:
+    """A subject's protocol deviations, recorded and found, by the one rule of
+    `nakip.clinical.deviations` (the same rule the DSMB report applies to the datasets)."""
+    assessed: dict[str, list[date]] = {}
+    for r in o.records:
+        fields = record_date_fields(protocol, r.form_code, r.form_version)
+        when = _iso_date(r.values.get(fields[0])) if fields else None
+        if when is not None and r.visit_code:
+            assessed.setdefault(r.visit_code, []).append(when)
+    eligible, failed = _eligibility(o)
+    return subject_deviations(
+        day1=o.subject.enrolment_date,
+        visits=[
+            VisitWindow(v.visit.code, v.visit.day, v.visit.window_before, v.visit.window_after)
+            for v in o.visits
+        ],  # fmt: skip
+        assessed=assessed,
+        missed={v.visit.code: v.missed_reason for v in o.visits if v.status == "missed"},
+        recorded=recorded_entries(o.records),
+        eligible=eligible,
+        failed_criteria=failed,
+        consent=o.subject.screening.consent_date,
+        treatment_start=o.derivation.treatment_start_date if o.derivation else None,
+    )
+
+
+DEVIATION_KINDS = (
+    "before the visit window",
+    "after the visit window",
+    MISSED_VISIT,
+    ELIGIBILITY,
+    CONSENT,
+    *(c.replace("_", " ") for c in CATEGORIES),
+)
+
+
 def deviations_listing(overviews: Sequence[SubjectOverview], ctx: _Context) -> Listing:
-    """Deviations detected from the data: a visit's form dated outside the visit window, and
-    visits declared missed. Reported protocol deviations need a deviation form (not yet)."""
+    """Every protocol deviation of the subjects, recorded on the deviation form or found in the
+    data (`overview_deviations`): one row each, with the visit and its window when it has one."""
     rows = []
     for o in overviews:
-        by_visit: dict[str, list[Any]] = {}
-        for r in o.records:
-            by_visit.setdefault(r.visit_code, []).append(r)
-        for v in o.visits:
-            base = {
-                **_base(o, ctx.cohorts),
-                "visit": _visit_label(v.visit.code, v.visit.name),
-                "window": f"{v.window_start.isoformat()} to {v.window_end.isoformat()}",
-            }
-            if v.status == "missed":
-                rows.append(
-                    {
-                        **base,
-                        "kind": "visit missed",
-                        "form": "",
-                        "date": None,
-                        "days_outside": None,
-                        "detail": v.missed_reason,
-                    }
-                )
-            for r in by_visit.get(v.visit.code, []):
-                fields = record_date_fields(ctx.protocol, r.form_code, r.form_version)
-                when = _iso_date(r.values.get(fields[0])) if fields else None
-                if when is None or v.window_start <= when <= v.window_end:
-                    continue
-                early = when < v.window_start
-                days = (v.window_start - when).days if early else (when - v.window_end).days
-                rows.append(
-                    {
-                        **base,
-                        "kind": "before the visit window" if early else "after the visit window",
-                        "form": ctx.form_title(r.form_code),
-                        "date": when,
-                        "days_outside": days,
-                        "detail": "",
-                    }
-                )
+        names = {v.visit.code: v.visit.name for v in o.visits}
+        for d in overview_deviations(o, ctx.protocol):
+            code = d.visit_code
+            rows.append(
+                {
+                    **_base(o, ctx.cohorts),
+                    "visit": _visit_label(code, names[code]) if code in names else code,
+                    "visit_code": code,
+                    "category": d.category,
+                    "kind": d.kind,
+                    "source": d.source,
+                    "severity": d.severity,
+                    "date": d.when,
+                    "window": f"{d.window[0].isoformat()} to {d.window[1].isoformat()}"
+                    if d.window
+                    else "",
+                    "days_outside": abs(d.days_outside) if d.days_outside is not None else None,
+                    "detail": d.description,
+                }
+            )
     columns = (
         *_BASE_COLUMNS,
         Column("visit", "Visit"),
         Column("kind", "Deviation"),
-        Column("form", "Form"),
+        Column("source", "Source"),
+        Column("severity", "Severity"),
         Column("date", "Date"),
         Column("window", "Visit window"),
         Column("days_outside", "Days outside the window"),
-        Column("detail", "Reason given"),
+        Column("detail", "Description"),
     )
     return Listing(
-        "deviations",
-        "Protocol deviations detected",
-        columns,
-        tuple(rows),
-        "kind",
-        ("visit missed", "before the visit window", "after the visit window"),
+        "deviations", "Protocol deviations", columns, tuple(rows), "kind", DEVIATION_KINDS
     )
 
 

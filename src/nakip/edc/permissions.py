@@ -111,16 +111,19 @@ def can(user: Any, action: str, target: Any = None) -> bool:
 
 
 # Trial-wide outputs generated from the reports page (issue 9 §4), by the roles that own them:
-# the DSMB report for the DSMB and the statistician, export bundles for the data manager and the
+# the DSMB report for the DSMB and the statistician, the final study report for the trial
+# statistician alone (it is the sponsor's analysis at the end of the trial, ICH E3 section 9.7,
+# not an output of the independent DSMB), export bundles for the data manager and the
 # statistician. Only trial-wide memberships count: site staff never get trial-wide outputs.
 OUTPUT_ROLES: dict[str, frozenset[str]] = {
     "dsmb": frozenset({Role.DSMB, Role.STATISTICIAN}),
+    "final": frozenset({Role.STATISTICIAN}),
     "export": frozenset({Role.DATA_MANAGER, Role.STATISTICIAN}),
 }
 
 
 def can_generate(user: Any, output: str) -> bool:
-    """True when a trial-wide membership's role owns `output` ("dsmb" or "export")."""
+    """True when a trial-wide membership's role owns `output` ("dsmb", "final" or "export")."""
     if output not in OUTPUT_ROLES:
         raise ValueError(f"unknown output {output!r}; known: {', '.join(OUTPUT_ROLES)}")
     return any(m.site_id is None and m.role in OUTPUT_ROLES[output] for m in _memberships(user))

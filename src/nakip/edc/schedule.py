@@ -91,7 +91,9 @@ def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[Planne
     def expected(forms: list[str]) -> tuple[str, ...]:
         return tuple(f for f in forms if not proto.form(f).repeating)
 
-    out = [
+    treatment = {v.code for v in proto.schedule.visits}
+
+    return [
         PlannedVisit(
             v.code,
             v.name,
@@ -100,31 +102,11 @@ def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[Planne
             v.window_after,
             tuple(v.forms),
             v.response_assessment,
-            False,
+            v.code not in treatment,
             expected(v.forms),
         )
-        for v in proto.schedule.visits
-        if cohort in v.cohorts
+        for v in proto.schedule.cohort_visits(cohort)
     ]
-    fu = proto.schedule.follow_up
-    last_day = out[-1].day if out else 1
-    k = 1
-    while k * fu.interval_days <= fu.duration_days:
-        out.append(
-            PlannedVisit(
-                f"FU{k}",
-                f"Follow-up {k}",
-                last_day + k * fu.interval_days,
-                fu.window_days,
-                fu.window_days,
-                tuple(fu.forms),
-                False,
-                True,
-                expected(fu.forms),
-            )
-        )
-        k += 1
-    return out
 
 
 def find_visit(cohort: str, code: str, protocol: Protocol | None = None) -> PlannedVisit | None:

@@ -309,6 +309,29 @@ class Schedule(Strict):
             raise ValueError("visits must be listed in study-day order")
         return self
 
+    def cohort_visits(self, cohort: str) -> list[Visit]:
+        """Every visit of a cohort in study-day order: its treatment visits, then follow-up
+        visits FU1, FU2, ... every `follow_up.interval_days` after the last treatment visit
+        until `duration_days`, each with a window of `window_days` on both sides."""
+        out = [v for v in self.visits if cohort in v.cohorts]
+        fu = self.follow_up
+        last_day = out[-1].day if out else 1
+        k = 1
+        while k * fu.interval_days <= fu.duration_days:
+            out.append(
+                Visit(
+                    code=f"FU{k}",
+                    name=f"Follow-up {k}",
+                    day=last_day + k * fu.interval_days,
+                    window_before=fu.window_days,
+                    window_after=fu.window_days,
+                    forms=list(fu.forms),
+                    cohorts=[cohort],
+                )
+            )
+            k += 1
+        return out
+
 
 # --------------------------------------------------------------------------- clinical criteria
 class ELN2022Criteria(Strict):

@@ -373,10 +373,6 @@ def _fmt(p: float) -> str:
     return f"{100 * p:.4g}%"
 
 
-def _count(k: int, noun: str) -> str:
-    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
-
-
 def simon_decision_rules(r1: int, n1: int, r: int, n: int) -> tuple[str, ...]:
     """The two-stage rule in words (Simon 1989): stage-1 futility stop, final decision.
 

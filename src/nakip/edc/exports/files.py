@@ -1,6 +1,6 @@
 """What every export writes beside its data: the manifest (files, rows, SHA-256, data cut-off,
-the datasets' fingerprint and the code version), and the staging that makes an export appear
-whole or not at all."""
+the datasets' fingerprint and the code version of `nakip.provenance`), and the staging that
+makes an export appear whole or not at all."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import nakip
+from nakip.provenance import code_version
 
 MANIFEST = "manifest.json"
 
@@ -43,18 +42,6 @@ def write_text(folder: Path, name: str, text: str, rows: int) -> ExportedFile:
 def described(folder: Path, name: str, rows: int) -> ExportedFile:
     """Describe a file another library wrote into `folder`."""
     return ExportedFile(name, rows, hashlib.sha256((folder / name).read_bytes()).hexdigest())
-
-
-@cache
-def code_version() -> str:
-    """The package version and a SHA-256 prefix of NAKIP's Python sources (the same code gives
-    the same text, with or without a git checkout)."""
-    root = Path(nakip.__file__).parent
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return f"{nakip.__version__}+{h.hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,13 @@ from nakip.edc.datasets.snapshot import (
     ids_in_chunks,
     record_date_fields,
 )
-from nakip.edc.exports.files import ExportedFile, code_version, described
+from nakip.edc.exports.files import ExportedFile, described
 from nakip.edc.models import FormRecord, ScreeningRecord, Signature, Subject
 from nakip.edc.schedule import planned_visits
 from nakip.edc.services.signoff import SIGNATURE_STATEMENT
 from nakip.protocol import Protocol
 from nakip.protocol.model import FormField
+from nakip.provenance import code_version
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 MDV_OID = "MDV.1"

@@ -89,6 +89,9 @@ ENTRY_FIELDS = {
         "in_haematological_remission",
         "bm_blasts_pct",
         "mrd_assay",
+        "mrd_reference_assay",
+        "mrd_material",
+        "mrd_reference_material",
         "mrd_reference_value",
         "mrd_current_value",
     ),
@@ -123,14 +126,53 @@ def cohort_rows(
     return rows
 
 
-def reasons_in_words(eligibility: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+def _cohort_reason(reason: str) -> bool:
+    """True for the verdict's cohort-entry reasons (`nakip.clinical.eligibility`)."""
+    return reason.startswith(("fits no cohort", "cohort ", "cannot be decided: conflict"))
+
+
+def cohort_reasons_in_words(
+    eligibility: Mapping[str, Any], cohorts: list[dict[str, Any]], names: Mapping[str, str]
+) -> list[str]:
+    """The cohort-entry reasons of the verdict in words: each cohort that does not fit (no
+    cohort fits) or cannot be decided, with its protocol description and the values entered;
+    two fitting cohorts as a conflict the investigator resolves."""
+    reasons = [r for r in eligibility.get("reasons", []) if _cohort_reason(r)]
+    if not reasons:
+        return []
+    fitting = [c for c in cohorts if c["state"] == "met"]
+    if len(fitting) > 1:
+        both = " and ".join(names.get(c["cohort"], c["cohort"]) for c in fitting)
+        return [f"The values fit more than one cohort ({both}): the investigator decides which."]
+    none_fits = any(r.startswith("fits no cohort") for r in reasons)
+    wanted = ("failed",) if none_fits else ("missing",)
+    return [
+        f"Cohort {names.get(c['cohort'], c['cohort'])} {c['verdict']}: {c['text']} "
+        f"Entered: {'; '.join(c['entered'])}."
+        for c in cohorts
+        if c["state"] in wanted
+    ]
+
+
+def reasons_in_words(
+    eligibility: Mapping[str, Any],
+    rows: list[dict[str, Any]],
+    cohorts: list[dict[str, Any]] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
     """Why a patient is not (yet) eligible: each criterion not satisfied or undecided in words,
-    then the verdict's other reasons (cohort entry) unchanged."""
+    then the cohort entry in words (`cohort_reasons_in_words`, given the `cohort_rows` and the
+    cohort names), then any other reason of the verdict unchanged."""
     ids = {r["id"] for r in rows}
     words = [
         f"{r['id']} {r['verdict']}: {r['text']} Entered: {'; '.join(r['entered'])}."
         for r in rows
         if r["status"] in ("failed", "missing")
     ]
-    others = [r for r in eligibility.get("reasons", []) if r.split(":", 1)[0] not in ids]
-    return words + others
+    cohort_words = cohort_reasons_in_words(eligibility, cohorts, names or {}) if cohorts else []
+    others = [
+        r
+        for r in eligibility.get("reasons", [])
+        if r.split(":", 1)[0] not in ids and not (cohort_words and _cohort_reason(r))
+    ]
+    return words + cohort_words + others

@@ -24,6 +24,7 @@ from nakip.report.figures.style import (
     no_data,
 )
 from nakip.stats.survival import DAYS_PER_MONTH
+from nakip.wording import count
 
 __all__ = ["mrd_spider_figure", "mrd_waterfall_figure", "swimmer_figure"]
 
@@ -235,7 +236,7 @@ def mrd_spider_figure(
         ax.set_ylim(min(low, threshold - 0.5), max(high, 0.5))
         ax.set_xlabel("Months since enrolment")
         ax.set_ylabel("MRD change (log10)")
-        ax.set_title(f"{title} ({len(lines)} patients)", loc="left")
+        ax.set_title(f"{title} ({count(len(lines), 'patient')})", loc="left")
         other = "non-responder" if adsl is not None else "patient"
         handles = [Line2D([], [], color=GREY, label=other)]
         if adsl is not None:

@@ -12,7 +12,7 @@ from nakip.analysis.data import TrialData
 from nakip.analysis.deviations import DeviationLog
 from nakip.analysis.trial import TrialAnalysis
 from nakip.protocol.model import Protocol
-from nakip.report.provenance import code_version
+from nakip.provenance import code_version
 from nakip.report.trial_report.efficacy import efficacy_section
 from nakip.report.trial_report.enrolment import deviations_section, enrolment_section
 from nakip.report.trial_report.listings import listings_section

@@ -8,6 +8,7 @@ from nakip.analysis.deviations import CHECKS, DeviationLog
 from nakip.report.figures.consort import consort_figure
 from nakip.report.figures.style import figure_image
 from nakip.report.trial_report.model import ReportSection, Table
+from nakip.wording import count
 
 __all__ = ["deviations_section", "enrolment_section"]
 
@@ -51,7 +52,8 @@ def enrolment_section(consort: ConsortCounts) -> ReportSection:
         ),
     )
     words = (
-        f"{consort.screened} patients were screened: {consort.not_eligible} not eligible, "
+        f"{count(consort.screened, 'patient')} {'was' if consort.screened == 1 else 'were'} "
+        f"screened: {consort.not_eligible} not eligible, "
         f"{consort.in_screening} still in screening and {consort.enrolled} enrolled."
     )
     tables = [flow, disposition] + ([reasons] if consort.reasons else [])

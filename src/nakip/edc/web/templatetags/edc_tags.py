@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from nakip.edc.exceptions import NotFoundError
-from nakip.edc.protocol_forms import form_definition
+from nakip.edc import audit
+from nakip.edc.protocol_forms import get_protocol
 
 register = template.Library()
 
@@ -172,20 +171,12 @@ def exact(value: Any) -> str:
 
 
 def local_second(when: datetime) -> str:
-    """A timestamp in the trial's time zone (settings.TIME_ZONE), to the second, zone named."""
-    if timezone.is_aware(when):
-        when = timezone.localtime(when)
-    return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    """A timestamp in the trial's time zone, to the second, zone named (`audit.local_time`)."""
+    return audit.local_time(when)
 
 
 @register.filter
 def field_label(name: str, form_code: str) -> str:
     """A field's label from the protocol file (`bm_blasts_pct` -> its label), else the name
     in words; audit field paths such as `values.anc` are read without their prefix."""
-
-    bare = str(name).removeprefix("values.")
-    try:
-        labels = {f.name: f.label for f in form_definition(form_code).fields}
-    except NotFoundError:  # not a form (a lock, a query): the name in words
-        labels = {}
-    return labels.get(bare, bare.replace("_", " "))
+    return audit.field_label(name, form_code, get_protocol())

@@ -28,11 +28,11 @@ AUDIT_HIDDEN_ON_CREATE = frozenset({"id", "created_at", "raised_at", "signed_at"
 def audit_rows(entries: list[audit.AuditEntry]) -> list[dict[str, Any]]:
     """Audit entries for the page, newest first, with readable object names."""
     record_ids = {e.object_id for e in entries if e.model == "formrecord"}
-    labels, form_codes = {}, {}
+    labels = {}
     for r in FormRecord.objects.filter(pk__in=record_ids):
         where = f" @ {r.visit_code}" if r.visit_code else ""
         labels[r.pk] = f"{r.form_code.replace('_', ' ')}{where} #{r.pk}"
-        form_codes[r.pk] = r.form_code
+    forms = audit.entry_forms(entries)
     rows = []
     for e in reversed(entries):
         created = e.action == "created"
@@ -50,9 +50,7 @@ def audit_rows(entries: list[audit.AuditEntry]) -> list[dict[str, Any]]:
                 "created": created,
                 "changes": changes,
                 # the form whose protocol labels name the changed fields
-                "form_code": form_codes.get(e.object_id, "")
-                if e.model == "formrecord"
-                else ("screening" if e.model == "screeningrecord" else ""),
+                "form_code": forms.get((e.model, e.object_id), ""),
             }
         )
     return rows

@@ -1,9 +1,11 @@
 """The reports page: where the DSMB and the statistician find the trial's outputs.
 
 It links the live monitoring page, the analysis datasets as CSV (export right), and the outputs
-generated here in the background (issue 9 §4): the DSMB report (DSMB, statistician) and export
-bundles (data manager, statistician), kept with their fingerprint and downloadable by the roles
-that own them (`permissions.can_generate`; trial-wide memberships only).
+generated here in the background (issue 9 §4): the DSMB report (DSMB, statistician), the final
+study report (statistician) and export bundles (data manager, statistician), kept with their
+fingerprint and downloadable by the roles that own them (`permissions.can_generate`; trial-wide
+memberships only). A generation interrupted by a server restart is shown as failed, with a
+button to generate it again.
 """
 
 from __future__ import annotations
@@ -25,8 +27,15 @@ from nakip.edc.web.views.common import need
 DOWNLOADS = {"html": ".html", "pdf": ".pdf", "zip": ".zip"}
 
 
+LABELS = {report_jobs.DSMB: "DSMB report", report_jobs.FINAL: "Final study report"}
+
+
 def _output(kind: str) -> str:
-    return "dsmb" if kind == report_jobs.DSMB else "export"
+    return kind if kind in report_jobs.RESULTS_KINDS else "export"
+
+
+def _label(kind: str) -> str:
+    return LABELS.get(kind, f"{kind.upper()} export")
 
 
 def _visible_kinds(user: object) -> list[str]:
@@ -39,10 +48,12 @@ def reports(request: HttpRequest) -> HttpResponse:
     need(request.user, "view_reports")
     can_export = permissions.can(request.user, "export_dataset")
     kinds = _visible_kinds(request.user)
+    report_jobs.mark_interrupted()
     generated = list(
         GeneratedReport.objects.filter(kind__in=kinds).select_related("created_by")[:50]
     )
     for g in generated:
+        g.label = _label(g.kind)
         g.downloads = [n for n, suffix in DOWNLOADS.items() if report_jobs.file_of(g, suffix)]
     return render(
         request,
@@ -50,7 +61,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "datasets": list(DICTIONARY) if can_export else [],
             "can_export": can_export,
-            "kinds": kinds,
+            "kinds": [(k, _label(k)) for k in kinds],
             "generated": generated,
             "running": any(g.status == ReportStatus.RUNNING for g in generated),
         },
@@ -75,13 +86,13 @@ def generate(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"cutoff: {text!r} is not a date (YYYY-MM-DD)")
         return redirect("edc-web:reports")
     report = report_jobs.start(kind, request.user, cutoff)
-    messages.info(request, f"Report #{report.pk} ({kind}) started.")
+    messages.info(request, f"Report #{report.pk} ({_label(kind)}) started.")
     return redirect("edc-web:reports")
 
 
 @login_required
 def download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
-    """A finished report's file (HTML or PDF of the DSMB report, zip of an export)."""
+    """A finished report's file (HTML or PDF of the DSMB or final report, zip of an export)."""
     need(request.user, "view_reports")
     report = get_object_or_404(GeneratedReport, pk=pk)
     if not permissions.can_generate(request.user, _output(report.kind)):

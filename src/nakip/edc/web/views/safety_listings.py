@@ -1,5 +1,7 @@
 """Safety and conduct listings across subjects: serious adverse events with their expedited
-reporting state (and the report entry), and protocol deviations per site or trial-wide."""
+reporting state (and the report entry), and protocol deviations per site or trial-wide: those
+recorded on the deviation form and those found in the data, by the rule the listing and the
+DSMB report share (`nakip.clinical.deviations` via `listings.overview_deviations`)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
-from nakip.edc import deviations, permissions, sae
+from nakip.clinical.deviations import DATA_CHECK
+from nakip.edc import deviations, permissions, sae, services
 from nakip.edc.exceptions import EDCError, FormValidationError
+from nakip.edc.listings import overview_deviations
 from nakip.edc.models import FormRecord, Subject
+from nakip.edc.subject_overview import load_overviews
 from nakip.edc.web.forms import RecordForm
 from nakip.edc.web.views.common import definition_or_404, need, record_or_404, report_error
 
@@ -81,16 +87,24 @@ def sae_report_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def deviation_list(request: HttpRequest) -> HttpResponse:
-    """Protocol deviations at one site (?site=) or at every site the user may see, counted by
-    category and severity."""
+    """Protocol deviations at one site (?site=) or at every site the user may see: the recorded
+    ones counted by category and severity, then those found in the data."""
     need(request.user, "view_subject")
     subjects, site, sites = _site_filter(request, permissions.visible_subjects(request.user))
     recs = FormRecord.objects.filter(
         subject__in=subjects, form_code=deviations.DEVIATION_FORM, withdrawn=False
     ).select_related("subject", "subject__site")
     rows = deviations.deviation_rows(recs)
+    protocol = services.get_protocol()
+    found = [
+        (o.subject, d)
+        for o in load_overviews(subjects, protocol, timezone.localdate())
+        for d in overview_deviations(o, protocol)
+        if d.source == DATA_CHECK
+    ]
     ctx = {
         "rows": rows,
+        "found": found,
         "counts": deviations.deviation_counts(rows),
         "site": site,
         "sites": sites,

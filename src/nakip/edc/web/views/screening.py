@@ -108,6 +108,7 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
     elig = scr.eligibility or {}
     labels = {f.name: f.label for f in definition.fields}
     criteria = criterion_rows(elig, services.get_protocol(), definition, scr.values)
+    fits = cohort_rows(elig, services.get_protocol(), definition, scr.values)
     user = request.user
     in_screening = scr.outcome == ScreeningOutcome.SCREENING
     ctx = {
@@ -115,8 +116,8 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
         "definition": definition,
         "rows": field_rows(definition, scr.values),
         "criteria": criteria,
-        "reasons": reasons_in_words(elig, criteria),
-        "cohort_fits": cohort_rows(elig, services.get_protocol(), definition, scr.values),
+        "reasons": reasons_in_words(elig, criteria, fits, cohort_names()),
+        "cohort_fits": fits,
         "missing": [labels.get(m, m) for m in elig.get("missing_fields", [])],
         "cohort_name": cohort_names().get(scr.eligibility_cohort, ""),
         "subject": getattr(scr, "subject", None),
