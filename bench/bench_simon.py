@@ -17,7 +17,6 @@ import time
 
 from process_timing import NAKIP, PEER_MISSING, compare, r_has, r_seconds
 
-from nakip.stats import _binom_tables
 from nakip.stats.simon import search
 
 # (p0, p1, alpha, power, nmax): the NAKIP-AML rates over nmax, Simon's Table 1 row, the case of
@@ -44,10 +43,9 @@ NAKIP_PROCESSES = {
 
 
 def nakip_search(case: tuple[float, float, float, float, int], runs: int) -> tuple[float, float]:
-    """Median (cpu, wall) seconds of a search with the binomial-table cache emptied first."""
+    """Median (cpu, wall) seconds of a search (each builds its own binomial tables)."""
     cpu, wall = [], []
     for _ in range(runs):
-        _binom_tables.stacked_tables.cache_clear()
         c, w = time.process_time(), time.perf_counter()
         search(*case)
         cpu.append(time.process_time() - c)
@@ -76,7 +74,7 @@ def main() -> None:
     parser.add_argument("--process-runs", type=int, default=7, help="process runs per command")
     args = parser.parse_args()
     have_r = r_has("clinfun")
-    search(*CASES[0])  # warm-up: numpy code paths
+    search(*CASES[0])  # warm-up: imports
 
     print("1. Simon search in process: NAKIP search() vs clinfun ph2simon (R system.time)")
     print(f"{'p0':>5} {'p1':>5} {'alpha':>5} {'pow':>4} {'nmax':>4} {'NAKIP cpu ms':>12} "

@@ -334,7 +334,8 @@ print(" ".join(m for m in heavy if m in sys.modules))
 @pytest.mark.parametrize(
     ("args", "allowed"),
     [
-        (["design", "simon", "--p0", "0.35", "--p1", "0.6"], {"numpy"}),
+        (["design", "simon", "--p0", "0.35", "--p1", "0.6"], set()),
+        (["design", "simon", "--p0", "0.3", "--p1", "0.4", "--nmax", "150", "--json"], set()),
         (["design", "single", "--p0", "0.35", "--p1", "0.6"], set()),
         (
             ["design", "oc", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27", "--p", "0.35"],
