@@ -139,6 +139,14 @@ def _best_for_n(
     """
     off = t0.off
     best: Found | None = None
+    # Certificate of a too-large alpha, O(1) per candidate: r never exceeds r_top (the largest
+    # r whose single-stage power could reach the target), alpha falls in r, and
+    # alpha(r1, r) = P0(X > r) - P0(X1 <= r1, X > r) >= P0(X > r) - PET0 P0(X2 >= r + 1 - r1).
+    whole1 = t1.tail[n]
+    r_top = n
+    while r_top >= 0 and whole1[off + r_top + 1] < power - 1e-12:
+        r_top -= 1
+    alpha_top = t0.tail[n][off + r_top + 1]
     for n1 in range(1, n):
         top = r1max[n1]
         if top < 0:
@@ -156,6 +164,8 @@ def _best_for_n(
             bound = en_bound if best is None else min(en_bound, best.en0)
             if not en < bound:
                 break  # EN0 only grows as r1 falls
+            if alpha_top - (1.0 - cont) * tail0[off + r_top + 1 - r1] > alpha + 1e-12:
+                continue
             floor = max(r_known, r1)
             hit = _largest_r(b1, tail1, off, r1, floor, hints.get((n1, r1), floor), n, power)
             if hit is None:
