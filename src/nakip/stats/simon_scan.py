@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import mul
+
+# Rows of padding the binomial tables start with (doubled as the scan reaches larger n).
+_FIRST_CAPACITY = 64
 
 
 @dataclass(frozen=True)
@@ -30,37 +34,40 @@ class Found:
 
 
 class _Tables:
-    """pmf[m][k] = P(Bin(m, p) = k) and tail[m][j + off] = P(Bin(m, p) >= j), -off <= j <= N+1.
+    """pmf[m][k] = P(Bin(m, p) = k) and tail[m][j + off] = P(Bin(m, p) >= j), -off <= j <= cap+1.
 
     Pascal's recurrence b(k; m) = q b(k; m-1) + p b(k-1; m-1) mixes positive numbers only, so
-    it is stable (relative error ~1e-14 at m = 1000). Rows are added on demand (`grow`): most
-    searches stop long before their nmax.
+    it is stable (relative error ~1e-14 at m = 1000). Rows are added on demand (`grow`) and the
+    padding that lets callers index j <= 0 (probability 1) or j > m (0) doubles with them: most
+    searches stop long before their nmax. Read `off` after `grow`, it moves.
     """
 
-    def __init__(self, p: float, limit: int) -> None:
-        self.p, self.q, self.off = p, 1.0 - p, limit + 1
+    def __init__(self, p: float) -> None:
+        self.p, self.q = p, 1.0 - p
+        self.cap = _FIRST_CAPACITY
+        self.off = self.cap + 1
         self.pmf: list[list[float]] = [[1.0]]
-        self.tail: list[list[float]] = []
-        self._width = 2 * limit + 3
-        self._add_tail(0)
+        self.tail: list[list[float]] = [self._tail_row(self.pmf[0])]
 
-    def _add_tail(self, m: int) -> None:
-        row = [1.0] * (self.off + 1) + [0.0] * (self._width - self.off - 1)  # 1 for j <= 0
-        acc = 0.0
-        pmf = self.pmf[m]
-        for j in range(m, 0, -1):
-            acc += pmf[j]
-            row[self.off + j] = min(acc, 1.0)
-        self.tail.append(row)
+    def _tail_row(self, pmf: list[float]) -> list[float]:
+        """P(X >= j) for j = -off..cap+1: the top of the pmf summed first, capped at 1."""
+        m = len(pmf) - 1
+        upper = [v if v < 1.0 else 1.0 for v in accumulate(pmf[m:0:-1])][::-1]  # j = 1..m
+        return [1.0] * (self.off + 1) + upper + [0.0] * (self.cap + 1 - m)
 
     def grow(self, size: int) -> None:
         """Make rows 0..size available."""
+        if size > self.cap:
+            cap = max(2 * self.cap, size)
+            more = cap - self.cap
+            self.tail = [[1.0] * more + row + [0.0] * more for row in self.tail]
+            self.cap, self.off = cap, cap + 1
         p, q = self.p, self.q
         for m in range(len(self.pmf), size + 1):
             prev = self.pmf[-1]
             row = [q * prev[0]] + [q * prev[k] + p * prev[k - 1] for k in range(1, m)]
             self.pmf.append([*row, p * prev[m - 1]])
-            self._add_tail(m)
+            self.tail.append(self._tail_row(self.pmf[m]))
 
 
 def _stage_one_limit(t1: _Tables, n1: int, power: float) -> int:
@@ -211,7 +218,7 @@ def scan(
     with) are dropped; the scan stops once no larger n can beat it. The flag says whether it
     stopped so (no n beyond n_to can beat the last design either).
     """
-    t0, t1 = _Tables(p0, n_to), _Tables(p1, n_to)
+    t0, t1 = _Tables(p0), _Tables(p1)
     r1max = [-1]
     hints: dict[tuple[int, int], int] = {}
     found: list[Found] = []
