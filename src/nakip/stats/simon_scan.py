@@ -104,27 +104,39 @@ def _largest_r(
     r1: int,
     floor: int,
     guess: int,
-    n: int,
+    ceiling: int,
     power: float,
 ) -> tuple[int, float] | None:
     """Largest r with P1(X1 > r1, X > r) >= power, and that power; None if there is none.
 
-    Power falls as r grows, so the answer is found by walking from `guess` (a hint that may
-    be wrong either way) up or down; `floor` is a value the answer is known not to be below,
-    so failing there means no r qualifies.
+    Power falls as r grows. The search starts at `guess` (a hint that may be wrong either way):
+    down one step at a time if it fails there, else up in doubling steps and back by bisection.
+    The answer is known to lie in [floor, ceiling] if anywhere, so failing at floor means none.
     """
-    r = max(guess, floor)
+    ceiling = max(ceiling, floor)
+    r = min(max(guess, floor), ceiling)
     pw = _two_stage_tail(b1, tail1, off, r1, r)
     while pw < power:
         if r <= floor:
             return None
         r -= 1
         pw = _two_stage_tail(b1, tail1, off, r1, r)
-    while r < n:
-        nxt = _two_stage_tail(b1, tail1, off, r1, r + 1)
+    fail = ceiling + 1  # least r known to fail (or beyond the range)
+    step = 1
+    while r + step < fail:
+        nxt = _two_stage_tail(b1, tail1, off, r1, r + step)
         if nxt < power:
+            fail = r + step
             break
-        r, pw = r + 1, nxt
+        r, pw = r + step, nxt
+        step *= 2
+    while fail - r > 1:
+        mid = (r + fail) // 2
+        val = _two_stage_tail(b1, tail1, off, r1, mid)
+        if val < power:
+            fail = mid
+        else:
+            r, pw = mid, val
     return r, pw
 
 
@@ -154,6 +166,9 @@ def _best_for_n(
     while r_top >= 0 and whole1[off + r_top + 1] < power - 1e-12:
         r_top -= 1
     alpha_top = t0.tail[n][off + r_top + 1]
+    if r_top < 0:
+        return None
+    ceiling = min(r_top, n)  # two-stage power never exceeds the single-stage power
     for n1 in range(1, n):
         top = r1max[n1]
         if top < 0:
@@ -172,9 +187,10 @@ def _best_for_n(
             if not en < bound:
                 break  # EN0 only grows as r1 falls
             if alpha_top - (1.0 - cont) * tail0[off + r_top + 1 - r1] > alpha + 1e-12:
-                continue
+                break  # the certificate only strengthens as r1 falls (PET0 and the tail shrink)
             floor = max(r_known, r1)
-            hit = _largest_r(b1, tail1, off, r1, floor, hints.get((n1, r1), floor), n, power)
+            guess = hints.get((n1, r1), floor)
+            hit = _largest_r(b1, tail1, off, r1, floor, guess, ceiling, power)
             if hit is None:
                 continue
             r, pw = hit
