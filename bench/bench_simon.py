@@ -11,6 +11,7 @@ Ratios are NAKIP / R: below 1 means NAKIP is faster. Without R and clinfun it sa
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import time
@@ -38,7 +39,8 @@ NAKIP_PROCESSES = {
                   "0.35,0.6"],
     "design infer": ["design", "infer", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27",
                      "--x1", "5", "--x2", "10", "--p0", "0.35"],
-    "design monitor": ["design", "monitor"],
+    "design monitor": ["design", "monitor", "--prior-a", "0.3", "--prior-b", "0.7", "--limit",
+                       "0.3", "--cutoff", "0.9", "--nmax", "27"],
 }  # fmt: skip
 
 
@@ -76,6 +78,7 @@ def main() -> None:
     have_r = r_has("clinfun")
     search(*CASES[0])  # warm-up: imports
 
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("1. Simon search in process: NAKIP search() vs clinfun ph2simon (R system.time)")
     print(f"{'p0':>5} {'p1':>5} {'alpha':>5} {'pow':>4} {'nmax':>4} {'NAKIP cpu ms':>12} "
           f"{'R cpu ms':>9} {'NAKIP/R':>8}  same designs")  # fmt: skip
@@ -106,6 +109,7 @@ def main() -> None:
     for label, argv in NAKIP_PROCESSES.items():
         a, b, ratio = compare([NAKIP, *argv], R_PROCESS, args.process_runs)
         print(f"{label:<16} {a.cpu:11.3f} {a.wall:7.3f} {b.cpu:8.3f} {b.wall:7.3f} {ratio:11.2f}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
