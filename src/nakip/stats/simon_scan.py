@@ -52,7 +52,12 @@ class _Tables:
     def _tail_row(self, pmf: list[float]) -> list[float]:
         """P(X >= j) for j = -off..cap+1: the top of the pmf summed first, capped at 1."""
         m = len(pmf) - 1
-        upper = [v if v < 1.0 else 1.0 for v in accumulate(pmf[m:0:-1])][::-1]  # j = 1..m
+        upper = list(accumulate(pmf[m:0:-1]))  # j = m down to 1; rounding can pass 1 at the end
+        for i in range(len(upper) - 1, -1, -1):
+            if upper[i] < 1.0:
+                break
+            upper[i] = 1.0
+        upper.reverse()
         return [1.0] * (self.off + 1) + upper + [0.0] * (self.cap + 1 - m)
 
     def grow(self, size: int) -> None:
@@ -82,7 +87,14 @@ def _stage_one_limit(t1: _Tables, n1: int, power: float) -> int:
 def _ump_power(t0: _Tables, t1: _Tables, n: int, alpha: float) -> float:
     """Power of the randomised UMP level-alpha test with n patients (Neyman-Pearson bound)."""
     s0, off = t0.tail[n], t0.off
-    k = min(sum(1 for j in range(n + 2) if s0[off + j] > alpha), n + 1)
+    lo, hi = 0, n + 2  # k = least j with P0(X >= j) <= alpha (the tail falls in j), by bisection
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if s0[off + mid] > alpha:
+            lo = mid + 1
+        else:
+            hi = mid
+    k = min(lo, n + 1)
     mass = t0.pmf[n][k - 1]
     gamma = (alpha - s0[off + k]) / mass if mass > 0 else 0.0
     gamma = min(max(gamma, 0.0), 1.0)
@@ -169,7 +181,8 @@ def _best_for_n(
     if r_top < 0:
         return None
     ceiling = min(r_top, n)  # two-stage power never exceeds the single-stage power
-    for n1 in range(1, n):
+    n1_end = n if en_bound == math.inf else min(n, math.ceil(en_bound))  # EN0 >= n1
+    for n1 in range(1, n1_end):
         top = r1max[n1]
         if top < 0:
             continue
@@ -210,6 +223,8 @@ def _lower_bound(t0: _Tables, r1max: list[int], n: int) -> float:
     off = t0.off
     bound = float(n)
     for n1 in range(1, n):
+        if n1 >= bound:
+            break  # every later term is at least its n1
         if r1max[n1] >= 0:
             bound = min(bound, n1 + t0.tail[n1][off + r1max[n1] + 1] * (n - n1))
     return bound
