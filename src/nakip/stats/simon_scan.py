@@ -230,46 +230,47 @@ def _lower_bound(t0: _Tables, r1max: list[int], n: int) -> float:
     return bound
 
 
-def scan(
-    p0: float,
-    p1: float,
-    alpha: float,
-    power: float,
-    n_from: int,
-    n_to: int,
-    *,
-    first_only: bool = False,
-    best_en: float = math.inf,
-) -> tuple[list[Found], bool]:
-    """Designs with n in [n_from, n_to] that improve the least EN0 of every smaller n.
+class DesignScan:
+    """The scan for one (p0, p1, alpha, power): binomial tables, stage-1 limits and the r found
+    for each (n1, r1) are kept between calls, so looking beyond nmax after the search up to
+    nmax (nakip.stats.simon_search) continues where it stopped instead of starting over."""
 
-    The first entry is the minimax design; the last has the least EN0 (the optimal design).
-    Pruning: n whose UMP power misses the target are skipped (Neyman-Pearson: no two-stage
-    design can beat it); (n1, r1) whose EN0 cannot beat the best so far (`best_en` to start
-    with) are dropped; the scan stops once no larger n can beat it. The flag says whether it
-    stopped so (no n beyond n_to can beat the last design either).
-    """
-    t0, t1 = _Tables(p0), _Tables(p1)
-    r1max = [-1]
-    hints: dict[tuple[int, int], int] = {}
-    found: list[Found] = []
+    def __init__(self, p0: float, p1: float, alpha: float, power: float) -> None:
+        self.alpha, self.power = alpha, power
+        self.t0, self.t1 = _Tables(p0), _Tables(p1)
+        self.r1max = [-1]
+        self.hints: dict[tuple[int, int], int] = {}
 
-    def grow(m: int) -> None:
-        t0.grow(m)
-        t1.grow(m)
-        r1max.extend(_stage_one_limit(t1, n1, power) for n1 in range(len(r1max), m + 1))
+    def _grow(self, m: int) -> None:
+        self.t0.grow(m)
+        self.t1.grow(m)
+        start = len(self.r1max)
+        self.r1max.extend(_stage_one_limit(self.t1, n1, self.power) for n1 in range(start, m + 1))
 
-    for n in range(max(n_from, 2), n_to + 1):
-        grow(n)
-        if best_en < math.inf and _lower_bound(t0, r1max, n) > best_en + 1e-9:
-            return found, True
-        if _ump_power(t0, t1, n, alpha) < power - 1e-9:
-            continue
-        d = _best_for_n(n, t0, t1, alpha, power, r1max, best_en, hints)
-        if d is not None:
-            found.append(d)
-            best_en = d.en0
-            if first_only:
-                return found, False
-    grow(n_to)
-    return found, _lower_bound(t0, r1max, n_to) > best_en + 1e-9
+    def frontier(
+        self, n_from: int, n_to: int, *, first_only: bool = False, best_en: float = math.inf
+    ) -> tuple[list[Found], bool]:
+        """Designs with n in [n_from, n_to] that improve the least EN0 of every smaller n.
+
+        The first entry is the minimax design; the last has the least EN0 (the optimal
+        design). Pruning: n whose UMP power misses the target are skipped (Neyman-Pearson: no
+        two-stage design can beat it); (n1, r1) whose EN0 cannot beat the best so far
+        (`best_en` to start with) are dropped; the scan stops once no larger n can beat it.
+        The flag says whether it stopped so (no n beyond n_to can beat the last design either).
+        """
+        t0, t1, r1max = self.t0, self.t1, self.r1max
+        found: list[Found] = []
+        for n in range(max(n_from, 2), n_to + 1):
+            self._grow(n)
+            if best_en < math.inf and _lower_bound(t0, r1max, n) > best_en + 1e-9:
+                return found, True
+            if _ump_power(t0, t1, n, self.alpha) < self.power - 1e-9:
+                continue
+            d = _best_for_n(n, t0, t1, self.alpha, self.power, r1max, best_en, self.hints)
+            if d is not None:
+                found.append(d)
+                best_en = d.en0
+                if first_only:
+                    return found, False
+        self._grow(n_to)
+        return found, _lower_bound(t0, r1max, n_to) > best_en + 1e-9

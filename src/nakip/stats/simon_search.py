@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from nakip.stats.binomial import check_count, check_probability, check_rates
 from nakip.stats.simon import SEARCH_LIMIT, NoDesignError, SimonDesign, SimonSearchResult
-from nakip.stats.simon_scan import Found, scan
+from nakip.stats.simon_scan import DesignScan, Found
 
 # Weights q closer than this count as equal when deciding admissibility (EN0 is exact to ~1e-13).
 _TIE_Q = 1e-9
@@ -66,7 +66,7 @@ def smallest_feasible_n(
 ) -> int | None:
     """Least total n >= start of any feasible design (the minimax n); None beyond the limit."""
     p0, p1, alpha, power, _ = _validate_search(p0, p1, alpha, power, 2)
-    found, _ = scan(p0, p1, alpha, power, start, SEARCH_LIMIT, first_only=True)
+    found, _ = DesignScan(p0, p1, alpha, power).frontier(start, SEARCH_LIMIT, first_only=True)
     return found[0].n if found else None
 
 
@@ -81,9 +81,10 @@ def search(
     better) and keeps the optimal design there, if any, for the `nmax_warning`.
     """
     p0, p1, alpha, power, nmax = _validate_search(p0, p1, alpha, power, nmax)
-    found, bounded = scan(p0, p1, alpha, power, 2, nmax)
+    scanner = DesignScan(p0, p1, alpha, power)
+    found, bounded = scanner.frontier(2, nmax)
     if not found:
-        more, _ = scan(p0, p1, alpha, power, nmax + 1, SEARCH_LIMIT, first_only=True)
+        more, _ = scanner.frontier(nmax + 1, SEARCH_LIMIT, first_only=True)
         raise NoDesignError(nmax, more[0].n if more else None)
 
     def as_design(f: Found, q: tuple[float, float] | None = None) -> SimonDesign:
@@ -104,7 +105,7 @@ def search(
 
     beyond = []
     if not bounded and nmax < SEARCH_LIMIT:
-        beyond, _ = scan(p0, p1, alpha, power, nmax + 1, SEARCH_LIMIT, best_en=found[-1].en0)
+        beyond, _ = scanner.frontier(nmax + 1, SEARCH_LIMIT, best_en=found[-1].en0)
     ranges = _admissible_ranges([(f.n, f.en0) for f in found])
     admissible = tuple(as_design(found[i], (lo, hi)) for i, lo, hi in ranges)
     admissible = tuple(sorted(admissible, key=lambda d: d.n))
