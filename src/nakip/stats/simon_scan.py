@@ -21,7 +21,7 @@ _FIRST_CAPACITY = 64
 
 @dataclass(frozen=True)
 class Found:
-    """One design of the EN0 frontier, as both scans report it."""
+    """One design of the EN0 frontier: the best design for its n, better than every smaller n."""
 
     r1: int
     n1: int
@@ -103,7 +103,8 @@ def _ump_power(t0: _Tables, t1: _Tables, n: int, alpha: float) -> float:
 
 def _two_stage_tail(b: list[float], tail2: list[float], off: int, r1: int, r: int) -> float:
     """P(X1 > r1 and X1 + X2 > r) = sum over x1 > r1 of b(x1) P(X2 >= r + 1 - x1), the small
-    terms (largest x1) first; map and sum keep the loop in C."""
+    terms (largest x1) first; map and sum keep the loop in C. (From Python 3.12 sum() adds
+    floats with compensation: the last bits then differ, never by more than rounding.)"""
     n1 = len(b) - 1
     base = off + r + 1
     return sum(map(mul, b[n1:r1:-1], tail2[base - n1 : base - r1]))
@@ -165,8 +166,8 @@ def _best_for_n(
     """The feasible design with n patients and least EN0 < en_bound (ties: smallest n1, then
     largest r1, as clinfun's loop order); r is the largest count keeping power >= target.
 
-    `hints` maps (n1, r1) to the r chosen at the previous n: adding a patient to stage 2 never
-    lowers power, so that r is where this n's walk starts (it is updated here).
+    `hints` maps (n1, r1) to the r chosen at an earlier n: adding a patient to stage 2 never
+    lowers power, so that r is where this n's search starts (it is updated here).
     """
     off = t0.off
     best: Found | None = None
@@ -177,9 +178,9 @@ def _best_for_n(
     r_top = n
     while r_top >= 0 and whole1[off + r_top + 1] < power - 1e-12:
         r_top -= 1
-    alpha_top = t0.tail[n][off + r_top + 1]
     if r_top < 0:
         return None
+    alpha_top = t0.tail[n][off + r_top + 1]
     ceiling = min(r_top, n)  # two-stage power never exceeds the single-stage power
     n1_end = n if en_bound == math.inf else min(n, math.ceil(en_bound))  # EN0 >= n1
     for n1 in range(1, n1_end):
