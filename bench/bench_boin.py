@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/bench_boin.py [--trials 10000] [--process-runs 3]
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import time
 
@@ -46,6 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     have_r = r_has("BOIN")
 
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"1. BOIN operating characteristics in process, {args.trials} trials")
     print(f"{'target':>6} {'true DLT rates':<28} {'NAKIP cpu s':>11} {'R cpu s':>8} "
           f"{'NAKIP/R':>8}  selection % NAKIP | R")  # fmt: skip
@@ -87,6 +89,7 @@ def main() -> None:
     for label, (argv, r_code) in commands.items():
         a, b, ratio = compare([NAKIP, *argv], ["Rscript", "-e", r_code], args.process_runs)
         print(f"{label:<20} {a.cpu:11.3f} {a.wall:7.3f} {b.cpu:8.3f} {b.wall:7.3f} {ratio:11.2f}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ Ratios are NAKIP / R: below 1 means NAKIP is faster. Without R and clinfun it sa
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import time
 
 from process_timing import NAKIP, PEER_MISSING, compare, r_has, r_seconds
 
-from nakip.stats import _binom_tables
 from nakip.stats.simon import search
 
 # (p0, p1, alpha, power, nmax): the NAKIP-AML rates over nmax, Simon's Table 1 row, the case of
@@ -39,15 +39,15 @@ NAKIP_PROCESSES = {
                   "0.35,0.6"],
     "design infer": ["design", "infer", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27",
                      "--x1", "5", "--x2", "10", "--p0", "0.35"],
-    "design monitor": ["design", "monitor"],
+    "design monitor": ["design", "monitor", "--prior-a", "0.3", "--prior-b", "0.7", "--limit",
+                       "0.3", "--cutoff", "0.9", "--nmax", "27"],
 }  # fmt: skip
 
 
 def nakip_search(case: tuple[float, float, float, float, int], runs: int) -> tuple[float, float]:
-    """Median (cpu, wall) seconds of a search with the binomial-table cache emptied first."""
+    """Median (cpu, wall) seconds of a search (each builds its own binomial tables)."""
     cpu, wall = [], []
     for _ in range(runs):
-        _binom_tables.stacked_tables.cache_clear()
         c, w = time.process_time(), time.perf_counter()
         search(*case)
         cpu.append(time.process_time() - c)
@@ -76,8 +76,9 @@ def main() -> None:
     parser.add_argument("--process-runs", type=int, default=7, help="process runs per command")
     args = parser.parse_args()
     have_r = r_has("clinfun")
-    search(*CASES[0])  # warm-up: numpy code paths
+    search(*CASES[0])  # warm-up: imports
 
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("1. Simon search in process: NAKIP search() vs clinfun ph2simon (R system.time)")
     print(f"{'p0':>5} {'p1':>5} {'alpha':>5} {'pow':>4} {'nmax':>4} {'NAKIP cpu ms':>12} "
           f"{'R cpu ms':>9} {'NAKIP/R':>8}  same designs")  # fmt: skip
@@ -108,6 +109,7 @@ def main() -> None:
     for label, argv in NAKIP_PROCESSES.items():
         a, b, ratio = compare([NAKIP, *argv], R_PROCESS, args.process_runs)
         print(f"{label:<16} {a.cpu:11.3f} {a.wall:7.3f} {b.cpu:8.3f} {b.wall:7.3f} {ratio:11.2f}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -334,7 +334,8 @@ print(" ".join(m for m in heavy if m in sys.modules))
 @pytest.mark.parametrize(
     ("args", "allowed"),
     [
-        (["design", "simon", "--p0", "0.35", "--p1", "0.6"], {"numpy"}),
+        (["design", "simon", "--p0", "0.35", "--p1", "0.6"], set()),
+        (["design", "simon", "--p0", "0.3", "--p1", "0.4", "--nmax", "150", "--json"], set()),
         (["design", "single", "--p0", "0.35", "--p1", "0.6"], set()),
         (
             ["design", "oc", "--r1", "3", "--n1", "9", "--r", "13", "--n", "27", "--p", "0.35"],
@@ -347,10 +348,11 @@ print(" ".join(m for m in heavy if m in sys.modules))
         (
             ["design", "monitor", "--prior-a", "0.3", "--prior-b", "0.7", "--limit", "0.3"]
             + ["--cutoff", "0.9", "--nmax", "27"],
-            {"numpy"},
+            set(),
         ),
-        (["design", "monitor", "--nmax", "12", "--json"], {"numpy"}),
-        (["design", "boin", "--target", "0.25"], {"numpy"}),
+        (["design", "monitor", "--nmax", "12", "--json"], set()),
+        (["design", "boin", "--target", "0.25"], set()),
+        (["design", "boin", "--doses", "4", "--json"], set()),
     ],
 )
 def test_design_commands_import_only_what_they_need(args: list[str], allowed: set[str]) -> None:

@@ -122,6 +122,9 @@ BRUTE_CASES = [
     (0.10, 0.40, 0.05, 0.80, 20),
     (0.50, 0.80, 0.10, 0.80, 20),
     (0.35, 0.60, 0.05, 0.80, 30),  # NAKIP-AML rates
+    # minimax 29, optimal 38: many n between them and above, where the scan's pruning (alpha
+    # certificate, r walk from the last n's r, EN0 bound) does most of its work
+    (0.20, 0.45, 0.05, 0.90, 45),
 ]
 
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from nakip.stats.simon import SimonDesign
 
 # The statistics modules are imported inside each command, so that every other `nakip` command
-# starts without paying for them; single, oc and infer need only the standard library, simon
-# numpy; none of them imports scipy or pandas.
+# starts without paying for them; all four need only the standard library (no numpy, scipy or
+# pandas: tests/cli/test_design_cmd.py checks it).
 
 SINGLE_RULE_HELP = "Reject H0 if more than r of n respond (X > r), as in Simon (1989)."
 

@@ -171,7 +171,7 @@ def monitor(
     Without --rule the defaults are Beta(1, 1), limit 0.3, cutoff 0.9, nmax 24; with --rule
     (e.g. toxicity, feasibility) they come from the protocol; explicit options win.
     """
-    from nakip.stats.bayes_monitor import BayesianToxicityMonitor
+    from nakip.stats.toxicity_monitor import BayesianToxicityMonitor
 
     base: dict[str, float] = {
         "prior_a": 1.0,

@@ -3,14 +3,14 @@
 A rule looks at the cumulative count x of events after n_1 < ... < n_K patients and stops when
 x <= lower[k] or x >= upper[k]. The probabilities follow from a forward recursion over the
 (n, x) lattice (one patient at a time), so they are exact up to floating-point rounding.
+Plain Python floats: the lattices here have at most a few hundred patients, where list
+arithmetic is as fast as numpy, and `nakip design monitor` starts without numpy (issue 13).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 NO_LOWER = -1
 """Sentinel lower bound: no futility stop at this look (x <= -1 is impossible)."""
@@ -25,91 +25,104 @@ def no_upper(n: int) -> int:
 class LatticeOC:
     """Raw exact results of a sequential rule, one row per true rate, one column per look.
 
-    `stop_lower[r, k]` / `stop_upper[r, k]`: probability of stopping at look k through the lower
+    `stop_lower[r][k]` / `stop_upper[r][k]`: probability of stopping at look k through the lower
     (x <= lower) / upper (x >= upper) boundary; `completed[r]`: probability of passing every look;
-    `final_dist[r, x]`: probability of passing every look with x events after n_K patients.
+    `final_dist[r][x]`: probability of passing every look with x events after n_K patients.
+    Tuples of floats (wrap in numpy.asarray for array arithmetic).
     """
 
-    rates: np.ndarray
-    looks: np.ndarray
-    stop_lower: np.ndarray
-    stop_upper: np.ndarray
-    completed: np.ndarray
-    expected_n: np.ndarray
-    expected_events: np.ndarray
-    final_dist: np.ndarray
+    rates: tuple[float, ...]
+    looks: tuple[int, ...]
+    stop_lower: tuple[tuple[float, ...], ...]
+    stop_upper: tuple[tuple[float, ...], ...]
+    completed: tuple[float, ...]
+    expected_n: tuple[float, ...]
+    expected_events: tuple[float, ...]
+    final_dist: tuple[tuple[float, ...], ...]
 
 
-def _validate(looks: Sequence[int], lower: Sequence[int], upper: Sequence[int]) -> np.ndarray:
-    lk = np.asarray(looks, dtype=np.int64)
-    if lk.ndim != 1 or lk.size == 0:
+def _validate(looks: Iterable[int], lower: Sequence[int], upper: Sequence[int]) -> tuple[int, ...]:
+    lk = tuple(int(n) for n in looks)
+    if not lk:
         raise ValueError("looks must be a non-empty sequence")
-    if lk[0] < 1 or np.any(np.diff(lk) <= 0):
+    if lk[0] < 1 or any(b <= a for a, b in zip(lk, lk[1:], strict=False)):
         raise ValueError("looks must be strictly increasing positive integers")
-    if len(lower) != lk.size or len(upper) != lk.size:
+    if len(lower) != len(lk) or len(upper) != len(lk):
         raise ValueError("lower and upper need one entry per look")
     return lk
 
 
+@dataclass(frozen=True)
+class _RateRun:
+    """The recursion's results at one true rate."""
+
+    stop_lower: tuple[float, ...]
+    stop_upper: tuple[float, ...]
+    expected_n: float
+    expected_events: float
+    final_dist: tuple[float, ...]
+
+
+def _run(looks: tuple[int, ...], lower: Sequence[int], upper: Sequence[int], p: float) -> _RateRun:
+    """Push the distribution of x one patient at a time, removing the mass that stops."""
+    q = 1.0 - p
+    dist = [1.0]  # dist[x] = P(x events so far and not stopped), x = 0..n
+    stop_lo: list[float] = []
+    stop_up: list[float] = []
+    expected_n = expected_events = 0.0
+    n = 0
+    for look, lo, up in zip(looks, lower, upper, strict=True):
+        while n < look:
+            # P(x after n+1) = q P(x after n) + p P(x-1 after n)
+            dist = (
+                [q * dist[0]]
+                + [q * b + p * a for a, b in zip(dist[:-1], dist[1:], strict=True)]
+                + [p * dist[-1]]
+            )
+            n += 1
+        lo, up = int(lo), int(up)
+        mass_lo = 0.0
+        if lo >= 0:
+            for x in range(min(lo, n) + 1):
+                mass_lo += dist[x]
+                expected_events += x * dist[x]
+                dist[x] = 0.0
+        mass_up = 0.0
+        if up <= n:
+            for x in range(max(up, 0), n + 1):
+                mass_up += dist[x]
+                expected_events += x * dist[x]
+                dist[x] = 0.0
+        stop_lo.append(mass_lo)
+        stop_up.append(mass_up)
+        expected_n += (mass_lo + mass_up) * n
+    expected_n += sum(dist) * looks[-1]
+    expected_events += sum(x * d for x, d in enumerate(dist))
+    return _RateRun(tuple(stop_lo), tuple(stop_up), expected_n, expected_events, tuple(dist))
+
+
 def sequential_oc(
-    looks: Sequence[int],
+    looks: Iterable[int],
     lower: Sequence[int],
     upper: Sequence[int],
-    rates: Sequence[float] | np.ndarray,
+    rates: Iterable[float],
 ) -> LatticeOC:
     """Exact stopping probabilities of the rule (stop if x <= lower[k] or x >= upper[k]).
 
-    Vectorised over the true event rates; the cost is O(len(rates) * n_K^2).
+    One recursion per true event rate; the cost is O(len(rates) * n_K^2).
     """
     lk = _validate(looks, lower, upper)
-    p = np.atleast_1d(np.asarray(rates, dtype=float))
-    if np.any((p < 0) | (p > 1)):
+    p = tuple(float(r) for r in rates)
+    if not all(0.0 <= r <= 1.0 for r in p):
         raise ValueError("rates must lie in [0, 1]")
-    nmax = int(lk[-1])
-    n_rates = p.size
-    k_looks = lk.size
-    dist = np.zeros((n_rates, nmax + 1))
-    dist[:, 0] = 1.0
-    stop_lower = np.zeros((n_rates, k_looks))
-    stop_upper = np.zeros((n_rates, k_looks))
-    expected_n = np.zeros(n_rates)
-    expected_events = np.zeros(n_rates)
-    xs = np.arange(nmax + 1)
-    q = (1.0 - p)[:, None]
-    pp = p[:, None]
-    n = 0
-    for k, look in enumerate(lk):
-        while n < look:
-            shifted = np.zeros_like(dist)
-            shifted[:, 1:] = dist[:, :-1]
-            dist = dist * q + shifted * pp
-            n += 1
-        lo = int(lower[k])
-        up = int(upper[k])
-        if lo >= 0:
-            hi_idx = min(lo, n) + 1
-            mass = dist[:, :hi_idx]
-            stop_lower[:, k] = mass.sum(axis=1)
-            expected_n += stop_lower[:, k] * n
-            expected_events += mass @ xs[:hi_idx]
-            dist[:, :hi_idx] = 0.0
-        if up <= n:
-            start = max(up, 0)
-            mass = dist[:, start : n + 1]
-            stop_upper[:, k] = mass.sum(axis=1)
-            expected_n += stop_upper[:, k] * n
-            expected_events += mass @ xs[start : n + 1]
-            dist[:, start : n + 1] = 0.0
-    completed = dist.sum(axis=1)
-    expected_n += completed * nmax
-    expected_events += dist @ xs
+    runs = [_run(lk, lower, upper, r) for r in p]
     return LatticeOC(
         rates=p,
         looks=lk,
-        stop_lower=stop_lower,
-        stop_upper=stop_upper,
-        completed=completed,
-        expected_n=expected_n,
-        expected_events=expected_events,
-        final_dist=dist,
+        stop_lower=tuple(r.stop_lower for r in runs),
+        stop_upper=tuple(r.stop_upper for r in runs),
+        completed=tuple(sum(r.final_dist) for r in runs),
+        expected_n=tuple(r.expected_n for r in runs),
+        expected_events=tuple(r.expected_events for r in runs),
+        final_dist=tuple(r.final_dist for r in runs),
     )

@@ -2,9 +2,10 @@
 
 Three rules share one exact engine (forward recursion over the (n, x) lattice, `_exact.py`):
 
-* `BayesianToxicityMonitor`: stop when Pr(rate > limit | x events of n) > cutoff under a
-  Beta(a, b) prior (posterior-probability monitoring of toxicity or infeasibility; Thall &
-  Simon, Biometrics 1994;50:337; Geller et al. 2003).
+* `BayesianToxicityMonitor` (defined in `toxicity_monitor`, without numpy, re-exported here):
+  stop when Pr(rate > limit | x events of n) > cutoff under a Beta(a, b) prior
+  (posterior-probability monitoring of toxicity or infeasibility; Thall & Simon, Biometrics
+  1994;50:337; Geller et al. 2003).
 * `ThallSimonEsteyMonitor`: the experimental rate p_E against a standard-therapy prior for p_S
   (Thall, Simon & Estey, Stat Med 1995;14:357): futility stops when
   Pr(p_E > p_S + delta | data) < cutoff; toxicity stops when Pr(p_E > p_S + delta | data) > cutoff.
@@ -18,20 +19,28 @@ Each rule exposes `.boundaries` (a pandas DataFrame, one row per patient count n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from nakip.stats._exact import NO_LOWER, LatticeOC, no_upper, sequential_oc
+from nakip.stats._exact import NO_LOWER, no_upper, sequential_oc
 from nakip.stats.beta_tail import beta_sf
+from nakip.stats.monitor_oc import (
+    MonitorOC,
+    check_positive,
+    check_prob,
+    check_rates,
+    check_sizes,
+    stops_by_n,
+)
+from nakip.stats.toxicity_monitor import BayesianToxicityMonitor
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# pandas only for the tables and scipy.stats only for the TSE and predictive rules:
-# `nakip design monitor` starts without either (issue 13).
+# pandas only for the tables and scipy.stats only for the TSE and predictive rules. The CLI's
+# `design monitor` imports `toxicity_monitor` directly, so it loads none of numpy, scipy, pandas.
 
 __all__ = [
     "BayesianToxicityMonitor",
@@ -44,24 +53,6 @@ __all__ = [
 ]
 
 
-def _check_prob(name: str, value: float, *, open_interval: bool = True) -> None:
-    ok = 0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0
-    if not ok:
-        raise ValueError(f"{name} must lie in (0, 1), got {value}")
-
-
-def _check_positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-
-
-def _check_rates(rates: Sequence[float] | np.ndarray) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(rates, dtype=float))
-    if arr.size == 0 or np.any((arr < 0) | (arr > 1)):
-        raise ValueError("true rates must lie in [0, 1]")
-    return arr
-
-
 def posterior_exceedance(
     x: int | np.ndarray, n: int | np.ndarray, a: float, b: float, limit: float
 ) -> np.ndarray:
@@ -71,77 +62,6 @@ def posterior_exceedance(
     return np.asarray(tails, dtype=float).reshape(x.shape)
 
 
-@dataclass(frozen=True)
-class MonitorOC:
-    """Exact operating characteristics of a monitoring rule for each true rate.
-
-    `prob_stop[i]`: probability that the rule stops the trial (at any n, including the last
-    patient for a toxicity rule); `prob_stop_by_n[i][j]`: probability of stopping exactly after
-    patient j + 1; `prob_success[i]`: probability of completing and declaring success (efficacy
-    rules only, else None); `expected_n`: expected number of patients treated.
-    """
-
-    rule: str
-    nmax: int
-    rates: tuple[float, ...]
-    prob_stop: tuple[float, ...]
-    prob_early_stop: tuple[float, ...]
-    expected_n: tuple[float, ...]
-    expected_events: tuple[float, ...]
-    prob_stop_by_n: tuple[tuple[float, ...], ...]
-    prob_success: tuple[float, ...] | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """One row per true rate: stopping probabilities, success probability, expected N."""
-        import pandas as pd
-
-        data: dict[str, Any] = {
-            "rate": self.rates,
-            "prob_stop": self.prob_stop,
-            "prob_early_stop": self.prob_early_stop,
-            "expected_n": self.expected_n,
-            "expected_events": self.expected_events,
-        }
-        if self.prob_success is not None:
-            data["prob_success"] = self.prob_success
-        return pd.DataFrame(data).set_index("rate")
-
-    @property
-    def stop_by_n(self) -> pd.DataFrame:
-        """Probability of stopping exactly at n (rows n = 1..nmax, columns the true rates)."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            np.asarray(self.prob_stop_by_n).T,
-            index=pd.RangeIndex(1, self.nmax + 1, name="n"),
-            columns=list(self.rates),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dictionary."""
-        return {
-            "rule": self.rule,
-            "nmax": self.nmax,
-            "parameters": dict(self.parameters),
-            "rates": list(self.rates),
-            "prob_stop": list(self.prob_stop),
-            "prob_early_stop": list(self.prob_early_stop),
-            "expected_n": list(self.expected_n),
-            "expected_events": list(self.expected_events),
-            "prob_success": None if self.prob_success is None else list(self.prob_success),
-            "prob_stop_by_n": [list(r) for r in self.prob_stop_by_n],
-        }
-
-
-def _by_n(raw: LatticeOC, nmax: int) -> np.ndarray:
-    """Spread per-look stop probabilities onto n = 1..nmax (zero where there is no look)."""
-    out = np.zeros((raw.rates.size, nmax))
-    out[:, raw.looks - 1] = raw.stop_lower + raw.stop_upper
-    return out
-
-
 def _nullable(counts: np.ndarray, possible: np.ndarray) -> pd.arrays.IntegerArray:
     """Integer column with <NA> where no stop is possible."""
     import pandas as pd
@@ -149,120 +69,6 @@ def _nullable(counts: np.ndarray, possible: np.ndarray) -> pd.arrays.IntegerArra
     return pd.array(
         [int(c) if ok else None for c, ok in zip(counts, possible, strict=True)], dtype="Int64"
     )
-
-
-def _tuple(a: np.ndarray) -> tuple[float, ...]:
-    return tuple(float(v) for v in a)
-
-
-class BayesianToxicityMonitor:
-    """Stop when Pr(rate > limit | x of n) > cutoff, Beta(prior_a, prior_b) prior, n <= nmax.
-
-    The boundary is 'stop if >= b_n events among the first n patients' (Thall & Simon 1994
-    posterior-probability monitoring); no stop is possible before `min_patients`.
-    """
-
-    def __init__(
-        self,
-        prior_a: float,
-        prior_b: float,
-        limit: float,
-        cutoff: float,
-        nmax: int,
-        min_patients: int = 1,
-    ) -> None:
-        _check_positive("prior_a", prior_a)
-        _check_positive("prior_b", prior_b)
-        _check_prob("limit", limit)
-        _check_prob("cutoff", cutoff)
-        if int(nmax) != nmax or nmax < 1:
-            raise ValueError(f"nmax must be a positive integer, got {nmax}")
-        if int(min_patients) != min_patients or not 1 <= min_patients <= nmax:
-            raise ValueError(f"min_patients must be an integer in [1, nmax], got {min_patients}")
-        self.prior_a = float(prior_a)
-        self.prior_b = float(prior_b)
-        self.limit = float(limit)
-        self.cutoff = float(cutoff)
-        self.nmax = int(nmax)
-        self.min_patients = int(min_patients)
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """The rule's parameters as a plain dictionary."""
-        return {
-            "prior_a": self.prior_a,
-            "prior_b": self.prior_b,
-            "limit": self.limit,
-            "cutoff": self.cutoff,
-            "nmax": self.nmax,
-            "min_patients": self.min_patients,
-        }
-
-    @cached_property
-    def stop_counts(self) -> np.ndarray:
-        """b_n for n = 1..nmax: the least event count that stops the trial; n + 1 = no stop.
-
-        Linear in nmax: b_n never decreases in n (for fixed x the exceedance falls as n grows),
-        so each n's search starts from the previous n's boundary instead of from x = 0.
-        """
-        out = np.empty(self.nmax, dtype=np.int64)
-        bound = 0
-        for n in range(1, self.nmax + 1):
-            while bound <= n and not self._exceeds(bound, n):
-                bound += 1
-            out[n - 1] = bound if n >= self.min_patients else no_upper(n)
-        return out
-
-    def _exceeds(self, x: int, n: int) -> bool:
-        """True when x events among n stop the trial: Pr(rate > limit | x of n) > cutoff."""
-        p = posterior_exceedance(x, n, self.prior_a, self.prior_b, self.limit)
-        return bool(p > self.cutoff)
-
-    @property
-    def boundary_rows(self) -> tuple[tuple[int, int | None, float | None], ...]:
-        """(n, stop if >= this many events, Pr(rate > limit) at that count) for n = 1..nmax;
-        None where no stop is possible. The rows of `boundaries`, without pandas."""
-        rows = []
-        for n, count in enumerate(self.stop_counts.tolist(), start=1):
-            if count > n:
-                rows.append((n, None, None))
-                continue
-            prob = beta_sf(self.limit, self.prior_a + count, self.prior_b + n - count)
-            rows.append((n, count, prob))
-        return tuple(rows)
-
-    @property
-    def boundaries(self) -> pd.DataFrame:
-        """Boundary table: stop if >= `stop_if_at_least` events among the first n (<NA>: none)."""
-        import pandas as pd
-
-        rows = self.boundary_rows
-        return pd.DataFrame(
-            {
-                "n": [r[0] for r in rows],
-                "stop_if_at_least": pd.array([r[1] for r in rows], dtype="Int64"),
-                "posterior_prob_at_boundary": [np.nan if r[2] is None else r[2] for r in rows],
-            }
-        ).set_index("n")
-
-    def operating_characteristics(self, rates: Sequence[float] | np.ndarray) -> MonitorOC:
-        """Exact OC for each true rate by forward recursion over the (n, x) lattice."""
-        p = _check_rates(rates)
-        looks = np.arange(1, self.nmax + 1)
-        raw = sequential_oc(looks, [NO_LOWER] * self.nmax, self.stop_counts, p)
-        stop = raw.stop_upper.sum(axis=1)
-        early = raw.stop_upper[:, :-1].sum(axis=1)
-        return MonitorOC(
-            rule="bayesian-toxicity",
-            nmax=self.nmax,
-            rates=_tuple(p),
-            prob_stop=_tuple(stop),
-            prob_early_stop=_tuple(early),
-            expected_n=_tuple(raw.expected_n),
-            expected_events=_tuple(raw.expected_events),
-            prob_stop_by_n=tuple(_tuple(r) for r in _by_n(raw, self.nmax)),
-            parameters=self.parameters,
-        )
 
 
 @lru_cache(maxsize=1)
@@ -331,24 +137,21 @@ class ThallSimonEsteyMonitor:
         experimental_ess: float = 2.0,
         min_patients: int = 1,
     ) -> None:
-        _check_positive("standard_a", standard_a)
-        _check_positive("standard_b", standard_b)
-        _check_prob("cutoff", cutoff)
+        check_positive("standard_a", standard_a)
+        check_positive("standard_b", standard_b)
+        check_prob("cutoff", cutoff)
         if not -1.0 < delta < 1.0:
             raise ValueError(f"delta must lie in (-1, 1), got {delta}")
         if direction not in ("efficacy", "toxicity"):
             raise ValueError("direction must be 'efficacy' or 'toxicity'")
-        if int(nmax) != nmax or nmax < 1:
-            raise ValueError(f"nmax must be a positive integer, got {nmax}")
-        if int(min_patients) != min_patients or not 1 <= min_patients <= nmax:
-            raise ValueError(f"min_patients must be an integer in [1, nmax], got {min_patients}")
+        check_sizes(nmax, min_patients)
         mean_s = standard_a / (standard_a + standard_b)
         if experimental_a is None or experimental_b is None:
-            _check_positive("experimental_ess", experimental_ess)
+            check_positive("experimental_ess", experimental_ess)
             experimental_a = mean_s * experimental_ess
             experimental_b = (1.0 - mean_s) * experimental_ess
-        _check_positive("experimental_a", experimental_a)
-        _check_positive("experimental_b", experimental_b)
+        check_positive("experimental_a", experimental_a)
+        check_positive("experimental_b", experimental_b)
         self.standard_a = float(standard_a)
         self.standard_b = float(standard_b)
         self.experimental_a = float(experimental_a)
@@ -430,23 +233,23 @@ class ThallSimonEsteyMonitor:
 
     def operating_characteristics(self, rates: Sequence[float] | np.ndarray) -> MonitorOC:
         """Exact OC for each true experimental rate (recursion over the (n, x) lattice)."""
-        p = _check_rates(rates)
+        p = check_rates(rates)
         looks = np.arange(1, self.nmax + 1)
         if self.direction == "efficacy":
             lower, upper = self.stop_counts, [no_upper(int(n)) for n in looks]
         else:
             lower, upper = [NO_LOWER] * self.nmax, self.stop_counts
         raw = sequential_oc(looks, lower, upper, p)
-        stops = raw.stop_lower + raw.stop_upper
+        by_n = stops_by_n(raw, self.nmax)
         return MonitorOC(
             rule=f"thall-simon-estey-{self.direction}",
             nmax=self.nmax,
-            rates=_tuple(p),
-            prob_stop=_tuple(stops.sum(axis=1)),
-            prob_early_stop=_tuple(stops[:, :-1].sum(axis=1)),
-            expected_n=_tuple(raw.expected_n),
-            expected_events=_tuple(raw.expected_events),
-            prob_stop_by_n=tuple(_tuple(r) for r in _by_n(raw, self.nmax)),
+            rates=p,
+            prob_stop=tuple(sum(row) for row in by_n),
+            prob_early_stop=tuple(sum(row[:-1]) for row in by_n),
+            expected_n=raw.expected_n,
+            expected_events=raw.expected_events,
+            prob_stop_by_n=by_n,
             parameters=self.parameters,
         )
 
@@ -497,11 +300,11 @@ class PredictiveProbabilityMonitor:
         min_patients: int = 1,
         looks: Sequence[int] | None = None,
     ) -> None:
-        _check_positive("prior_a", prior_a)
-        _check_positive("prior_b", prior_b)
-        _check_prob("p0", p0)
-        _check_prob("theta_t", theta_t)
-        _check_prob("theta_l", theta_l, open_interval=False)
+        check_positive("prior_a", prior_a)
+        check_positive("prior_b", prior_b)
+        check_prob("p0", p0)
+        check_prob("theta_t", theta_t)
+        check_prob("theta_l", theta_l, open_interval=False)
         if int(nmax) != nmax or nmax < 1:
             raise ValueError(f"nmax must be a positive integer, got {nmax}")
         if looks is None:
@@ -564,34 +367,20 @@ class PredictiveProbabilityMonitor:
 
     def operating_characteristics(self, rates: Sequence[float] | np.ndarray) -> MonitorOC:
         """Exact OC: early futility stop, success (rejecting p <= p0) and expected N per rate."""
-        p = _check_rates(rates)
+        p = check_rates(rates)
         upper = [no_upper(n) for n in self.looks]
         raw = sequential_oc(self.looks, self.futility_counts, upper, p)
-        early = raw.stop_lower[:, :-1].sum(axis=1)
+        early = tuple(sum(row[:-1]) for row in raw.stop_lower)
         return MonitorOC(
             rule="predictive-probability",
             nmax=self.nmax,
-            rates=_tuple(p),
-            prob_stop=_tuple(early),
-            prob_early_stop=_tuple(early),
-            expected_n=_tuple(raw.expected_n),
-            expected_events=_tuple(raw.expected_events),
-            prob_stop_by_n=tuple(
-                _tuple(r)
-                for r in _by_n(
-                    LatticeOC(
-                        rates=raw.rates,
-                        looks=raw.looks[:-1],
-                        stop_lower=raw.stop_lower[:, :-1],
-                        stop_upper=raw.stop_upper[:, :-1],
-                        completed=raw.completed,
-                        expected_n=raw.expected_n,
-                        expected_events=raw.expected_events,
-                        final_dist=raw.final_dist,
-                    ),
-                    self.nmax,
-                )
-            ),
-            prob_success=_tuple(raw.completed),
+            rates=p,
+            prob_stop=early,
+            prob_early_stop=early,
+            expected_n=raw.expected_n,
+            expected_events=raw.expected_events,
+            # the last look is the final analysis, not a stop
+            prob_stop_by_n=stops_by_n(raw, self.nmax, looks=len(raw.looks) - 1),
+            prob_success=raw.completed,
             parameters=self.parameters,
         )

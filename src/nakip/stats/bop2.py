@@ -268,7 +268,7 @@ def bop2_oc(bounds: Bop2Boundaries, scenario: Bop2Scenario) -> Bop2OC:
         raw = sequential_oc(
             bounds.looks, bounds.futility, [no_upper(n) for n in bounds.looks], [scenario.p_eff]
         )
-        by_look = raw.stop_lower[0]
+        by_look = np.asarray(raw.stop_lower[0])
         fut_total = float(by_look.sum())
         tox_total = 0.0
         go = float(raw.completed[0])

@@ -227,9 +227,9 @@ def exact_oc(design: Design, rate: float) -> ExactOC:
     """Exact OC of a design at a true rate (binomial lattice recursion)."""
     rule = design.rule()
     raw = sequential_oc(rule.looks, rule.lower, rule.upper, [rate])
-    stops = raw.stop_lower[0] + raw.stop_upper[0]
+    stops = [lo + up for lo, up in zip(raw.stop_lower[0], raw.stop_upper[0], strict=True)]
     return ExactOC(
-        prob_early_stop=float(stops[:-1].sum()),
+        prob_early_stop=float(sum(stops[:-1])),
         prob_success=float(raw.completed[0]),
         expected_n=float(raw.expected_n[0]),
     )

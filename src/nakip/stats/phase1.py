@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from nakip.stats.binomial_probabilities import lower_tail_rows
+from nakip.stats.binomial_probabilities import lower_tail_list
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 # No scipy, and pandas only for the tables: `nakip design boin` starts fast (issue 13).
@@ -39,6 +38,8 @@ __all__ = [
 
 
 def _check_scenario(rates: Sequence[float]) -> np.ndarray:
+    import numpy as np
+
     p = np.asarray(rates, dtype=float)
     if p.ndim != 1 or p.size == 0 or np.any((p < 0) | (p > 1)):
         raise ValueError("true DLT rates must be a non-empty list of values in [0, 1]")
@@ -69,6 +70,7 @@ class DoseFindingOC:
     @property
     def summary(self) -> pd.DataFrame:
         """One row per dose: true rate, selection probability, expected patients."""
+        import numpy as np
         import pandas as pd
 
         df = pd.DataFrame(
@@ -131,6 +133,8 @@ class ThreePlusThree:
 
     def operating_characteristics(self, rates: Sequence[float]) -> DoseFindingOC:
         """Exact OC by enumerating the escalation tree (outcomes grouped as 0, 1, >= 2 DLTs)."""
+        import numpy as np
+
         p = _check_scenario(rates)
         k = p.size
         select = np.zeros(k + 1)  # index k = no MTD
@@ -209,6 +213,8 @@ class ThreePlusThree:
         self, rates: Sequence[float], n_trials: int = 10_000, seed: int | None = 0
     ) -> DoseFindingOC:
         """Simulated OC (one trial at a time; for checking the exact calculation)."""
+        import numpy as np
+
         p = _check_scenario(rates)
         k = p.size
         rng = np.random.default_rng(seed)
@@ -300,6 +306,8 @@ def isotonic_rates(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     As the BOIN package's select.mtd: rates (x + 0.05) / (n + 0.1) weighted by the inverse of
     their variance (x + 0.05)(n - x + 0.05) / ((n + 0.1)^2 (n + 1.1)).
     """
+    import numpy as np
+
     phat = (x + 0.05) / (n + 0.1)
     var = (x + 0.05) * (n - x + 0.05) / ((n + 0.1) ** 2 * (n + 1.1))
     w = 1.0 / var
@@ -321,22 +329,19 @@ def isotonic_rates(x: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def elimination_counts(target: float, cutoff_eli: float, n_max: int) -> np.ndarray:
+def elimination_counts(target: float, cutoff_eli: float, n_max: int) -> tuple[int, ...]:
     """elim[n] for n = 0..n_max: least DLT count x with Pr(p > target | x of n) > cutoff_eli
-    under a Beta(1, 1) prior (n + 1 when no count qualifies); read-only.
+    under a Beta(1, 1) prior (n + 1 when no count qualifies).
 
     The BOIN package's rule (Liu & Yuan 2015): 1 - pbeta(target, x + 1, n - x + 1) > cutoff.eli.
     For integer shape parameters Pr(Beta(x + 1, n - x + 1) > t) = Pr(Bin(n + 1, t) <= x), so
-    the rule is read off binomial cdfs, exactly, without scipy.
+    the rule is read off binomial cdfs, exactly, without scipy (or numpy).
     """
-    out = np.arange(n_max + 1) + 1
+    out = []
     for n in range(n_max + 1):
-        cdf = lower_tail_rows(n + 1, target)[0, : n + 1]  # Pr(Bin(n + 1, t) <= x), x = 0..n
-        hit = np.flatnonzero(cdf > cutoff_eli)
-        if hit.size:
-            out[n] = int(hit[0])
-    out.setflags(write=False)
-    return out
+        cdf = lower_tail_list(n + 1, target)  # Pr(Bin(n + 1, t) <= x), x = 0..n + 1
+        out.append(next((x for x in range(n + 1) if cdf[x] > cutoff_eli), n + 1))
+    return tuple(out)
 
 
 def select_mtd_boin(
@@ -348,9 +353,13 @@ def select_mtd_boin(
     excluded; if that is the lowest dose, no MTD. Ties: the higher dose when the tied estimates
     are below the target, else the lower one (the BOIN package breaks ties that way).
     """
+    import numpy as np
+
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
-    thresholds = elimination_counts(float(target), float(cutoff_eli), int(n.max(initial=0)))
+    thresholds = np.asarray(
+        elimination_counts(float(target), float(cutoff_eli), int(n.max(initial=0)))
+    )
     elim = (n >= 3) & (x >= thresholds[n.astype(np.int64)])
     last = x.size if not elim.any() else int(np.argmax(elim))
     if last == 0:
@@ -416,15 +425,15 @@ class BoinDesign:
         }
 
     @cached_property
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _tables(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """For n = 0..N: escalate if x <= esc[n]; de-escalate if x >= deesc[n]; eliminate if
         x >= elim[n] (n + 1 = never)."""
         nmax = self.cohort_size * self.n_cohorts
-        ns = np.arange(nmax + 1)
-        esc = np.floor(ns * self.lambda_e + 1e-12).astype(np.int64)
-        deesc = np.ceil(ns * self.lambda_d - 1e-12).astype(np.int64)
-        elim = np.where(ns >= 3, elimination_counts(self.target, self.cutoff_eli, nmax), ns + 1)
-        esc[0] = -1
+        ns = range(nmax + 1)
+        esc = tuple(-1 if n == 0 else math.floor(n * self.lambda_e + 1e-12) for n in ns)
+        deesc = tuple(math.ceil(n * self.lambda_d - 1e-12) for n in ns)
+        counts = elimination_counts(self.target, self.cutoff_eli, nmax)
+        elim = tuple(counts[n] if n >= 3 else n + 1 for n in ns)
         return esc, deesc, elim
 
     @property
@@ -433,8 +442,8 @@ class BoinDesign:
         no such decision exists: the rows of `boundaries`, without pandas."""
         esc, deesc, elim = self._tables
         rows = []
-        for n in range(1, esc.size):
-            e, d, x = int(esc[n]), int(deesc[n]), int(elim[n])
+        for n in range(1, len(esc)):
+            e, d, x = esc[n], deesc[n], elim[n]
             rows.append((n, e if e >= 0 else None, d if d <= n else None, x if x <= n else None))
         return tuple(rows)
 
@@ -453,12 +462,14 @@ class BoinDesign:
         self, rates: Sequence[float], n_trials: int = 10_000, seed: int | None = 0
     ) -> DoseFindingOC:
         """Simulated OC: all trials advance cohort by cohort together (vectorised numpy)."""
+        import numpy as np
+
         p = _check_scenario(rates)
         if p.size != self.n_doses:
             raise ValueError(f"the scenario needs {self.n_doses} rates, got {p.size}")
         if n_trials < 1:
             raise ValueError("n_trials must be positive")
-        esc, deesc, elim = self._tables
+        esc, deesc, elim = (np.asarray(t, dtype=np.int64) for t in self._tables)
         rng = np.random.default_rng(seed)
         k = self.n_doses
         n = np.zeros((n_trials, k), dtype=np.int64)

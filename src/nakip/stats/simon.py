@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 # Nothing heavier than the standard library at import: `nakip design oc|infer` must start as
-# fast as Rscript. numpy comes with the search (nakip.stats.simon_search) or an array of rates,
-# pandas with TwoStageInference.summary.
+# fast as Rscript. The search (nakip.stats.simon_search) is plain Python too; numpy comes only
+# with an array of rates, pandas with TwoStageInference.summary.
 
 __all__ = [
     "NoDesignError",
@@ -339,7 +339,7 @@ def search(
     George (2004, JSPI 119:205). Constraints exact: alpha <= nominal, power >= nominal. The
     search also looks beyond nmax (up to SEARCH_LIMIT, stopping when no larger n can do
     better) and keeps the optimal design there, if any, for the `nmax_warning`. The work is
-    done by nakip.stats.simon_search (numpy), imported on the first call.
+    done by nakip.stats.simon_search, imported on the first call.
     """
     from nakip.stats import simon_search
 
