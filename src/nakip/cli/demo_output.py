@@ -138,7 +138,8 @@ def print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
             f"EDC activity: {report.records} records at {report.visits} visits, "
             f"{report.corrections} corrections with reasons, {report.manual_queries} monitor "
             f"queries and {report.automatic_queries} edit-check queries (all closed), "
-            f"{report.missed_visits} missed visits, {report.source_verified} records "
+            f"{report.missed_visits} missed visits, {report.sae_reports} expedited SAE reports "
+            f"(24-hour notices and follow-ups), {report.source_verified} records "
             f"source-verified, {report.signatures} casebooks signed, {report.locks} locked."
         )
     out.rule("[bold]Look at it in the browser[/]")
