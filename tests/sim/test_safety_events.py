@@ -22,7 +22,7 @@ CRITERIA = ("sae_death", "sae_life_threatening", "sae_hospitalisation", "sae_dis
 @pytest.fixture(scope="module")
 def trial() -> VirtualTrial:
     # the toxic scenario (45 % DLTs) so every DLT kind, GVHD grade II included, occurs
-    return generate_trial(Scenario(patients_per_cohort=27, seed=17, scenario="toxic"), CUT)
+    return generate_trial(Scenario(patients_per_cohort=27, seed=16, scenario="toxic"), CUT)
 
 
 def _aes(trial: VirtualTrial) -> list:
@@ -120,3 +120,22 @@ def test_every_safety_parameter_says_where_it_comes_from() -> None:
         if "value" in entry or "weights" in entry:  # ranges carry a comment in the file
             assert entry.get("source") or entry.get("rationale"), name
     assert abs(sum(spec["dlt_kinds"]["weights"].values()) - 1.0) < 1e-9
+
+
+def test_severe_icans_grades_3_and_is_a_serious_event(trial: VirtualTrial) -> None:
+    from nakip.clinical.crs_icans import ICANSSigns, grade_icans
+
+    severe = 0
+    for p in trial.patients():
+        for e in p.entries:
+            if e.form_code == "icans" and not e.visit_code:  # the unscheduled assessment
+                v = e.values
+                signs = ICANSSigns(v["ice_score"], v["unarousable"], v["consciousness"],
+                                   v["seizure"], v["motor_weakness"], v["raised_icp"])  # fmt: skip
+                assert grade_icans(signs).grade == 3  # ASTCT 2019: ICE 0-2 / wakes to touch
+                ae = [a for a in p.entries if a.form_code == "adverse_event"
+                      and a.values["category"] == "icans"]  # fmt: skip
+                assert ae and ae[0].values["serious"] and ae[0].values["ctcae_grade"] == 3
+                assert p.truth.dlt
+                severe += 1
+    assert severe >= 1

@@ -76,6 +76,33 @@ class SafetyForms:
             resolution_date=iso(onset + timedelta(days=4)),
         )
 
+    def severe_icans(self, onset: date) -> None:
+        """ICANS of ASTCT grade 3 (ICE score 1-2, wakes only to touch): an unscheduled ICE
+        assessment and the adverse event, hospitalised (an SAE)."""
+        d = self.d
+        resolved = onset + timedelta(days=d.i(3, 7))
+        self.add(
+            onset,
+            "",
+            "icans",
+            {
+                **self.icans(onset),
+                "ice_score": d.i(1, 2),
+                "consciousness": "wakes_to_touch",
+                "resolution_date": iso(resolved),
+            },
+        )
+        self.ae(
+            onset,
+            criteria=("sae_hospitalisation",),
+            term="Other, specify",
+            term_other="Immune effector cell-associated neurotoxicity syndrome",
+            ctcae_grade=3,
+            category="icans",
+            attribution_nk="probable",
+            resolution_date=iso(resolved),
+        )
+
     def adverse_events(
         self,
         dlt_start: date | None,
@@ -169,6 +196,8 @@ class SafetyForms:
                 onset = (
                     self.hepatic_dlt_onset(dlt_start, dlt_start + timedelta(window), end) or onset
                 )
+            if kind == "icans":  # ICANS follows the infusion by days (ASTCT, Lee et al. 2019)
+                onset = dlt_start + timedelta(days=d.i(3, 8))
             if drop is not None:  # a patient who left early had the DLT before leaving
                 onset = min(onset, drop - timedelta(days=1))
             if kind == "gvhd":
@@ -178,6 +207,8 @@ class SafetyForms:
                 dlt = True
                 if kind == "crs":
                     self.crs(onset, dlt_visit, 3)
+                elif kind == "icans":
+                    self.severe_icans(onset)
                 elif kind == "alt":
                     self.ae(
                         onset,
