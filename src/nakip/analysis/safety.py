@@ -139,6 +139,7 @@ class SafetyAnalysis(Fitter):
             for source in ("crs", "icans"):
                 part = ae[(ae["source"] == source) & known(ae["grade"])]
                 worst = part.groupby("usubjid")["grade"].max()
+                worst = worst[worst >= 1]  # a routine assessment of grade 0 is no episode
                 row: dict[str, Any] = {"cohort": scope, "syndrome": source.upper()}
                 row.update({f"grade{g}": int((worst == g).sum()) for g in GRADES})
                 row["patients"] = len(worst)
@@ -151,6 +152,7 @@ class SafetyAnalysis(Fitter):
         for scope, part in scopes:
             graded = part[known(part["grade"])]
             worst = graded.groupby("usubjid")["grade"].max()
+            worst = worst[worst >= 1]  # an assessment without GVHD (grade 0) is no episode
             row: dict[str, Any] = {"cohort": scope}
             row.update({f"grade{g}": int((worst == g).sum()) for g in GVHD_GRADES})
             row["patients"] = len(worst)
