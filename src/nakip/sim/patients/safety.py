@@ -1,6 +1,7 @@
-"""Safety forms of one patient: ICE assessments, adverse events, CRS with its ASTCT form, and the
+"""Safety forms of one patient: ICE assessments, adverse events (serious ones with their
+expedited reports, `serious_events`), CRS and severe ICANS with their ASTCT forms, and the
 model patient's DLT inside the DLT window, with look-alikes that the DLT definition exempts
-(docs/clinical-rules.md, "DLT")."""
+(docs/clinical-rules.md, "DLT"); GVHD and hepatic toxicity come from `organ_toxicity`."""
 
 from __future__ import annotations
 
@@ -114,8 +115,10 @@ class SafetyForms:
     ) -> bool:
         """Typical AEs of talazoparib + NK cells — febrile neutropenia likelier when the model's
         ANC fell below 0.5 — and the model patient's DLT (drawn at the scenario's rate,
-        docs/clinical-rules.md "DLT") once the DLT window has started; returns whether one occurred.
-        Look-alikes that are *not* DLTs are included on purpose (its exemptions)."""
+        docs/clinical-rules.md "DLT") once the DLT window has started, of a kind drawn from
+        `safety_events.dlt_kinds`; returns whether one occurred. Look-alikes that are *not*
+        DLTs are included on purpose (its exemptions), and now and then a grade I GVHD or a
+        grade 2 ALT increase that is not a DLT."""
         d = self.d
         end = min(drop or self.cut, self.cut)
 
