@@ -81,6 +81,24 @@ def test_safety_worst_grade_per_term_and_crs() -> None:
     json.dumps(fit.to_dict(), allow_nan=False)
 
 
+def test_grade_0_assessments_are_not_episodes() -> None:
+    """Routine ICE assessments (ICANS grade 0) and GVHD assessments without findings are ADAE
+    rows but no episode: they count neither as patients nor in a grade column."""
+    a1, a2 = subject(1), subject(2)
+    adae = [
+        adverse_event(a1, "ICANS", 0, source="icans"),
+        adverse_event(a2, "ICANS", 0, source="icans"),
+        adverse_event(a2, "ICANS", 3, source="icans"),
+        adverse_event(a1, "Acute graft versus host disease", 0, source="gvhd"),
+        adverse_event(a2, "Acute graft versus host disease", 2, source="gvhd", is_dlt=True),
+    ]
+    fit = SafetyAnalysis().fit(trial_data([a1, a2], adae))
+    icans = fit.crs_icans.set_index(["cohort", "syndrome"]).loc[("overt", "ICANS")]
+    assert (icans["patients"], icans["grade3"], icans["pct"]) == (1, 1, 50.0)
+    gvhd = fit.gvhd.set_index("cohort").loc["all"]
+    assert (gvhd["patients"], gvhd["grade2"], gvhd["grade2plus"], gvhd["dlt"]) == (1, 1, 1, 1)
+
+
 def test_safety_without_treated_patients_is_not_estimable() -> None:
     fit = SafetyAnalysis().fit(trial_data([subject(1, treated_fl=False)]))
     row = fit.overview.set_index("cohort").loc["all"]

@@ -87,6 +87,8 @@ def test_demo_in_an_empty_folder_json_then_keep(tmp_path: Path) -> None:
     assert [c["enrolled"] for c in results["consort"]["cohorts"].values()] == [1, 1]
     assert results["designs"]["overt"]["planned_n"] == 27
     assert out["edc"]["records"] > 20 and out["edc"]["signatures"] == 2
+    # seed 2026: each patient has one serious adverse event, its notice and follow-up filed
+    assert out["edc"]["sae_reports"] == 4
     # --keep summarises the same database again, for people (no new passwords)
     res = _demo(tmp_path, "--keep")
     assert res.returncode == 0, res.stderr

@@ -219,3 +219,31 @@ def test_generic_entry_of_an_sae_report_is_refused(staff: dict[str, Any], subjec
         investigator, rec, {"narrative": "discharged day 5"}, "update", rec.version, partial=True
     )
     assert fixed.record.values["narrative"] == "discharged day 5"
+
+
+def test_serious_events_reach_adsae_with_their_notice_state(enrol, investigator) -> None:
+    """ADSAE carries each serious AE with the notice state nakip.edc.sae decides: a notice at
+    24 h 1 min is late, an AE entered today without notice is still inside its deadline (judged
+    at the end of the cut-off day), a follow-up is counted; a non-serious AE has no row."""
+    from datetime import date
+
+    from nakip.analysis.dictionary import columns
+    from nakip.edc.datasets import build_trial_data
+
+    subject = enrol("overt")
+    late, missing = _ae(investigator, subject), _ae(investigator, subject, term="Pneumonitis")
+    _ae(investigator, subject, serious=False, sae_hospitalisation=None)
+    sae.file_report(investigator, late, _initial("2026-01-21T08:01:00"))
+    sae.file_report(investigator, late, {"report_type": "follow_up", "site_aware_at":
+                    "2026-01-27T08:00:00", "narrative": "discharged"})  # fmt: skip
+    data = build_trial_data()
+    assert list(data.adsae.columns) == columns("adsae")
+    rows = {r["record_id"]: r for r in data.adsae.to_dict("records")}
+    assert set(rows) == {late.pk, missing.pk}
+    assert rows[late.pk]["notice_status"] == "notified late"
+    assert rows[late.pk]["notice_on_time"] is False and rows[late.pk]["hours_to_notice"] > 24
+    assert rows[late.pk]["follow_ups"] == 1
+    assert rows[late.pk]["criteria"] == "requires or prolongs hospitalisation"
+    assert rows[missing.pk]["notice_status"] == "notice missing"  # entered today: < 24 h
+    assert rows[missing.pk]["notice_on_time"] is None
+    assert build_trial_data(cutoff=date(2026, 1, 19)).adsae.empty  # before the onset

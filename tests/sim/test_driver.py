@@ -35,7 +35,9 @@ def test_subjects_records_and_truth(driven: tuple[Any, Any]) -> None:
     assert Subject.objects.filter(cohort="overt").count() == 3
     assert Subject.objects.filter(cohort="mrd").count() == 3
     planned = sum(len(p.entries) for p in trial.patients())
-    assert FormRecord.objects.count() == planned == report.records
+    reports = sum(len(e.sae_reports) for p in trial.patients() for e in p.entries)
+    assert reports == report.sae_reports > 0
+    assert FormRecord.objects.count() == planned + reports == report.records + reports
     by_number = {n: trial.screenings[i] for i, n in report.subjects.items()}
     for subject in Subject.objects.all():
         case = by_number[subject.subject_number]
@@ -54,6 +56,64 @@ def test_subjects_records_and_truth(driven: tuple[Any, Any]) -> None:
         assert dv.dlt_window_start == truth.dlt_window_start
         assert bool(dv.feasibility_failure) == truth.feasibility_failure
         assert dv.death_date == truth.death_date
+
+
+def test_serious_events_gvhd_and_chemistry_are_filed(driven: tuple[Any, Any]) -> None:
+    """SAEs go through the expedited workflow (notice, follow-up), GVHD and hepatic toxicity
+    through their forms; the EDC's derivations agree with what the generator intended, the
+    analysis datasets carry them (ADSAE; ADAE source "gvhd") and the DSMB report tables them."""
+    from nakip.edc import sae, services
+    from nakip.edc.datasets import build_trial_data
+    from nakip.edc.derivations import derive_subject
+    from nakip.edc.models import Subject
+    from nakip.report.dsmb import build_dsmb_report
+
+    trial, report = driven
+    by_number = {n: trial.screenings[i].patient for i, n in report.subjects.items()}
+    cases = sae.sae_cases(Subject.objects.all())
+    assert len(cases) == sum(p.truth.serious_events for p in trial.patients()) >= 2
+    for case in cases:
+        assert case.criteria, case  # every serious event ticks an ICH E2A criterion
+        assert case.status in ("notified", "notified late")
+        assert case.hours_to_notice is not None and case.hours_to_notice > 0
+        assert (case.status == "notified late") == (case.hours_to_notice > 24)
+    assert sum(c.follow_ups for c in cases) == sum(
+        r["report_type"] == "follow_up" for p in trial.patients() for e in p.entries
+        for r in e.sae_reports
+    ) >= 1  # fmt: skip
+    gvhd_seen = alt_seen = 0
+    for subject in Subject.objects.all():
+        truth = by_number[subject.subject_number].truth
+        dv = derive_subject(subject)
+        grades = [r.grade for r in dv.derived_dlts if r.source == "gvhd"]
+        assert max(grades, default=0) == truth.gvhd_grade, subject.subject_number
+        gvhd_seen += truth.gvhd_grade > 0
+        chem = {(g.sample_date, g.field): g.grade for g in dv.chemistry_grades}
+        for rec in services.records(subject, form_code="adverse_event"):
+            v = rec.values
+            if v["term"] == "Alanine aminotransferase increased":
+                onset = date.fromisoformat(v["onset_date"])
+                assert chem[(onset, "alt")] == v["ctcae_grade"]  # the AE grade is the lab's
+                alt_seen += 1
+        forms = {r.form_code for r in services.records(subject)}
+        assert {"chemistry", "eln_risk", "concomitant_medication"} <= forms
+        if dv.first_nk_date is not None:
+            assert {"lymphodepletion", "donor", "il2", "gvhd"} <= forms or truth.off_study
+    assert gvhd_seen >= 1 and alt_seen >= 1  # seed 2026 plants both (checked when written)
+    truth = [p.truth for p in trial.patients()]  # the datasets and the DSMB report show it all
+    data = build_trial_data(cutoff=CUT)
+    assert len(data.adsae) == sum(t.serious_events for t in truth)
+    assert set(data.adsae["notice_status"]) <= {"notified", "notified late"}
+    assert all(data.adsae["criteria"].str.len() > 0)
+    gvhd = data.adae[data.adae["source"] == "gvhd"]
+    worst = sorted(gvhd.groupby("usubjid")["grade"].max().tolist())
+    assert worst == sorted(t.gvhd_grade for t in truth if t.gvhd_grade)
+    safety = build_dsmb_report(data, services.get_protocol()).section("safety")
+    everyone = safety.table("gvhd").rows[-1]
+    assert everyone[0] == "all" and everyone[5].startswith(str(len(worst)))
+    summary = safety.table("sae-reporting").rows[-1]
+    assert summary[:2] == ("all", str(len(data.adsae)))
+    assert safety.table("listing-sae").total == len(data.adsae)
 
 
 def test_audit_trail_queries_signatures_locks(driven: tuple[Any, Any]) -> None:

@@ -36,8 +36,9 @@ def empty_frame(name: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class TrialData:
-    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log and ADDV (protocol deviations recorded
-    on the deviation form) at one data cut-off."""
+    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log, ADDV (protocol deviations recorded
+    on the deviation form) and ADSAE (expedited reporting of serious adverse events) at one
+    data cut-off."""
 
     adsl: pd.DataFrame = field(default_factory=lambda: empty_frame("adsl"))
     adrs: pd.DataFrame = field(default_factory=lambda: empty_frame("adrs"))
@@ -46,6 +47,7 @@ class TrialData:
     adlb: pd.DataFrame = field(default_factory=lambda: empty_frame("adlb"))
     screening: pd.DataFrame = field(default_factory=lambda: empty_frame("screening"))
     addv: pd.DataFrame = field(default_factory=lambda: empty_frame("addv"))
+    adsae: pd.DataFrame = field(default_factory=lambda: empty_frame("adsae"))
     cutoff: date | None = None
 
     def __post_init__(self) -> None:

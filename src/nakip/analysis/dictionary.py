@@ -151,12 +151,14 @@ ADTTE: tuple[Variable, ...] = (
 ADAE: tuple[Variable, ...] = (
     *_KEYS,
     _v("record_id", "EDC record id", "int", source="EDC", cdisc="AESEQ"),
-    _v("source", "adverse_event, crs or icans", "str", source="EDC form", cdisc="AESRC"),
+    _v("source", "adverse_event, crs, icans or gvhd (MAGIC-graded GVHD assessment)", "str",
+       source="EDC form", cdisc="AESRC"),
     _v("term", "Adverse event term (CTCAE v5.0)", "str", source="AE form", cdisc="AEDECOD"),
     _v("soc", "System organ class", "str", source="CTCAE v5.0", cdisc="AEBODSYS"),
     _v("category", "Category of the event (AE form: nonhematologic, hematologic, crs, icans, "
        "agvhd, infusion_reaction, death)", "str", source="AE form", cdisc="AECAT"),
-    _v("grade", "Grade (CTCAE v5.0; ASTCT for CRS/ICANS)", "int", source="AE form / derived",
+    _v("grade", "Grade (CTCAE v5.0; ASTCT for CRS/ICANS; MAGIC overall grade 1-4 for GVHD)",
+       "int", source="AE form / derived",
        cdisc="AETOXGR"),
     _v("onset_date", "Onset date", "date", source="AE form", cdisc="ASTDT"),
     _v("onset_study_day", "Study day of onset", "int", source="derived", cdisc="ASTDY"),
@@ -221,6 +223,32 @@ ADDV: tuple[Variable, ...] = (
        source="deviation form", cdisc="DVACN"),
 )  # fmt: skip
 
+_AE = {v.name: v for v in ADAE}
+
+ADSAE: tuple[Variable, ...] = (
+    *_KEYS,
+    _v("record_id", "EDC record of the serious adverse event", "int", source="EDC",
+       cdisc="AESEQ"),
+    _AE["term"],
+    _v("grade", "CTCAE v5.0 grade", "int", source="AE form", cdisc="AETOXGR"),
+    _AE["onset_date"],
+    _v("criteria", "ICH E2A seriousness criteria, '; '-separated", "str", source="AE form",
+       cdisc="AESCRIT"),
+    _v("site_aware_at", "Site became aware (ISO date-time)", "str", source="SAE report",
+       cdisc="AWAREDTM"),
+    _v("sponsor_notified_at", "Sponsor notified by the initial report (ISO date-time)", "str",
+       source="SAE report", cdisc="NOTIFDTM"),
+    _v("hours_to_notice", "Hours from awareness to the sponsor notice", "float", unit="h",
+       source="derived: nakip.edc.sae", cdisc="NOTIFHR"),
+    _v("notice_status", "notified, notified late, awaiting notice, notice missing or overdue",
+       "str", source="derived: nakip.edc.sae (protocol safety.sae_notice_hours)",
+       cdisc="NOTIFST"),
+    _v("notice_on_time", "Initial notice within the protocol's deadline", "bool",
+       source="derived: nakip.edc.sae", cdisc="NOTIFFL"),
+    _v("follow_ups", "Follow-up reports filed", "int", source="SAE report", cdisc="FUPN"),
+    _AE["outcome"],
+)  # fmt: skip
+
 DICTIONARY: dict[str, tuple[Variable, ...]] = {
     "adsl": ADSL,
     "adrs": ADRS,
@@ -229,6 +257,7 @@ DICTIONARY: dict[str, tuple[Variable, ...]] = {
     "adlb": ADLB,
     "screening": SCREENING,
     "addv": ADDV,
+    "adsae": ADSAE,
 }
 """Every analysis dataset by name, each with its columns in order."""
 

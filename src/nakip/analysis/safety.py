@@ -1,13 +1,13 @@
 """Safety per cohort from ADAE: patients with any AE, grade >= 3, serious, DLT, by relation
 (any study treatment, talazoparib, NK cells); worst grade per term; CRS and ICANS by grade
-(CTCAE v5.0; ASTCT 2019 for CRS/ICANS).
+(CTCAE v5.0; ASTCT 2019 for CRS/ICANS); acute GVHD by worst MAGIC grade (Harris et al. 2016).
 
 The denominator is the safety population (treated patients, ADSL `treated_fl`); an event counts
 once per patient at the patient's worst grade (CTCAE convention for incidence tables). Adverse
 events are the ADAE rows with source "adverse_event"; CRS/ICANS episodes (sources "crs",
-"icans") are tabulated apart. "Related" means at least possibly related on the scale of
-`nakip.clinical.dlt.attribution_rank`. Events of patients outside the safety population are
-left out.
+"icans") and GVHD assessments (source "gvhd", MAGIC grade I-IV as 1-4) are tabulated apart.
+"Related" means at least possibly related on the scale of `nakip.clinical.dlt.attribution_rank`.
+Events of patients outside the safety population are left out.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("grade5", "Fatal (grade 5)"),
 )
 GRADES = (1, 2, 3, 4, 5)
+#: MAGIC overall grades of acute GVHD (I-IV), as ADAE stores them (1-4)
+GVHD_GRADES = (1, 2, 3, 4)
 ALL = "all"
 
 
@@ -55,7 +57,8 @@ class SafetyAnalysis(Fitter):
 
     `SafetyAnalysis().fit(data)`; then `population` (cohort -> treated patients), `overview`
     (cohort x category: patients and %), `by_term` (worst grade per term), `crs_icans`
-    (patients by worst grade), `summary` (= overview) and `to_dict()`.
+    (patients by worst grade), `gvhd` (patients by worst MAGIC acute GVHD grade, with GVHD
+    DLTs), `summary` (= overview) and `to_dict()`.
     """
 
     def __init__(self) -> None:
@@ -63,6 +66,7 @@ class SafetyAnalysis(Fitter):
         self.overview = pd.DataFrame()
         self.by_term = pd.DataFrame()
         self.crs_icans = pd.DataFrame()
+        self.gvhd = pd.DataFrame()
 
     def fit(self, data: TrialData) -> Self:
         """Tabulate ADAE over the safety population of `data`."""
@@ -80,6 +84,7 @@ class SafetyAnalysis(Fitter):
         self.overview = pd.DataFrame([self._overview_row(s, f) for s, f in ae])
         self.by_term = self._by_term(ae)
         self.crs_icans = self._crs_icans(scopes(rows))
+        self.gvhd = self._gvhd(scopes(rows[rows["source"] == "gvhd"]))
         self._fitted = True
         return self
 
@@ -134,12 +139,30 @@ class SafetyAnalysis(Fitter):
             for source in ("crs", "icans"):
                 part = ae[(ae["source"] == source) & known(ae["grade"])]
                 worst = part.groupby("usubjid")["grade"].max()
+                worst = worst[worst >= 1]  # a routine assessment of grade 0 is no episode
                 row: dict[str, Any] = {"cohort": scope, "syndrome": source.upper()}
                 row.update({f"grade{g}": int((worst == g).sum()) for g in GRADES})
                 row["patients"] = len(worst)
                 row["pct"] = self._pct(scope, len(worst))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def _gvhd(self, scopes: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+        rows = []
+        for scope, part in scopes:
+            graded = part[known(part["grade"])]
+            worst = graded.groupby("usubjid")["grade"].max()
+            worst = worst[worst >= 1]  # an assessment without GVHD (grade 0) is no episode
+            row: dict[str, Any] = {"cohort": scope}
+            row.update({f"grade{g}": int((worst == g).sum()) for g in GVHD_GRADES})
+            row["patients"] = len(worst)
+            row["grade2plus"] = int((worst >= 2).sum())
+            row["dlt"] = _patients(part, flag(part["is_dlt"]))
+            row["pct"] = self._pct(scope, len(worst))
+            rows.append(row)
+        cols = ["cohort", *[f"grade{g}" for g in GVHD_GRADES], "patients", "grade2plus", "dlt",
+                "pct"]  # fmt: skip
+        return pd.DataFrame(rows, columns=cols)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -162,6 +185,7 @@ class SafetyAnalysis(Fitter):
             "overview": records(self.overview),
             "by_term": records(self.by_term),
             "crs_icans": records(self.crs_icans),
+            "gvhd": records(self.gvhd),
         }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nakip.cli import demo_output
 from nakip.cli.apps import app
+from nakip.cli.edc_database import DB_FILE, ensure_database, setup_django
 from nakip.cli.errors import fail
 from nakip.protocol import Protocol, ProtocolError, default_protocol_path, load_protocol_file
 from nakip.sim.demo_folder import MARKER, foreign_writes, holds_data
@@ -28,7 +28,6 @@ from nakip.sim.demo_folder import MARKER, foreign_writes, holds_data
 _out = demo_output.out
 SITE_CODE = "VS01"
 SITE_NAME = "Virtual site (NAKIP demo)"
-DB_FILE = "nakip.sqlite3"  # the name nakip.edc.settings gives the SQLite file in NAKIP_DATA_DIR
 MAX_PATIENTS = 200
 MAX_REPLICATES = 100_000
 
@@ -111,7 +110,8 @@ def _boundaries(proto: Protocol) -> list[dict[str, Any]]:
 # =========================================================================== database
 def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, bool]:
     """Point the EDC settings at `data_dir`, reset a previous demo database when `fresh`, set
-    Django up and migrate. Returns (database file, whether demo data already exist).
+    Django up and migrate (`nakip.cli.edc_database`). Returns (database file, whether demo data
+    already exist).
 
     A database is deleted only when the demo created it (marker file) and nothing in it was
     written by anyone else (`foreign_writes`), unless `force`; otherwise exit 2, untouched."""
@@ -136,29 +136,17 @@ def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, b
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"--out {data_dir}: cannot create ({exc.strerror})")
-    if "django.conf" in sys.modules:
-        from django.conf import settings
-
-        if settings.configured:
-            name = Path(str(settings.DATABASES["default"]["NAME"]))
-            if name != db:
-                fail("Django is already configured for another database in this process")
-    os.environ["NAKIP_DATA_DIR"] = str(data_dir)
-    os.environ.pop("NAKIP_DATABASE_URL", None)  # the demo always uses its own SQLite file
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nakip.edc.settings")
     os.environ.setdefault("NAKIP_DEBUG", "false")  # no SQL logging while replaying the trial
+    # the demo always uses its own SQLite file, whatever NAKIP_DATABASE_URL says
+    setup_django(data_dir)
     if fresh and db.exists():
+        from django.db import connections
+
+        connections.close_all()
         marker.unlink(missing_ok=True)
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-    import django
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if Path(str(settings.DATABASES["default"]["NAME"])) != db:
-        fail(f"the EDC settings do not place the database in --out ({db})")
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+    ensure_database()
     from nakip.edc.models import Site
 
     return db, Site.objects.filter(code=SITE_CODE).exists()

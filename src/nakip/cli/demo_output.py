@@ -141,7 +141,8 @@ def print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
             f"reasons, {count(report.manual_queries, 'monitor query', 'monitor queries')} and "
             f"{count(report.automatic_queries, 'edit-check query', 'edit-check queries')} (all "
             f"closed), {count(report.missed_visits, 'missed visit')}, "
-            f"{count(report.source_verified, 'record')} source-verified, "
+            f"{count(report.sae_reports, 'expedited SAE report')} (24-hour notices and "
+            f"follow-ups), {count(report.source_verified, 'record')} source-verified, "
             f"{count(report.signatures, 'casebook')} signed, {report.locks} locked."
         )
     out.rule("[bold]Look at it in the browser[/]")

@@ -121,7 +121,9 @@ def file_report(user: Any, ae_record: FormRecord, values: Mapping[str, Any]) -> 
     return create_workflow_record(user, ae.subject, SAE_FORM, data)
 
 
-def _case(ae: FormRecord, reports: list[FormRecord], hours: int, now: datetime) -> SAECase:
+def sae_case(ae: FormRecord, reports: list[FormRecord], hours: int, now: datetime) -> SAECase:
+    """The reporting state of one serious adverse event from its `sae_report` records (the one
+    place the notice deadline and its status are decided; the ADSAE dataset reads it too)."""
     v = ae.values
     initial = next((r for r in reports if r.values.get("report_type") == "initial"), None)
     follow = sum(r.values.get("report_type") == "follow_up" for r in reports)
@@ -172,7 +174,7 @@ def sae_cases(
         if r.form_code == SAE_FORM:
             by_ae.setdefault((r.subject_id, int(r.values.get("ae_record_id", 0))), []).append(r)
     return [
-        _case(r, by_ae.get((r.subject_id, r.pk), []), hours, now)
+        sae_case(r, by_ae.get((r.subject_id, r.pk), []), hours, now)
         for r in recs
         if r.form_code == AE_FORM and r.values.get("serious") is True
     ]

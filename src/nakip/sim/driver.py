@@ -4,7 +4,8 @@ A site and four users (investigator, study nurse, monitor, data manager) are cre
 screened patient is registered, completed when data came late, queried, enrolled or closed as a
 screen failure; every planned form is entered at its visit by the role that enters it in
 practice (the nurse enters blood counts, dosing, infusions and follow-up; the investigator the
-rest), soft edit checks open queries that corrections close, the monitor raises, the
+rest, and files each serious adverse event's 24-hour notice and follow-up through
+`nakip.edc.sae`), soft edit checks open queries that corrections close, the monitor raises, the
 investigator answers and the monitor closes queries, source data are verified, the
 investigator signs every casebook and the data manager locks the casebooks of patients who
 have left the study. So the audit trail, edit checks and derivations all run as in real use.
@@ -65,6 +66,7 @@ class DriverReport:
     automatic_queries: int
     queries_closed: int
     missed_visits: int
+    sae_reports: int  # initial notices and follow-ups filed through nakip.edc.sae
     source_verified: int
     signatures: int
     locks: int
@@ -133,6 +135,7 @@ class TrialDriver:
                 "automatic_queries",
                 "queries_closed",
                 "missed_visits",
+                "sae_reports",
                 "source_verified",
                 "signatures",
                 "locks",
@@ -196,7 +199,7 @@ class TrialDriver:
         self._casebook(case, subject)
 
     def _casebook(self, case: ScreeningCase, subject: Any) -> None:
-        from nakip.edc import services
+        from nakip.edc import sae, services
         from nakip.edc.models import Query, QueryStatus
 
         assert case.patient is not None
@@ -222,6 +225,9 @@ class TrialDriver:
                 ).count()
             if e.monitor_query:
                 self._query(rec, e.monitor_query)
+            for report in e.sae_reports:  # the expedited SAE workflow (nakip.edc.sae)
+                sae.file_report(self.u["investigator"], rec, dict(report))
+                self.counts["sae_reports"] += 1
         for code, reason in case.patient.missed_visits:
             services.mark_visit_missed(self.u["investigator"], subject, code, reason)
             self.counts["missed_visits"] += 1

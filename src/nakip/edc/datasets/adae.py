@@ -1,5 +1,6 @@
-"""ADAE: every adverse event with its DLT verdict, and every CRS/ICANS episode with its ASTCT
-grade (`source` tells them apart, so adverse-event counts use source == "adverse_event")."""
+"""ADAE: every adverse event with its DLT verdict, every CRS/ICANS episode with its ASTCT grade
+and every GVHD assessment with findings (MAGIC overall grade and its DLT verdict); `source`
+tells them apart, so adverse-event counts use source == "adverse_event"."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ _SYNDROMES = {
     ),
 }
 _POSSIBLE = dlt.attribution_rank("possible")
+#: term and system organ class of a GVHD assessment row (CTCAE v5.0 "Graft versus host disease")
+GVHD_TERM = ("Acute graft versus host disease", "Immune system disorders")
 
 
 def _d(value: Any) -> date | None:
@@ -88,4 +91,28 @@ def adae_rows(src: SubjectSource) -> list[dict[str, Any]]:
                     else "not graded: see the subject's derivation problems",
                 }
             )
+    rows.extend(_gvhd_rows(src, base))
     return rows
+
+
+def _gvhd_rows(src: SubjectSource, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per GVHD assessment with acute GVHD (MAGIC grade >= I, Harris et al. 2016)."""
+    day1 = src.subject.enrolment_date
+    return [
+        {
+            **base,
+            "record_id": g.record_id,
+            "source": "gvhd",
+            "term": GVHD_TERM[0],
+            "soc": GVHD_TERM[1],
+            "category": "agvhd",
+            "grade": g.grade,
+            "onset_date": g.event_date,
+            "onset_study_day": study_day(day1, g.event_date),
+            "is_dlt": g.is_dlt,
+            "in_dlt_window": g.in_window,
+            "dlt_rule": g.rule,
+        }
+        for g in src.derivation.derived_dlts
+        if g.source == "gvhd" and g.grade > 0
+    ]

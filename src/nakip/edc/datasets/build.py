@@ -10,6 +10,7 @@ from nakip.edc.datasets.adae import adae_rows
 from nakip.edc.datasets.addv import addv_rows
 from nakip.edc.datasets.adlb import adlb_rows
 from nakip.edc.datasets.adrs import adrs_rows
+from nakip.edc.datasets.adsae import adsae_rows
 from nakip.edc.datasets.adsl import adsl_row
 from nakip.edc.datasets.adtte import adtte_rows
 from nakip.edc.datasets.frames import typed_frame
@@ -22,7 +23,8 @@ from nakip.protocol import Protocol
 
 
 def trial_data_from(snapshot: EDCSnapshot) -> TrialData:
-    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log and ADDV of a loaded snapshot."""
+    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log, ADDV and ADSAE of a loaded
+    snapshot."""
     sources = subject_sources(snapshot)
     return TrialData(
         adsl=typed_frame("adsl", (adsl_row(s) for s in sources)),
@@ -34,6 +36,7 @@ def trial_data_from(snapshot: EDCSnapshot) -> TrialData:
             "screening", (screening_row(s, snapshot.cutoff) for s in snapshot.screenings)
         ),
         addv=typed_frame("addv", (r for s in sources for r in addv_rows(s))),
+        adsae=typed_frame("adsae", (r for s in sources for r in adsae_rows(s))),
         cutoff=snapshot.cutoff,
     )
 

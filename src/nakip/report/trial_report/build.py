@@ -1,7 +1,8 @@
 """Build a DSMB or final report: every analysis fitted on one TrialData, laid out in sections.
 
 The analyses are those of `nakip.analysis.trial.TrialAnalysis` (with survival when its module is
-present) plus the deviation checks; nothing is computed here that the analysis layer owns.
+present) plus the deviation checks and the SAE reporting; nothing is computed here that the
+analysis layer owns.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import date
 
 from nakip.analysis.data import TrialData
 from nakip.analysis.deviations import DeviationLog
+from nakip.analysis.sae_reporting import SAEReporting
 from nakip.analysis.trial import TrialAnalysis
 from nakip.protocol.model import Protocol
 from nakip.provenance import code_version
@@ -42,6 +44,7 @@ def build_results_report(
     """
     analysis = TrialAnalysis(protocol).fit(data)
     deviations = DeviationLog(protocol).fit(data)
+    sae = SAEReporting().fit(data)
     notes = []
     if analysis.survival is None:
         notes.append("Survival analysis not available in this build.")
@@ -49,7 +52,9 @@ def build_results_report(
         enrolment_section(analysis.consort),
         deviations_section(deviations),
         efficacy_section(data, protocol, analysis.efficacy),
-        safety_section(analysis.safety, term_limit),
+        safety_section(
+            analysis.safety, term_limit, sae, protocol.safety.sae_notice_hours, listing_limit
+        ),
         monitoring_section(analysis.monitoring, analysis.feasibility),
         survival_section(data, analysis.survival),
         listings_section(data, listing_limit),

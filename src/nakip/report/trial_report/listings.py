@@ -13,7 +13,7 @@ import pandas as pd
 from nakip.analysis.data import TrialData
 from nakip.report.trial_report.model import DASH, ReportSection, Table
 
-__all__ = ["listings_section"]
+__all__ = ["cell", "listing_table", "listings_section"]
 
 SUBJECT_COLUMNS = {
     "usubjid": "Subject", "cohort": "Cohort", "site": "Site", "enrolment_date": "Enrolled",
@@ -45,8 +45,9 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _listing(key: str, title: str, frame: pd.DataFrame, columns: dict[str, str],
-             limit: int | None, note: str) -> Table:  # fmt: skip
+def listing_table(key: str, title: str, frame: pd.DataFrame, columns: dict[str, str],
+                  limit: int | None, note: str) -> Table:  # fmt: skip
+    """`columns` of `frame` as a listing table, the first `limit` rows (None: all)."""
     total = len(frame)
     shown = frame if limit is None else frame.head(limit)
     rows = tuple(
@@ -70,10 +71,10 @@ def listings_section(data: TrialData, limit: int | None) -> ReportSection:
         ae = ae[notable]
         ae_note = "Adverse events of grade >= 3, serious or DLT."
     tables = (
-        _listing("listing-subjects", "Subjects", subjects, SUBJECT_COLUMNS, limit, ""),
-        _listing(
+        listing_table("listing-subjects", "Subjects", subjects, SUBJECT_COLUMNS, limit, ""),
+        listing_table(
             "listing-responses", "Response assessments", responses, RESPONSE_COLUMNS, limit, ""
         ),  # fmt: skip
-        _listing("listing-ae", "Adverse events", ae, AE_COLUMNS, limit, ae_note),
+        listing_table("listing-ae", "Adverse events", ae, AE_COLUMNS, limit, ae_note),
     )
     return ReportSection("listings", "Listings", tables=tables)

@@ -1,8 +1,10 @@
-"""Report sections: safety (AE incidence, worst grade per term, CRS/ICANS, heat maps) and the
-monitoring status (Simon stages, Bayesian toxicity and feasibility rules against boundaries).
+"""Report sections: safety (AE incidence, worst grade per term, CRS/ICANS, acute GVHD, SAEs and
+their expedited reporting, heat maps) and the monitoring status (Simon stages, Bayesian
+toxicity and feasibility rules against boundaries).
 
-Counts come from `nakip.analysis.safety`, `.monitoring` and `.feasibility`; patients are
-counted once per category at their worst grade (CTCAE v5.0; ASTCT 2019 for CRS/ICANS).
+Counts come from `nakip.analysis.safety`, `.sae_reporting`, `.monitoring` and `.feasibility`;
+patients are counted once per category at their worst grade (CTCAE v5.0; ASTCT 2019 for
+CRS/ICANS; MAGIC for acute GVHD).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pandas as pd
 
 from nakip.analysis.feasibility import FeasibilityAnalysis
 from nakip.analysis.monitoring import MonitoringAnalysis, RuleStatus
+from nakip.analysis.sae_reporting import SAEReporting
 from nakip.analysis.safety import ALL, CATEGORIES, GRADES, SafetyAnalysis
 from nakip.report.figures.monitoring import monitoring_status_figure
 from nakip.report.figures.safety import ae_heatmap_figure
@@ -22,6 +25,11 @@ from nakip.report.trial_report.model import (
     ci_text,
     count_pct,
     pct,
+)
+from nakip.report.trial_report.serious_events import (
+    gvhd_table,
+    sae_listing,
+    sae_summary_table,
 )
 
 __all__ = ["monitoring_section", "safety_section"]
@@ -85,8 +93,14 @@ def _crs_icans(safety: SafetyAnalysis) -> Table:
     )
 
 
-def safety_section(safety: SafetyAnalysis, term_limit: int | None) -> ReportSection:
-    """Incidence tables and one heat map per cohort."""
+def safety_section(
+    safety: SafetyAnalysis,
+    term_limit: int | None,
+    sae: SAEReporting,
+    notice_hours: int,
+    listing_limit: int | None,
+) -> ReportSection:
+    """Incidence tables, acute GVHD, SAEs with their reporting, one heat map per cohort."""
     figures = tuple(
         figure_image(
             ae_heatmap_figure(safety.by_term, scope=scope, title=f"Adverse events, cohort {scope}"),
@@ -99,7 +113,14 @@ def safety_section(safety: SafetyAnalysis, term_limit: int | None) -> ReportSect
     words = ()
     if not safety.population.get(ALL):
         words = ("No patient has been treated: no safety data to tabulate.",)
-    tables = (_overview(safety), _by_term(safety, term_limit), _crs_icans(safety))
+    tables = (
+        _overview(safety),
+        _by_term(safety, term_limit),
+        _crs_icans(safety),
+        gvhd_table(safety),
+        sae_summary_table(sae, notice_hours),
+        sae_listing(sae, listing_limit),
+    )
     return ReportSection("safety", "Safety", words, tables, figures)
 
 

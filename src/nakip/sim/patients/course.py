@@ -15,6 +15,7 @@ from nakip.sim.cohort import ModelCohort
 from nakip.sim.patients.amendment2 import DATED_FORMS, Amendment2Forms
 from nakip.sim.patients.draws import Draw, iso
 from nakip.sim.patients.follow_up import FollowUpForms, drop_text
+from nakip.sim.patients.organ_toxicity import OrganToxicity
 from nakip.sim.patients.plan import CR_FAMILY, RANK_ORDER, FormEntry, PatientTruth, VirtualPatient
 from nakip.sim.patients.safety import SafetyForms
 from nakip.sim.patients.screening import MRD_MARKERS
@@ -40,7 +41,7 @@ class VisitState:
 FORM_ORDER = ("marrow", "emd", "mrd", "haematology", "talazoparib", "nk_infusion", "icans")
 
 
-class PatientBuilder(SafetyForms, FollowUpForms, Amendment2Forms):
+class PatientBuilder(SafetyForms, FollowUpForms, Amendment2Forms, OrganToxicity):
     """Writes one enrolled patient's dated entries by walking the protocol's visit schedule,
     every disease value and dose read off its model patient (`ModelCohort`, index `k`)."""
 
@@ -72,6 +73,7 @@ class PatientBuilder(SafetyForms, FollowUpForms, Amendment2Forms):
             self.marker = MRD_MARKERS[self.assay][0]
         self.lod = float(model.assays.lod[k])
         self.product_failed = False
+        self.gvhd_grade = 0  # worst MAGIC grade of an acute GVHD episode (0 = none)
 
     # ----------------------------------------------------------------- helpers
     def when(self, v: Visit) -> date:
@@ -79,8 +81,18 @@ class PatientBuilder(SafetyForms, FollowUpForms, Amendment2Forms):
         j = self.d.i(-min(v.window_before, 2), min(v.window_after, 2))
         return self.enrol + timedelta(days=v.day - 1 + j)
 
-    def add(self, when: date, visit: str, form: str, values: Mapping[str, Any]) -> None:
-        self.entries.append(FormEntry(when, visit, form, MappingProxyType(dict(values))))
+    def add(
+        self,
+        when: date,
+        visit: str,
+        form: str,
+        values: Mapping[str, Any],
+        sae_reports: tuple[Mapping[str, Any], ...] = (),
+    ) -> None:
+        frozen = tuple(MappingProxyType(dict(r)) for r in sae_reports)
+        self.entries.append(
+            FormEntry(when, visit, form, MappingProxyType(dict(values)), sae_reports=frozen)
+        )
 
     def day(self, n: int) -> date:
         return self.enrol + timedelta(days=n)
@@ -304,6 +316,10 @@ class PatientBuilder(SafetyForms, FollowUpForms, Amendment2Forms):
             relapse_date=relapse,
             off_study=off_study or None,
             course=self.course(best, list(out.categories), drop_reason, death),
+            serious_events=sum(
+                e.form_code == "adverse_event" and e.values["serious"] for e in self.entries
+            ),
+            gvhd_grade=self.gvhd_grade,
         )
         entries = tuple(sorted(self.entries, key=lambda e: e.entry_date))
         return VirtualPatient(self.c.code, self.enrol, entries, tuple(self.missed), truth)

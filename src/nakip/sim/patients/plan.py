@@ -96,6 +96,8 @@ class FormEntry:
     first_values: Mapping[str, Any] | None = None
     correction_reason: str = ""
     monitor_query: tuple[str, str, str] | None = None  # (field, question, answer)
+    #: expedited reports of a serious adverse event (`sae_report` values without the AE id)
+    sae_reports: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +108,7 @@ class FormEntry:
             "first_values": None if self.first_values is None else dict(self.first_values),
             "correction_reason": self.correction_reason,
             "monitor_query": list(self.monitor_query) if self.monitor_query else None,
+            "sae_reports": [dict(r) for r in self.sae_reports],
         }
 
 
@@ -124,6 +127,8 @@ class PatientTruth:
     relapse_date: date | None
     off_study: str | None  # end-of-study reason when the patient left the study
     course: str  # one line for people
+    serious_events: int = 0  # adverse events marked serious (each gets expedited reports)
+    gvhd_grade: int = 0  # worst MAGIC acute GVHD grade (0 = none)
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)

@@ -1,6 +1,7 @@
-"""Safety forms of one patient: ICE assessments, adverse events, CRS with its ASTCT form, and the
+"""Safety forms of one patient: ICE assessments, adverse events (serious ones with their
+expedited reports, `serious_events`), CRS and severe ICANS with their ASTCT forms, and the
 model patient's DLT inside the DLT window, with look-alikes that the DLT definition exempts
-(docs/clinical-rules.md, "DLT")."""
+(docs/clinical-rules.md, "DLT"); GVHD and hepatic toxicity come from `organ_toxicity`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from nakip.sim.patients.draws import iso
+from nakip.sim.patients.serious_events import hospitalised, sae_reports, safety_spec
 
 
 class SafetyForms:
@@ -26,7 +28,10 @@ class SafetyForms:
             "raised_icp": "none",
         }
 
-    def ae(self, onset: date, **values: Any) -> None:
+    def ae(self, onset: date, criteria: tuple[str, ...] = (), **values: Any) -> None:
+        """One adverse event. It is serious when it meets an ICH E2A criterion: the ones given,
+        or a hospital stay after a grade >= 3 non-haematological event (`hospitalised`); a
+        serious event carries its planned expedited reports (`sae_reports`)."""
         out: dict[str, Any] = {
             "onset_date": iso(onset),
             "serious": False,
@@ -36,7 +41,12 @@ class SafetyForms:
             "outcome": "recovered",
         }
         out.update(values)
-        self.add(onset, "", "adverse_event", out)
+        if not criteria and hospitalised(self.d, out["category"], int(out["ctcae_grade"])):
+            criteria = ("sae_hospitalisation",)
+        out["serious"] = bool(criteria)
+        out.update(dict.fromkeys(criteria, True))
+        reports = sae_reports(self.d, out, self.cut) if criteria else ()
+        self.add(onset, "", "adverse_event", out, reports)
 
     def crs(self, onset: date, visit: str, grade: int) -> None:
         """CRS signs giving ASTCT grade 1 (fever only) or 3 (one vasopressor)."""
@@ -61,10 +71,37 @@ class SafetyForms:
             onset,
             term="Cytokine release syndrome",
             ctcae_grade=grade,
-            serious=grade >= 3,
+            criteria=("sae_hospitalisation",) if grade >= 3 else (),
             category="crs",
             attribution_nk="definite" if grade >= 3 else "probable",
             resolution_date=iso(onset + timedelta(days=4)),
+        )
+
+    def severe_icans(self, onset: date) -> None:
+        """ICANS of ASTCT grade 3 (ICE score 1-2, wakes only to touch): an unscheduled ICE
+        assessment and the adverse event, hospitalised (an SAE)."""
+        d = self.d
+        resolved = onset + timedelta(days=d.i(3, 7))
+        self.add(
+            onset,
+            "",
+            "icans",
+            {
+                **self.icans(onset),
+                "ice_score": d.i(1, 2),
+                "consciousness": "wakes_to_touch",
+                "resolution_date": iso(resolved),
+            },
+        )
+        self.ae(
+            onset,
+            criteria=("sae_hospitalisation",),
+            term="Other, specify",
+            term_other="Immune effector cell-associated neurotoxicity syndrome",
+            ctcae_grade=3,
+            category="icans",
+            attribution_nk="probable",
+            resolution_date=iso(resolved),
         )
 
     def adverse_events(
@@ -78,8 +115,10 @@ class SafetyForms:
     ) -> bool:
         """Typical AEs of talazoparib + NK cells — febrile neutropenia likelier when the model's
         ANC fell below 0.5 — and the model patient's DLT (drawn at the scenario's rate,
-        docs/clinical-rules.md "DLT") once the DLT window has started; returns whether one occurred.
-        Look-alikes that are *not* DLTs are included on purpose (its exemptions)."""
+        docs/clinical-rules.md "DLT") once the DLT window has started, of a kind drawn from
+        `safety_events.dlt_kinds`; returns whether one occurred. Look-alikes that are *not*
+        DLTs are included on purpose (its exemptions), and now and then a grade I GVHD or a
+        grade 2 ALT increase that is not a DLT."""
         d = self.d
         end = min(drop or self.cut, self.cut)
 
@@ -111,7 +150,7 @@ class SafetyForms:
                 onset,
                 term="Febrile neutropenia",
                 ctcae_grade=3,
-                serious=True,
+                criteria=("sae_hospitalisation",),
                 attribution_talazoparib="possible",
                 disease_related=True,
                 resolution_date=iso(onset + timedelta(days=d.i(4, 10))),
@@ -149,17 +188,30 @@ class SafetyForms:
         for onset, visit in crs_events:
             if ok(onset):
                 self.crs(onset, visit, 1)
-        kind = d.weighted({"alt": 0.3, "pneumonitis": 0.2, "crs": 0.3, "diarrhea": 0.2})
+        kind = d.weighted(safety_spec()["dlt_kinds"]["weights"])
+        if kind == "gvhd" and drop is not None:  # GVHD comes weeks later: one who left early
+            kind = "crs"  # had the infusion-day CRS instead
         window = self.p.safety.dlt.window_days
         dlt = False
         if dlt_start is not None and bool(self.m.dlt[self.k]):
             onset = dlt_start + timedelta(days=1 if kind == "crs" else d.i(1, min(window - 2, 20)))
+            if kind == "alt":  # the grade 3 ALT is a chemistry value; the AE dates from it
+                onset = (
+                    self.hepatic_dlt_onset(dlt_start, dlt_start + timedelta(window), end) or onset
+                )
+            if kind == "icans":  # ICANS follows the infusion by days (ASTCT, Lee et al. 2019)
+                onset = dlt_start + timedelta(days=d.i(3, 8))
             if drop is not None:  # a patient who left early had the DLT before leaving
                 onset = min(onset, drop - timedelta(days=1))
-            if ok(onset):
+            if kind == "gvhd":
+                self.gvhd_grade = self.gvhd_episode(dlt_start, 2, end, self.cut)
+                dlt = self.gvhd_grade > 0
+            elif ok(onset):
                 dlt = True
                 if kind == "crs":
                     self.crs(onset, dlt_visit, 3)
+                elif kind == "icans":
+                    self.severe_icans(onset)
                 elif kind == "alt":
                     self.ae(
                         onset,
@@ -173,7 +225,7 @@ class SafetyForms:
                         onset,
                         term="Pneumonitis",
                         ctcae_grade=3,
-                        serious=True,
+                        criteria=("sae_hospitalisation",),
                         attribution_nk="possible",
                         outcome="recovering",
                     )
@@ -186,12 +238,16 @@ class SafetyForms:
                         controlled_within_hours=d.i(96, 168),
                         resolution_date=iso(onset + timedelta(days=8)),
                     )
+        if dlt_start is not None and not self.gvhd_grade and self.gvhd_without_dlt():
+            self.gvhd_grade = self.gvhd_episode(dlt_start, 1, end, self.cut)
+        if not (dlt and kind == "alt"):
+            self.hepatic_grade2(self.enrol, end)
         if died is not None:
             self.ae(
                 died - timedelta(days=2),
                 term="Sepsis",
                 ctcae_grade=5,
-                serious=True,
+                criteria=("sae_death",),
                 attribution_talazoparib="unlikely",
                 attribution_nk="unlikely",
                 disease_related=True,
