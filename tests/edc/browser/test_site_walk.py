@@ -286,7 +286,7 @@ def sign(page: Any, number: str, shot: Callable[..., Path]) -> None:
     assert (
         "C1D8: haematology, chemistry, donor, il2; C2D1: chemistry, mrd, emd, talazoparib" in check
     )
-    assert "2 overdue visits: C1D15, C1D22" in check
+    assert "2 overdue visits with nothing entered: C1D15, C1D22" in check
     shot(page, "completeness-before-signing", focus="#signature")
     page.fill("#id_password", PASSWORD)
     page.click("button:has-text('Sign casebook')")
