@@ -52,6 +52,14 @@ STATUS_WORDS = {
 }
 
 
+def _closed_text(scr: ScreeningRecord) -> str:
+    """Why a closed screening takes no enrolment or screen failure, in words (not the
+    `screen_failed` code)."""
+    if scr.outcome == ScreeningOutcome.ENROLLED:
+        return f"{scr.screening_number} is already enrolled"
+    return f"{scr.screening_number} is already closed as a screen failure"
+
+
 def _reasons_in_words(scr: ScreeningRecord, eligibility: Mapping[str, Any]) -> list[str]:
     """The verdict's reasons as the screening page words them (criterion text, values by label),
     so a site never reads `consent_signed = true (criterion: == true)`."""
@@ -182,7 +190,7 @@ def enrol_subject(user: Any, screening: ScreeningRecord, enrolment_date: date) -
     require(user, "enter_data", screening)
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
-        raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
+        raise InvalidStateError(_closed_text(scr))
     status, cohort, detail = _eligibility(scr.values)
     if status != EligibilityStatus.ELIGIBLE or not cohort:
         verdict = STATUS_WORDS.get(status, status.replace("_", " "))
@@ -249,7 +257,7 @@ def record_screen_failure(
     check_date_input(failure_date=failure_date)
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
-        raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
+        raise InvalidStateError(_closed_text(scr))
     given = [clean_text("reasons", r) for r in (reasons or []) if r and r.strip()]
     if not given:
         given = _reasons_in_words(scr, scr.eligibility or {})
