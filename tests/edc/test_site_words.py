@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from nakip.clinical.crs_icans import CRSSigns, ICANSSigns, grade_crs, grade_icans
 from nakip.clinical.mrd import mrd_response
 from nakip.edc import sae, services
 from nakip.edc.exceptions import FormValidationError, InvalidStateError
@@ -106,3 +107,42 @@ def test_mrd_not_evaluable_query_in_words(
     query = mrd_response(baseline, value).query
     assert query is not None and words in query
     assert not SNAKE.search(query) and ">" not in query, query
+
+
+@pytest.mark.parametrize(
+    ("signs", "words"),
+    [
+        (CRSSigns(39.0, False, "one_vasopressor", "none"), "hypotension one vasopressor"),
+        (CRSSigns(39.0, False, "none", "high_flow"), "hypoxia high flow"),
+    ],
+)
+def test_crs_rule_shown_in_the_casebook_says_the_level_in_words(
+    signs: CRSSigns, words: str
+) -> None:
+    """ASTCT 2019 (Lee 2019, Table 4): the grade's driver in words, not the stored code."""
+    rule = grade_crs(signs).rule
+    assert words in rule and not SNAKE.search(rule), rule
+
+
+def test_icans_rule_says_the_level_in_words() -> None:
+    """ASTCT 2019 (Lee 2019, Table 5): consciousness, seizure and raised ICP in words."""
+    for signs, words in [
+        (ICANSSigns(10, consciousness="wakes_to_voice"), "consciousness wakes to voice"),
+        (ICANSSigns(10, seizure="quickly_resolving"), "seizure quickly resolving"),
+        (ICANSSigns(10, raised_icp="diffuse_oedema"), "raised ICP diffuse oedema"),
+    ]:
+        rule = grade_icans(signs).rule
+        assert words in rule and not SNAKE.search(rule), rule
+
+
+@pytest.mark.django_db
+def test_record_page_header_names_no_form_code(investigator: Any, subject: Subject) -> None:
+    rec = services.create_record(
+        investigator,
+        subject,
+        "adverse_event",
+        {**AE, "serious": False, "sae_hospitalisation": None},
+    ).record
+    html = client_for(investigator).get(f"/records/{rec.pk}/").content.decode()
+    head = html[html.index('<div class="page-head') :].split("</div>")[0]
+    assert "record version 1 · form version" in head and "adverse_event" not in head
