@@ -82,7 +82,7 @@ def test_crs_rule_and_missing() -> None:
     assert r.grade is None and r.missing == ("fever_c",)
     assert "cannot grade" in r.rule and "no temperature recorded" in r.rule
     r2 = grade_crs(CRSSigns(39.0, False, "none", "high_flow"))
-    assert "hypoxia high_flow" in r2.rule and r2.to_dict()["grade"] == 3
+    assert "hypoxia high flow" in r2.rule and r2.to_dict()["grade"] == 3
     r3 = grade_crs(CRSSigns(37.2, True, "none", "low_flow"))
     assert r3.grade == 0 and "premedication" in r3.rule
 

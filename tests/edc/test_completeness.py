@@ -3,6 +3,7 @@ override with its reason in the audit trail, the API's 409, and read-only locked
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +41,8 @@ def _web(user: Any) -> Client:
 def test_overdue_visits_are_listed(subject: Subject) -> None:
     kinds = _kinds(subject, "sign")
     assert "overdue_visits" in kinds and "C1D1" in kinds["overdue_visits"]
+    assert re.fullmatch(r"\d+ overdue visits with nothing entered: C1D1, C1D8(, \w+)*",
+                        kinds["overdue_visits"]), kinds["overdue_visits"]  # fmt: skip
     assert "overdue" not in " ".join(_kinds(subject, "sign", DAY1).values())  # on day 1: none
 
 
@@ -47,7 +50,9 @@ def test_a_begun_visit_lists_its_missing_forms(staff: dict, subject: Subject) ->
     services.create_record(staff["investigator"], subject, "haematology", HAEM, "C1D1")
     kinds = _kinds(subject, "sign")
     assert kinds["missing_forms"].startswith("missing forms: C1D1: ")
-    overdue = kinds["overdue_visits"].split(": ", 1)[1].split(", ")
+    head, listed = kinds["overdue_visits"].split(": ", 1)
+    assert head.endswith("overdue visits with nothing entered")  # says why C1D1 is not here
+    overdue = listed.split(", ")
     assert "C1D1" not in overdue and "C1D8" in overdue  # C1D1 listed once, as missing forms
 
 

@@ -229,7 +229,7 @@ def test_duplicate_form_is_refused_with_a_message(
     url = f"/subjects/{subject.subject_number}/forms/haematology/new/?visit=C1D1"
     r = c.post(url, HAEM)
     assert r.status_code == 200
-    assert b"already has a haematology record" in r.content
+    assert b"already has the Haematology (blood counts) form at visit C1D1" in r.content
     assert FormRecord.objects.filter(form_code="haematology").count() == 1
 
 

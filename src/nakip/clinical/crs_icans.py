@@ -98,6 +98,12 @@ def _choice(name: str, value: object, table: dict[str, int]) -> str:
     return value
 
 
+def _said(level: str) -> str:
+    """A sign's level as the rule text says it to a site ("one vasopressor", not the code
+    `one_vasopressor` that the record stores)."""
+    return level.replace("_", " ")
+
+
 # --------------------------------------------------------------------------- CRS
 @dataclass(frozen=True)
 class CRSSigns:
@@ -223,7 +229,7 @@ def grade_crs(signs: CRSSigns) -> ASTCTGrade:
         )
     if grade == 1:
         return ASTCTGrade(1, "ASTCT 2019 CRS grade 1: fever >= 38.0 C only", missing)
-    driver = f"hypotension {hypot}" if g_hypot >= g_hypox else f"hypoxia {hypox}"
+    driver = f"hypotension {_said(hypot)}" if g_hypot >= g_hypox else f"hypoxia {_said(hypox)}"
     basis = "fever" if febrile else "established episode, fever masked by treatment,"
     return ASTCTGrade(grade, f"ASTCT 2019 CRS grade {grade}: {basis} with {driver}", missing)
 
@@ -302,10 +308,10 @@ def grade_icans(signs: ICANSSigns) -> ASTCTGrade:
         missing = ("ice_score",)
     else:
         domains.append((ice_grade(signs.ice_score), f"ICE score {signs.ice_score}"))
-    domains.append((CONSCIOUSNESS_GRADE[cons], f"consciousness {cons}"))
-    domains.append((SEIZURE_GRADE[seiz], f"seizure {seiz}"))
+    domains.append((CONSCIOUSNESS_GRADE[cons], f"consciousness {_said(cons)}"))
+    domains.append((SEIZURE_GRADE[seiz], f"seizure {_said(seiz)}"))
     domains.append((4 if weakness else 0, "deep focal motor weakness"))
-    domains.append((RAISED_ICP_GRADE[icp], f"raised ICP {icp}"))
+    domains.append((RAISED_ICP_GRADE[icp], f"raised ICP {_said(icp)}"))
     grade, why = max(domains, key=lambda d: d[0])
     suffix = " (lower bound: ICE score missing)" if missing else ""
     if grade == 0:

@@ -28,6 +28,8 @@ from nakip.protocol.model import MRDCriteria, MRDEntry
 from nakip.wording import count
 
 ELN_MRD = "ELN-MRD 2021 (Heuser, Blood 2021;138:2753)"
+#: The two samples of a log10 change (argument name -> words for the data query to the site).
+SAMPLE_WORDS = {"mrd_baseline": "baseline MRD value", "mrd_value": "follow-up MRD value"}
 
 
 def _default_criteria() -> MRDCriteria:
@@ -152,12 +154,22 @@ def mrd_response(
         )  # fmt: skip
 
     if baseline is None or value is None:
-        names = [n for n, v in (("mrd_baseline", baseline), ("mrd_value", value)) if v is None]
-        why = f"{', '.join(names)} missing, log10 change undefined"
-        return null(why, f"MRD not evaluable: {why}; enter the missing sample.")
+        given = zip(SAMPLE_WORDS.items(), (baseline, value), strict=True)
+        absent = [(name, words) for (name, words), v in given if v is None]
+        why = f"{', '.join(n for n, _ in absent)} missing, log10 change undefined"
+        words = " and the ".join(w for _, w in absent)
+        return null(
+            why,
+            f"MRD not evaluable: the {words} {'is' if len(absent) == 1 else 'are'} missing, so "
+            "the log10 change is undefined; enter the missing sample.",
+        )
     if baseline <= 0.0:
         why = "baseline MRD not > 0, log10 change undefined"
-        return null(why, f"MRD not evaluable: {why}; a quantifiable baseline sample is needed.")
+        return null(
+            why,
+            "MRD not evaluable: the baseline MRD is 0 (not quantifiable), so the log10 change "
+            "is undefined; a quantifiable baseline sample is needed.",
+        )
 
     # MRD levels span many decades (1e-7 is a real value), so zero is tested exactly and the
     # LOD comparison is made on the log10 scale, where rounding to `d` decimals is relative.

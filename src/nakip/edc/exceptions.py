@@ -68,11 +68,13 @@ class OpenQueriesError(InvalidStateError):
 
 
 class NotEligibleError(InvalidStateError):
-    """Enrolment refused: the screening record is not eligible (reasons attached)."""
+    """Enrolment refused: the screening record is not eligible (reasons attached; `headline` is
+    the message without them, for a page that lists the reasons one by one)."""
 
-    def __init__(self, message: str, reasons: Sequence[str] = ()):
+    def __init__(self, message: str, reasons: Sequence[str] = (), headline: str = ""):
         super().__init__(message)
         self.reasons = list(reasons)
+        self.headline = headline or message
 
 
 class IncompleteCasebookError(InvalidStateError):

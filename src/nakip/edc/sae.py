@@ -100,10 +100,17 @@ def file_report(user: Any, ae_record: FormRecord, values: Mapping[str, Any]) -> 
     if ae.form_code != AE_FORM or ae.withdrawn:
         raise InvalidStateError(f"record #{ae.pk} is not an active adverse-event record")
     if ae.values.get("serious") is not True:
-        raise FormValidationError({"serious": ["the adverse event is not marked serious"]})
+        raise FormValidationError(
+            {"ae_record_id": [f"adverse event #{ae.pk} is not marked serious"]}
+        )
     if not seriousness_criteria(ae.values):
         raise FormValidationError(
-            {"sae_death": ["tick at least one seriousness criterion on the adverse event"]}
+            {
+                "ae_record_id": [
+                    f"adverse event #{ae.pk} has no seriousness criterion ticked: tick at least "
+                    "one on the adverse event"
+                ]
+            }
         )
     existing = _reports(ae)
     initial = [r for r in existing if r.values.get("report_type") == "initial"]

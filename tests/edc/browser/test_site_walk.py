@@ -232,7 +232,7 @@ def adverse_event_and_sae(page: Any, number: str, course: Course, shot: Callable
     due = (aware + SAE_NOTICE).strftime("%Y-%m-%d %H:%M")
     assert due in row  # the notice deadline: the site's awareness + 24 h
     assert "requires or prolongs hospitalisation" in row
-    assert re.search(r"\(6\.25 h\)\s+notified\s+1\b", row)  # 10:30 -> 16:45, one follow-up
+    assert re.search(r"6\.25 h after awareness\s+notified\s+1 follow-up", row)  # 10:30 -> 16:45
     shot(page, "sae-expedited")
     return ae_id
 
@@ -286,7 +286,7 @@ def sign(page: Any, number: str, shot: Callable[..., Path]) -> None:
     assert (
         "C1D8: haematology, chemistry, donor, il2; C2D1: chemistry, mrd, emd, talazoparib" in check
     )
-    assert "2 overdue visits: C1D15, C1D22" in check
+    assert "2 overdue visits with nothing entered: C1D15, C1D22" in check
     shot(page, "completeness-before-signing", focus="#signature")
     page.fill("#id_password", PASSWORD)
     page.click("button:has-text('Sign casebook')")

@@ -65,7 +65,7 @@ def _visit_for(subject: Subject, form: FormDefinition, visit_code: str) -> Plann
     if not visit_code:
         if in_some_visit and not form.repeating:
             raise FormValidationError(
-                {"visit_code": [f"form {form.code} is entered at a visit; say which"]}
+                {"visit_code": [f"the {form.title} form is entered at a visit; say which"]}
             )
         return None
     visit = find_visit(subject.cohort, visit_code, proto)
@@ -75,7 +75,7 @@ def _visit_for(subject: Subject, form: FormDefinition, visit_code: str) -> Plann
         )
     if form.code not in visit.forms:
         raise FormValidationError(
-            {"visit_code": [f"form {form.code} is not part of visit {visit_code}"]}
+            {"visit_code": [f"the {form.title} form is not part of visit {visit_code}"]}
         )
     return visit
 
@@ -108,7 +108,9 @@ def create_record(
     Screening data and the forms of WORKFLOW_FORMS are refused: they have their own service."""
     require(user, "enter_data", subject)
     if form_code == SCREENING_FORM:
-        raise FormValidationError({"form_code": ["screening data go through create_screening"]})
+        raise FormValidationError(
+            {"form_code": ["screening data are entered as a screening, not as a form record"]}
+        )
     if form_code in WORKFLOW_FORMS:
         raise FormValidationError({"form_code": [WORKFLOW_FORMS[form_code]]})
     return _create(user, subject, form_definition(form_code), values, visit_code)
@@ -151,7 +153,7 @@ def _create(
     if not form.repeating and subject.duplicate_now:
         where = f" at visit {visit_code}" if visit_code else ""
         raise InvalidStateError(
-            f"{subject.subject_number} already has a {form.code} record{where}; edit it instead"
+            f"{subject.subject_number} already has the {form.title} form{where}; edit it instead"
         )
     if visit is not None and subject.missed_now:
         raise InvalidStateError(f"visit {visit_code} is marked missed; unmark it first")

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nakip.edc.checks import CheckResult, SoftFinding
+from nakip.edc.criteria_words import verdict_in_words
 from nakip.edc.exceptions import FormValidationError, InvalidStateError, NotEligibleError
 from nakip.edc.models import (
     EligibilityStatus,
@@ -41,6 +42,41 @@ def _eligibility(values: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
     result = evaluate_eligibility(dict(values), get_protocol())
     return result.status, result.cohort or "", result.to_dict()
+
+
+#: Eligibility status (nakip.clinical.eligibility) -> words for messages to the site.
+STATUS_WORDS = {
+    EligibilityStatus.ELIGIBLE: "eligible",
+    EligibilityStatus.NOT_ELIGIBLE: "not eligible",
+    EligibilityStatus.UNDETERMINED: "eligibility cannot be decided yet",
+}
+
+
+def _closed_text(scr: ScreeningRecord) -> str:
+    """Why a closed screening takes no enrolment or screen failure, in words (not the
+    `screen_failed` code)."""
+    if scr.outcome == ScreeningOutcome.ENROLLED:
+        return f"{scr.screening_number} is already enrolled"
+    return f"{scr.screening_number} is already closed as a screen failure"
+
+
+def _reasons_in_words(scr: ScreeningRecord, eligibility: Mapping[str, Any]) -> list[str]:
+    """The verdict's reasons as the screening page words them (criterion text, values by label),
+    so a site never reads `consent_signed = true (criterion: == true)`."""
+    definition = form_definition(SCREENING_FORM, scr.form_version)
+    return verdict_in_words(eligibility, get_protocol(), definition, scr.values)
+
+
+def _eligibility_changed_text(status: str, cohort: str, enrolled_in: str) -> str:
+    """The query text when a correction after enrolment changes the verdict, with cohort names
+    (not codes) and the status in words."""
+    names = {c.code: c.name for c in get_protocol().cohorts}
+    now = STATUS_WORDS.get(status, status.replace("_", " "))
+    fit = f"cohort {names.get(cohort, cohort)}" if cohort else "no cohort"
+    return (
+        f"eligibility after the correction: {now} ({fit}); the subject was enrolled in cohort "
+        f"{names.get(enrolled_in, enrolled_in)}: please review"
+    )
 
 
 def _validated_screening(values: Mapping[str, Any] | None, version: int) -> CheckResult:
@@ -128,8 +164,7 @@ def update_screening(
                 SoftFinding(
                     "",
                     "eligibility_changed",
-                    f"eligibility after correction is {status} ({cohort or 'no cohort'}); "
-                    f"the subject was enrolled as {scr.subject.cohort}: please review",
+                    _eligibility_changed_text(status, cohort, scr.subject.cohort),
                 )
             )
         invalidate_signatures(scr.subject, user, "screening data changed")
@@ -155,14 +190,13 @@ def enrol_subject(user: Any, screening: ScreeningRecord, enrolment_date: date) -
     require(user, "enter_data", screening)
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
-        raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
+        raise InvalidStateError(_closed_text(scr))
     status, cohort, detail = _eligibility(scr.values)
     if status != EligibilityStatus.ELIGIBLE or not cohort:
-        reasons = detail.get("reasons") or [f"eligibility is {status}"]
-        raise NotEligibleError(
-            f"{scr.screening_number} is {status.replace('_', ' ')}: " + "; ".join(reasons),
-            reasons,
-        )
+        verdict = STATUS_WORDS.get(status, status.replace("_", " "))
+        reasons = _reasons_in_words(scr, detail) or [f"eligibility: {verdict}"]
+        headline = f"{scr.screening_number} cannot be enrolled: {verdict}"
+        raise NotEligibleError(f"{headline}: " + " ".join(reasons), reasons, headline=headline)
     if not isinstance(enrolment_date, date):
         raise FormValidationError({"enrolment_date": ["expected a date"]})
     check_date_input(enrolment_date=enrolment_date)
@@ -215,17 +249,18 @@ def record_screen_failure(
 ) -> ScreeningRecord:
     """Close a screening as a screen failure, with its reasons (kept for the CONSORT diagram).
 
-    Without explicit reasons the eligibility verdict's reasons are used; an eligible record
+    Without explicit reasons the eligibility verdict's reasons are used, in words (criterion
+    text and the values entered, as on the screening page); an eligible record
     needs explicit reasons (e.g. consent withdrawn).
     """
     require(user, "enter_data", screening)
     check_date_input(failure_date=failure_date)
     scr = ScreeningRecord.objects.select_for_update().get(pk=screening.pk)
     if scr.outcome != ScreeningOutcome.SCREENING:
-        raise InvalidStateError(f"{scr.screening_number} is already {scr.outcome}")
+        raise InvalidStateError(_closed_text(scr))
     given = [clean_text("reasons", r) for r in (reasons or []) if r and r.strip()]
     if not given:
-        given = list(scr.eligibility.get("reasons") or [])
+        given = _reasons_in_words(scr, scr.eligibility or {})
     if not given:
         raise FormValidationError({"reasons": ["give the reason for the screen failure"]})
     scr.outcome = ScreeningOutcome.SCREEN_FAILED

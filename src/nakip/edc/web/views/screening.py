@@ -14,9 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nakip.edc import permissions, services
 from nakip.edc.checks import validate_values
-from nakip.edc.exceptions import EDCError, FormValidationError, StaleRecordError
+from nakip.edc.criteria_words import cohort_rows, criterion_rows, reasons_in_words
+from nakip.edc.exceptions import (
+    EDCError,
+    FormValidationError,
+    NotEligibleError,
+    StaleRecordError,
+)
 from nakip.edc.models import ScreeningOutcome
-from nakip.edc.web.criteria_words import cohort_rows, criterion_rows, reasons_in_words
 from nakip.edc.web.forms import (
     CONSENT_FIELD,
     SITE_FIELD,
@@ -198,10 +203,13 @@ def screening_enrol(request: HttpRequest, number: str) -> HttpResponse:
         return redirect(back)
     try:
         subject = services.enrol_subject(request.user, scr, form.cleaned_data["enrolment_date"])
+    except NotEligibleError as exc:
+        messages.error(request, exc.headline)
+        for r in exc.reasons:
+            messages.info(request, r)
+        return redirect(back)
     except EDCError as exc:
         report_error(request, exc)
-        for r in getattr(exc, "reasons", []):
-            messages.info(request, r)
         return redirect(back)
     cohort = cohort_names().get(subject.cohort, subject.cohort)
     messages.success(request, f"Enrolled as subject {subject.subject_number} in cohort {cohort}.")

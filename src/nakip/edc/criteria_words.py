@@ -1,8 +1,10 @@
-"""The eligibility verdict in words for the screening page: each criterion as satisfied / not
-satisfied / cannot decide *in the direction of eligibility*, with the values entered by label.
+"""The eligibility verdict in words: each criterion as satisfied / not satisfied / cannot decide
+*in the direction of eligibility*, with the values entered by label.
 
 The clinical layer already reports an exclusion that does not apply as "met" (eligibility
-requirement satisfied); the page only translates codes into words a site can read.
+requirement satisfied); this module only translates codes into words a site can read. It is the
+one owner of that wording: the screening page (`edc.web`) and the screening services (screen
+failure reasons, a refused enrolment) both use it.
 """
 
 from __future__ import annotations
@@ -176,3 +178,20 @@ def reasons_in_words(
         if r.split(":", 1)[0] not in ids and not (cohort_words and _cohort_reason(r))
     ]
     return words + cohort_words + others
+
+
+def verdict_in_words(
+    eligibility: Mapping[str, Any],
+    protocol: Protocol,
+    definition: FormDefinition,
+    values: Mapping[str, Any],
+) -> list[str]:
+    """The reasons of a stored eligibility verdict in words, from the verdict alone: what the
+    screening page, a screen failure without typed reasons and a refused enrolment all say."""
+    names = {c.code: c.name for c in protocol.cohorts}
+    return reasons_in_words(
+        eligibility,
+        criterion_rows(eligibility, protocol, definition, values),
+        cohort_rows(eligibility, protocol, definition, values),
+        names,
+    )
