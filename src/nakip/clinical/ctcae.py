@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from nakip.clinical.thresholds import check_flag, check_number, rounded
@@ -128,7 +129,10 @@ _HB_UNITS: dict[str, float] = {
 }
 
 
+@lru_cache(maxsize=256)
 def _normalise_unit(unit: str) -> str:
+    """One spelling per unit (`x10E9/L` -> `10^9/l`); cached: a trial uses a handful of units
+    and every graded value asks again."""
     u = unit.strip().lower().replace(" ", "")
     u = u.replace("µ", "u").replace("μ", "u").replace("³", "3").replace("⁹", "^9")
     u = u.replace("**", "^").replace("×", "x")
@@ -140,6 +144,12 @@ def _normalise_unit(unit: str) -> str:
 def _resolve_term(term: str) -> tuple[str, _Term]:
     if not isinstance(term, str):
         raise UnknownTermError(f"term: expected a string, got {type(term).__name__}")
+    return _resolve_term_text(term)
+
+
+@lru_cache(maxsize=256)
+def _resolve_term_text(term: str) -> tuple[str, _Term]:
+    """The canonical key and table of a term name (cached; an unknown name is not cached)."""
     key = term.strip().lower().replace(" ", "_").replace("-", "_")
     key = _TERM_ALIASES.get(key, key)
     if key not in TERMS:

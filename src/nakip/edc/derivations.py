@@ -18,7 +18,7 @@ from typing import Any
 
 from nakip.clinical import crs_icans, ctcae, dlt, eln2022, events, mrd
 from nakip.clinical.ctcae_terms import reported_term, soc_of
-from nakip.edc import safety_derivations
+from nakip.edc import derived_cache, safety_derivations
 from nakip.edc.models import FormRecord, Subject
 from nakip.edc.schedule import planned_visits
 from nakip.protocol import Protocol
@@ -703,10 +703,23 @@ def derive_subject(
     """All derived values of one subject from its current (non-withdrawn) records.
 
     `records`: the subject's records already loaded (a dataset build prefetches them once, and
-    passes them cut at the data cut-off); None queries the database."""
-    from nakip.edc.services import death_date_in, get_protocol
+    passes them cut at the data cut-off); None queries the database. The result is kept per
+    subject while these inputs stay the same (`derived_cache`: a changed record is a new key)."""
+    from nakip.edc.services import get_protocol
 
     proto = protocol or get_protocol()
+    if records is None:
+        records = FormRecord.objects.filter(subject=subject, withdrawn=False)
+    loaded = list(records)
+    return derived_cache.cached_derivation(
+        subject, proto, loaded, lambda: _derive(subject, proto, loaded)
+    )
+
+
+def _derive(subject: Subject, proto: Protocol, records: list[FormRecord]) -> SubjectDerivation:
+    """`derive_subject` worked out from the records (no cache)."""
+    from nakip.edc.services import death_date_in
+
     recs = _Records(subject, records)
     problems: list[str] = []
     base_visit = proto.schedule.visits[0].code
