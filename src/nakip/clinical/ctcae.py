@@ -216,7 +216,22 @@ def grade_lab(
 
     CTCAE v5.0 (NCI 2017), "Investigations" / "Blood and lymphatic system disorders": grade k when
     the rounded value is below grade k's ceiling and at or above grade k+1's (see module doc).
+    The grade of a (term, value, unit, LLN) already graded is reused: it is a pure function,
+    and a dataset export grades tens of thousands of values with few distinct ones.
     """
+    texts = (term, unit, lln_unit)
+    numbers = (value, lln)
+    if all(t is None or type(t) is str for t in texts) and all(
+        n is None or type(n) in (int, float) for n in numbers
+    ):
+        return _grade_lab_kept(term, value, unit, lln, lln_unit)
+    return _grade_lab(term, value, unit, lln, lln_unit)
+
+
+def _grade_lab(
+    term: str, value: float, unit: str, lln: float | None, lln_unit: str | None
+) -> LabGrade:
+    """`grade_lab` worked out (no reuse)."""
     if value is None:
         raise ValueError("value: a value is required")
     key, spec = _resolve_term(term)
@@ -266,6 +281,9 @@ def grade_lab(
     if v < lln_std:
         return result(1, f"grade 1 (< LLN {_fmt(lln_std)} - {_fmt(spec.grade2_below)} {u})")
     return result(0, f"grade 0 (>= LLN {_fmt(lln_std)} {u})")
+
+
+_grade_lab_kept = lru_cache(maxsize=8192, typed=True)(_grade_lab)
 
 
 def _check_grade(name: str, grade: object) -> int:
