@@ -141,7 +141,13 @@ class Sample:
 @dataclass
 class Results:
     samples: list[Sample] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def failure(self, name: str) -> None:
+        """Count a request that got no answer, by the client's exception class."""
+        with self.lock:
+            self.failures[name] = self.failures.get(name, 0) + 1
 
     def add(self, kind: str, ms: float, status: int) -> None:
         with self.lock:
@@ -188,8 +194,9 @@ def _user(
             start = time.perf_counter()
             try:
                 status = _request(web, kind, number, n, token, mine)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 status = 599  # timeout or connection error: counted as an error
+                out.failure(type(exc).__name__)
             if status:
                 out.add(kind, (time.perf_counter() - start) * 1000, status)
             if think > 0:
@@ -268,6 +275,7 @@ def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> dict[f
     server = subprocess.Popen(
         [gunicorn, "nakip.edc.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(args.workers), "--threads", "4", "--worker-class", "gthread",
+         "--keep-alive", str(args.keep_alive),
          "--log-level", "warning"],
         env=env,
     )  # fmt: skip
@@ -316,6 +324,8 @@ def _report(label: str, run: Run) -> dict[str, float]:
           f"{errors} errors; p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
           f"p99 {figures['p99']:.0f} ms; load average {run.load_before:.1f} -> "
           f"{run.load_after:.1f} (shared machine)")  # fmt: skip
+    if res.failures:
+        print(f"  no answer (599): {res.failures}")
     for kind in sorted({s.kind for s in res.samples}):
         k = [s.ms for s in res.samples if s.kind == kind]
         bad = sorted({s.status for s in res.samples if s.kind == kind and s.status >= 400})
@@ -359,6 +369,12 @@ def main() -> None:
         "loop. Default: 1 s (a data-entry user acting about every second), then closed loop",
     )  # fmt: skip
     p.add_argument("--workers", type=int, default=3)
+    p.add_argument(
+        "--keep-alive", type=float, default=5.0,
+        help="gunicorn keep-alive seconds; above the longest think time (1.5 s), as a reverse "
+        "proxy keeps its upstream connections: gunicorn's default 2 s closes a thinking user's "
+        "connection, and a request sent at that instant fails on the client's side",
+    )  # fmt: skip
     p.add_argument("--sites", type=int, default=50)
     p.add_argument("--subjects", type=int, default=1000)
     p.add_argument("--records", type=int, default=50_000)

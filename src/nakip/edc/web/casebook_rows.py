@@ -3,7 +3,7 @@
 The casebook of a subject with 50 records has a few hundred links and badges. Resolving
 `{% url %}` and running filters for each of them in the template was about 60 % of the page's
 time; here every URL comes from one `reverse` per URL name (the record id or form code put into
-it) and each row is one `format_html` call, which escapes every value it is given.
+it) and each row is one `html_row` call, which escapes every value it is given.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from nakip.edc.web.escaped import html_row, html_rows
 from nakip.edc.web.templatetags.edc_tags import humanize_code, show, signed_number, yesno3
 
 _PK = 987654321  # stands for a record id in a reversed URL, then replaced
@@ -56,7 +56,12 @@ def _dlt_cell(is_dlt: bool | None) -> SafeString:
 
 
 def _join(rows: Iterable[SafeString]) -> SafeString:
-    return mark_safe("".join(rows))
+    return html_rows(rows)
+
+
+def _rows(template: str, args: Iterable[Sequence[Any]]) -> SafeString:
+    """One `html_row(template, *a)` per argument tuple, joined."""
+    return html_rows(html_row(template, *a) for a in args)
 
 
 def visit_form_chips(
@@ -69,7 +74,7 @@ def visit_form_chips(
         label = humanize_code(f["code"])
         for r in f["records"]:
             out.append(
-                format_html(
+                html_row(
                     '<a class="chip chip-done" href="{}" title="{} #{} ({})">✓ {}</a>',
                     urls.record(r.pk),
                     f["title"],
@@ -81,7 +86,7 @@ def visit_form_chips(
         if open_for_entry:
             if not f["records"] or f["repeating"]:
                 out.append(
-                    format_html(
+                    html_row(
                         '<a class="chip chip-new" href="{}?visit={}" title="Enter {} at {}">'
                         "+ {}</a>",
                         urls.new(f["code"]),
@@ -92,7 +97,7 @@ def visit_form_chips(
                     )  # fmt: skip
                 )
         elif not f["records"]:
-            out.append(format_html('<span class="chip chip-empty">{}</span>', label))
+            out.append(html_row('<span class="chip chip-empty">{}</span>', label))
     return _join(out)
 
 
@@ -103,7 +108,7 @@ def other_form_chips(urls: CasebookUrls, records: Sequence[Any]) -> SafeString:
         v = r.values
         when = v.get("onset_date") or v.get("assessment_date") or v.get("end_date")
         out.append(
-            format_html(
+            html_row(
                 '<a class="chip chip-done" href="{}">#{}{}{}</a>',
                 urls.record(r.pk),
                 r.pk,
@@ -116,8 +121,7 @@ def other_form_chips(urls: CasebookUrls, records: Sequence[Any]) -> SafeString:
 
 def lab_grade_rows(urls: CasebookUrls, rows: Iterable[Any]) -> SafeString:
     """CTCAE blood-count grade rows."""
-    return format_html_join(
-        "",
+    return _rows(
         '<tr><td><a href="{}">{}</a></td><td title="{}">{}</td><td class="num">{}</td>'
         '<td class="num"><span class="badge {}">{}</span></td><td>{}</td></tr>',
         (
@@ -138,8 +142,7 @@ def lab_grade_rows(urls: CasebookUrls, rows: Iterable[Any]) -> SafeString:
 
 def chemistry_grade_rows(urls: CasebookUrls, rows: Iterable[Any]) -> SafeString:
     """CTCAE liver and renal grade rows (value and multiple of the ULN)."""
-    return format_html_join(
-        "",
+    return _rows(
         '<tr><td><a href="{}">{}</a></td><td title="{}">{}</td><td class="num">{}</td>'
         '<td class="num">{}</td><td class="num"><span class="badge {}" title="{}">{}</span></td>'
         "</tr>",
@@ -167,12 +170,12 @@ def derived_dlt_rows(urls: CasebookUrls, rows: Iterable[Any]) -> SafeString:
         stages = ""
         if r.stages:
             s = r.stages
-            stages = format_html(
+            stages = html_row(
                 '<div class="small muted">skin {} · liver {} · upper GI {} · lower GI {}</div>',
                 s.get("skin"), s.get("liver"), s.get("upper_gi"), s.get("lower_gi"),
             )  # fmt: skip
         out.append(
-            format_html(
+            html_row(
                 '<tr><td><a href="{}">{}</a></td><td>{}{}</td><td>{}</td><td>{}</td>'
                 '<td class="small">{}</td></tr>',
                 urls.record(r.record_id),
@@ -190,8 +193,7 @@ def derived_dlt_rows(urls: CasebookUrls, rows: Iterable[Any]) -> SafeString:
 def adverse_event_rows(urls: CasebookUrls, rows: Iterable[Any]) -> SafeString:
     """Adverse-event rows with grade, SAE flag and DLT verdict."""
     sae = mark_safe('<span class="badge badge-bad">SAE</span>')
-    return format_html_join(
-        "",
+    return _rows(
         '<tr><td><a href="{}">{}</a></td><td class="num">{}</td><td>{}</td><td>{}</td>'
         '<td>{}</td><td class="small">{}</td></tr>',
         (
@@ -214,9 +216,9 @@ def mrd_rows(urls: CasebookUrls, points: Iterable[Any]) -> SafeString:
     star = mark_safe('<span class="muted" title="bound: below the limit of detection">*</span>')
     out = []
     for p in points:
-        query = format_html('<div class="muted">{}</div>', p.query) if p.query else ""
+        query = html_row('<div class="muted">{}</div>', p.query) if p.query else ""
         out.append(
-            format_html(
+            html_row(
                 '<tr><td><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}{}</td>'
                 '<td>{}</td><td class="small">{}{}</td></tr>',
                 urls.record(p.record_id),
@@ -235,7 +237,7 @@ def mrd_rows(urls: CasebookUrls, points: Iterable[Any]) -> SafeString:
 def astct_rows(urls: CasebookUrls, crs: Iterable[Any], icans: Iterable[Any]) -> SafeString:
     """CRS and ICANS grade rows (ASTCT 2019)."""
     out = [
-        format_html(
+        html_row(
             '<tr><td><a href="{}">CRS</a></td><td>{}</td><td>{}</td><td class="small">{}</td></tr>',
             urls.record(g.record_id),
             _date(g.assessment_date),
@@ -245,7 +247,7 @@ def astct_rows(urls: CasebookUrls, crs: Iterable[Any], icans: Iterable[Any]) -> 
         for g in crs
     ]
     out += [
-        format_html(
+        html_row(
             '<tr><td><a href="{}">ICANS</a></td><td>{}</td><td>grade {}</td>'
             '<td class="small">{}</td></tr>',
             urls.record(g.record_id),

@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from nakip.edc import audit, permissions
 from nakip.edc.models import FormRecord
+from nakip.edc.web.escaped import html_row, html_rows
 from nakip.edc.web.templatetags.edc_tags import exact, field_label
 from nakip.edc.web.views.common import record_or_404, screening_or_404, subject_or_404
 
@@ -79,18 +79,18 @@ def _changes_html(changes: list[dict[str, Any]], created: bool) -> SafeString:
     """The changes cell of one audit row, written in Python (the audit page of a casebook has
     thousands of them; a template loop with filters per change was most of its time)."""
     if created:
-        return format_html_join(
-            "",
-            '<div class="change"><span class="field" title="{}">{}</span> = '
-            '<span class="set">{}</span></div>',
-            ((c["field"], c["label"], exact(c["new"])) for c in changes),
+        return html_rows(
+            html_row(_CREATED, c["field"], c["label"], exact(c["new"])) for c in changes
         )
-    return format_html_join(
-        "",
-        '<div class="change"><span class="field" title="{}">{}</span> '
-        '<span class="old">{}</span> → <span class="new">{}</span></div>',
-        ((c["field"], c["label"], exact(c["old"]), exact(c["new"])) for c in changes),
+    return html_rows(
+        html_row(_CHANGED, c["field"], c["label"], exact(c["old"]), exact(c["new"]))
+        for c in changes
     )
+
+
+_FIELD = '<div class="change"><span class="field" title="{}">{}</span> '
+_CREATED = _FIELD + '= <span class="set">{}</span></div>'
+_CHANGED = _FIELD + '<span class="old">{}</span> → <span class="new">{}</span></div>'
 
 
 def _audit_response(
