@@ -203,15 +203,19 @@ class _Records:
         if records is None:
             records = FormRecord.objects.filter(subject=subject, withdrawn=False)
         self.all = sorted((r for r in records if not r.withdrawn), key=lambda r: r.pk)
+        self._of: dict[str, list[FormRecord]] = {}
+        self._at: dict[tuple[str, str], FormRecord] = {}
+        for r in self.all:  # indexed once: the rules ask for a form or a visit many times
+            self._of.setdefault(r.form_code, []).append(r)
+            self._at.setdefault((r.form_code, r.visit_code), r)
 
     def of(self, form: str) -> list[FormRecord]:
-        return [r for r in self.all if r.form_code == form]
+        """The form's records in entry order (a new list: callers may sort it)."""
+        return list(self._of.get(form, ()))
 
     def at(self, form: str, visit: str) -> FormRecord | None:
-        for r in self.all:
-            if r.form_code == form and r.visit_code == visit:
-                return r
-        return None
+        """The first-entered record of the form at the visit."""
+        return self._at.get((form, visit))
 
 
 def _float(v: Any) -> float | None:
