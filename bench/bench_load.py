@@ -370,7 +370,7 @@ def main() -> None:
     )  # fmt: skip
     p.add_argument("--workers", type=int, default=3)
     p.add_argument(
-        "--keep-alive", type=float, default=5.0,
+        "--keep-alive", type=int, default=5,
         help="gunicorn keep-alive seconds; above the longest think time (1.5 s), as a reverse "
         "proxy keeps its upstream connections: gunicorn's default 2 s closes a thinking user's "
         "connection, and a request sent at that instant fails on the client's side",
