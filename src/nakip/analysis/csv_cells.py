@@ -48,7 +48,7 @@ def neutralised_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if col.dtype != object:
             continue
         values = col.tolist()
-        if not any(isinstance(v, str) and v[:1] in _RISKY_FIRST for v in values):
+        if _RISKY_FIRST.isdisjoint({v[:1] for v in values if isinstance(v, str)}):
             continue
         if out is frame:
             out = frame.copy()
