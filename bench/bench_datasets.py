@@ -1,6 +1,7 @@
 """Benchmark: building the analysis datasets and exporting them, against a per-subject peer.
 
 Run: .venv/bin/python bench/bench_datasets.py [--subjects 1000] [--data-dir DIR]
+     [--baseline-src OLD/src]
 Creates a throw-away SQLite EDC database with N subjects (half overt, half MRD; about 30 form
 records each: blood counts at every treatment visit, marrow and extramedullary disease at the
 response visits, MRD, dosing, NK infusions, adverse events, CRS, follow-up), inserted in bulk.
@@ -8,20 +9,29 @@ Then it times, in the same run:
   1. `build_trial_data` (records prefetched once, a fixed number of queries), against
   2. the peer: the same derivations with one `derive_subject(subject)` per subject querying its
      own records (what the datasets did before), printing the ratio and the query counts;
-  3. the CSV and ODM exports of the built data (time and files).
+  3. the full CSV, XPT and ODM exports (load, derive, write: what `nakip export` does), with
+     no derivation kept from an earlier step.
+With --baseline-src, the same timings of the code before the change, on the same database in
+the same run, and the ratios baseline / this code. Also prints build_trial_data with the
+derivations kept (`derived_cache`: a second build in the same process).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# this code's sources, or the baseline's when the run is the baseline's side
+sys.path.insert(
+    0, os.environ.get("NAKIP_BENCH_SRC", str(Path(__file__).resolve().parents[1] / "src"))
+)
 
 VISITS = [("C1D1", 0), ("C1D8", 7), ("C1D15", 14), ("C1D22", 21), ("C2D1", 28), ("C3D1", 56),
           ("C4D1", 84), ("EOT", 112)]  # fmt: skip
@@ -118,10 +128,56 @@ def _timed(fn):  # noqa: ANN001, ANN202
     return elapsed, len(q.captured_queries), out
 
 
+def _cold() -> None:
+    """Forget kept derivations (this code keeps them per subject; the baseline has no cache)."""
+    try:
+        from nakip.edc import derived_cache
+    except ImportError:
+        return
+    derived_cache.clear()
+
+
+def measure(folder: Path) -> dict[str, float]:
+    """Every timing of the benchmark on the populated database in `folder`, in seconds."""
+    from nakip.edc import services
+    from nakip.edc.datasets import build_trial_data, load_snapshot
+    from nakip.edc.derivations import derive_subject
+    from nakip.edc.exports import export
+    from nakip.edc.models import Subject
+
+    proto = services.get_protocol()
+    out: dict[str, float] = {}
+    first = load_snapshot(proto, subjects=list(Subject.objects.order_by("pk")[:1]))
+    for fmt in ("csv", "xpt", "odm"):  # not timed: imports and first-call set-up
+        export(fmt, first, folder / f"warm-{fmt}-{time.monotonic_ns()}")
+    _cold()
+    out["build_trial_data"], q_new, data = _timed(lambda: build_trial_data(proto))
+    out["build_trial_data, derivations kept"], _, _ = _timed(lambda: build_trial_data(proto))
+
+    def peer() -> int:
+        subjects = list(Subject.objects.select_related("site", "screening"))
+        return len([derive_subject(s, proto) for s in subjects])
+
+    _cold()
+    out["peer: derive_subject per subject"], q_peer, _ = _timed(peer)
+    print(f"  {len(data.adsl)} ADSL, {len(data.adlb)} ADLB, {len(data.adae)} ADAE rows; "
+          f"queries: build {q_new}, peer {q_peer}", flush=True)  # fmt: skip
+    for fmt in ("csv", "xpt", "odm"):
+        _cold()  # what `nakip export FMT` does in a fresh process: load, derive, write
+        t0 = time.perf_counter()
+        snap = load_snapshot(proto)
+        export(fmt, snap, folder / f"export-{fmt}-{time.monotonic_ns()}")
+        out[f"full export {fmt}"] = time.perf_counter() - t0
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=1000)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="sources of the peer run (the code before the change)")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     folder = args.data_dir or Path(tempfile.mkdtemp(prefix="nakip-bench-"))
     os.environ["NAKIP_DEBUG"] = "false"
@@ -129,36 +185,38 @@ def main() -> None:
 
     setup_django(folder)
     ensure_database()
-    from nakip.edc import services
-    from nakip.edc.datasets import build_trial_data, load_snapshot
-    from nakip.edc.derivations import derive_subject
-    from nakip.edc.exports import export
     from nakip.edc.models import Subject
 
-    t0 = time.perf_counter()
-    populate(args.subjects)
-    records = sum(1 for _ in Subject.objects.values_list("id"))
-    print(f"database: {records} subjects in {time.perf_counter() - t0:.1f} s ({folder})")
-    proto = services.get_protocol()
-
-    t_new, q_new, data = _timed(lambda: build_trial_data(proto))
-
-    def peer() -> int:
-        subjects = list(Subject.objects.select_related("site", "screening"))
-        return len([derive_subject(s, proto) for s in subjects])
-
-    t_peer, q_peer, _ = _timed(peer)
-    rows = f"{len(data.adsl)} ADSL, {len(data.adlb)} ADLB, {len(data.adae)} ADAE rows"
-    print(f"build_trial_data: {t_new:.2f} s, {q_new} queries ({rows})")
-    print(f"peer (derive_subject per subject, querying its records): {t_peer:.2f} s, "
-          f"{q_peer} queries (derivations only, no dataset layout)")  # fmt: skip
-    print(f"ratio peer / build_trial_data: {t_peer / t_new:.2f}")
-    snap = load_snapshot(proto)
-    for fmt in ("csv", "xpt", "odm"):
-        out = folder / f"export-{fmt}"
+    if args.json:  # the baseline's side of a run: timings only, on the given database
+        print(json.dumps(measure(folder)))
+        return
+    if not Subject.objects.exists():
         t0 = time.perf_counter()
-        manifest = export(fmt, snap, out)
-        print(f"export {fmt}: {time.perf_counter() - t0:.2f} s, {len(manifest.files)} files")
+        populate(args.subjects)
+        print(f"database: {args.subjects} subjects in {time.perf_counter() - t0:.1f} s ({folder})")
+    baseline: dict[str, float] = {}
+    if args.baseline_src is not None:
+        env = {**os.environ, "NAKIP_BENCH_SRC": str(args.baseline_src.resolve()),
+               "PYTHONPATH": str(args.baseline_src.resolve())}  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, __file__, "--json", "--data-dir", str(folder)],
+            env=env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        baseline = json.loads(done.stdout.strip().splitlines()[-1])
+    load = os.getloadavg()[0]
+    ours = measure(folder)
+    print(f"load average (1 min) {load:.1f} -> {os.getloadavg()[0]:.1f}: the machine is shared, "
+          "compare the ratios (measured in this run), not the seconds")  # fmt: skip
+    peer = ours["peer: derive_subject per subject"]
+    for name, seconds in ours.items():
+        line = f"{name}: {seconds:.2f} s"
+        if name in baseline:
+            ratio = baseline[name] / seconds
+            line += f" (baseline {baseline[name]:.2f} s; baseline / this code {ratio:.2f})"
+        print(line)
+    print(f"ratio peer / build_trial_data: {peer / ours['build_trial_data']:.2f}")
+    csv = ours["full export csv"]
+    print(f"target full CSV export < 5 s: {'met' if csv < 5 else 'NOT met'} ({csv:.2f} s)")
 
 
 if __name__ == "__main__":

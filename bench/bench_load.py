@@ -2,7 +2,16 @@
 saving forms on a trial of 50 sites, 1,000 subjects and 50,000 form records.
 
 Run: .venv/bin/python bench/bench_load.py [--engine postgres|sqlite] [--users 20]
-     [--seconds 30] [--baseline-src ../main/src] [--pg-url postgresql://postgres@127.0.0.1:5432]
+     [--seconds 30] [--think 1 0] [--baseline-src ../main/src]
+     [--pg-url postgresql://postgres@127.0.0.1:5432]
+
+Users: each of --users is one investigator of its own site (logged in through the login page,
+warmed up unmeasured), then a mix of casebook, subject list, dashboard, audit, API reads and
+form saves/corrections. --think sets the mean pause between one user's requests: 1 s (each
+pause uniform in 0.5-1.5 s) models data-entry staff acting about every second; 0 is the closed
+loop (every user sends its next request as soon as the last answered), the worst case. Both
+run by default, in that order, on the same server and data. The load average of the machine is
+printed with each figure: it is shared, and other work slows every figure.
 
 Bounded and local: the server listens on 127.0.0.1 only, every user stops after --seconds, the
 benchmark database (PostgreSQL: nakip_bench_rel, SQLite: a temporary folder) is dropped at the
@@ -48,6 +57,8 @@ AE = {
     "category": "nonhematologic", "outcome": "recovering",
 }  # fmt: skip
 CONSENT, DAY1 = date(2026, 1, 5), date(2026, 1, 12)
+#: Adverse-event terms from the protocol's controlled list (CTCAE v5.0 terms)
+TERMS = ("Pneumonitis", "Fatigue", "Sepsis", "Fever", "Dyspnea", "Cough")
 
 
 # =========================================================================== seeding
@@ -111,8 +122,8 @@ def seed(sites: int, subjects: int, records: int) -> None:
             recs.append(m.FormRecord(subject=s, visit_code=visit, form_code="haematology",
                                      form_version=1, values=values))  # fmt: skip
         for k in range(per_subject - min(len(VISITS), per_subject)):
-            values = {**AE, "term": f"Event {k}", "onset_date": (DAY1 + timedelta(days=k % 90))
-                      .isoformat()}  # fmt: skip
+            values = {**AE, "term": TERMS[k % len(TERMS)],
+                      "onset_date": (DAY1 + timedelta(days=k % 90)).isoformat()}  # fmt: skip
             recs.append(m.FormRecord(subject=s, form_code="adverse_event", form_version=1,
                                      values=values))  # fmt: skip
     bulk_create_with_history(recs, m.FormRecord, batch_size=2000)
@@ -130,7 +141,13 @@ class Sample:
 @dataclass
 class Results:
     samples: list[Sample] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def failure(self, name: str) -> None:
+        """Count a request that got no answer, by the client's exception class."""
+        with self.lock:
+            self.failures[name] = self.failures.get(name, 0) + 1
 
     def add(self, kind: str, ms: float, status: int) -> None:
         with self.lock:
@@ -144,7 +161,11 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def _user(base: str, n: int, site: int, per_site: int, clock: dict[str, Any], out: Results) -> None:
+def _user(
+    base: str, n: int, site: int, per_site: int, clock: dict[str, Any], out: Results, think: float
+) -> None:
+    """One site user: log in, warm up, then requests of the mix until the clock stops, pausing
+    a think time drawn uniformly from 0.5-1.5 x `think` seconds after each (0: closed loop)."""
     import httpx
 
     rng = random.Random(n)
@@ -173,10 +194,13 @@ def _user(base: str, n: int, site: int, per_site: int, clock: dict[str, Any], ou
             start = time.perf_counter()
             try:
                 status = _request(web, kind, number, n, token, mine)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 status = 599  # timeout or connection error: counted as an error
+                out.failure(type(exc).__name__)
             if status:
                 out.add(kind, (time.perf_counter() - start) * 1000, status)
+            if think > 0:
+                time.sleep(max(0.0, min(rng.uniform(0.5, 1.5) * think, until - time.monotonic())))
 
 
 def _request(
@@ -194,7 +218,7 @@ def _request(
     elif kind == "records api":
         r = web.get(f"/api/subjects/{number}/records/", headers=token)
     elif kind == "save":
-        body = {"form_code": "adverse_event", "values": {**AE, "term": f"Load {n}"}}
+        body = {"form_code": "adverse_event", "values": {**AE, "term": TERMS[n % len(TERMS)]}}
         r = web.post(f"/api/subjects/{number}/records/", json=body, headers=token)
         if r.status_code == 201:
             mine.append((r.json()["id"], 1))
@@ -202,7 +226,7 @@ def _request(
         if not mine:
             return 0
         pk, version = mine.pop()
-        body = {"values": {"term": "Load corrected"}, "reason": "bench", "version": version}
+        body = {"values": {"term": "Fatigue"}, "reason": "bench", "version": version}
         r = web.patch(f"/api/records/{pk}/", json=body, headers=token)
     return r.status_code
 
@@ -226,8 +250,20 @@ def _wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"the server at {url} did not start")
 
 
-def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> Results:
-    """Seed, start gunicorn on loopback, run the users for --seconds, stop; the results."""
+@dataclass
+class Run:
+    """One load run: its samples, how long it lasted and the machine's load average (1 min)
+    before and after (the machine is shared: the load average says how busy it was)."""
+
+    results: Results
+    seconds: float
+    load_before: float
+    load_after: float
+
+
+def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> dict[float, Run]:
+    """Seed, start gunicorn on loopback, run the users for --seconds at each think time of
+    --think (same server and data, in that order), stop; the runs by think time."""
     env = {**env, "PYTHONPATH": str(src), "DJANGO_SETTINGS_MODULE": "nakip.edc.settings"}
     subprocess.run(
         [sys.executable, __file__, "--seed", "--sites", str(args.sites),
@@ -239,42 +275,57 @@ def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> Result
     server = subprocess.Popen(
         [gunicorn, "nakip.edc.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(args.workers), "--threads", "4", "--worker-class", "gthread",
+         "--keep-alive", str(args.keep_alive),
          "--log-level", "warning"],
         env=env,
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/login/")
-        out = Results()
-        per_site = args.subjects // args.sites
-        clock: dict[str, Any] = {}
-
-        def start_clock() -> None:  # run once, when every user is ready, before any goes on
-            clock["until"] = time.monotonic() + args.seconds
-
-        clock["ready"] = threading.Barrier(args.users + 1, action=start_clock)
-        threads = [
-            threading.Thread(target=_user, args=(base, i, i % args.sites + 1, per_site, clock, out))
-            for i in range(args.users)
-        ]
-        for t in threads:
-            t.start()
-        clock["ready"].wait(timeout=300)
-        for t in threads:
-            t.join()
-        return out
+        return {think: _users(base, args, think) for think in args.think}
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def _report(label: str, res: Results, seconds: float) -> dict[str, float]:
+def _users(base: str, args: argparse.Namespace, think: float) -> Run:
+    """--users users against the server for --seconds with this think time."""
+    out = Results()
+    per_site = args.subjects // args.sites
+    clock: dict[str, Any] = {}
+
+    def start_clock() -> None:  # run once, when every user is ready, before any goes on
+        clock["until"] = time.monotonic() + args.seconds
+        clock["start"] = time.monotonic()
+
+    clock["ready"] = threading.Barrier(args.users + 1, action=start_clock)
+    threads = [
+        threading.Thread(
+            target=_user, args=(base, i, i % args.sites + 1, per_site, clock, out, think)
+        )
+        for i in range(args.users)
+    ]
+    for t in threads:
+        t.start()
+    clock["ready"].wait(timeout=300)
+    before = os.getloadavg()[0]
+    for t in threads:
+        t.join()
+    return Run(out, time.monotonic() - clock["start"], before, os.getloadavg()[0])
+
+
+def _report(label: str, run: Run) -> dict[str, float]:
+    res, seconds = run.results, run.seconds
     ms = [s.ms for s in res.samples]
     errors = sum(1 for s in res.samples if s.status >= 400)
-    figures = {"p50": _pct(ms, 50), "p95": _pct(ms, 95), "p99": _pct(ms, 99)}
+    figures = {"p50": _pct(ms, 50), "p95": _pct(ms, 95), "p99": _pct(ms, 99),
+               "rps": len(ms) / seconds, "errors": errors}  # fmt: skip
     print(f"\n{label}: {len(ms)} requests in {seconds:.0f} s ({len(ms) / seconds:.1f}/s), "
           f"{errors} errors; p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
-          f"p99 {figures['p99']:.0f} ms")  # fmt: skip
+          f"p99 {figures['p99']:.0f} ms; load average {run.load_before:.1f} -> "
+          f"{run.load_after:.1f} (shared machine)")  # fmt: skip
+    if res.failures:
+        print(f"  no answer (599): {res.failures}")
     for kind in sorted({s.kind for s in res.samples}):
         k = [s.ms for s in res.samples if s.kind == kind]
         bad = sorted({s.status for s in res.samples if s.kind == kind and s.status >= 400})
@@ -312,7 +363,18 @@ def main() -> None:
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
     p.add_argument("--users", type=int, default=20)
     p.add_argument("--seconds", type=float, default=30)
+    p.add_argument(
+        "--think", type=float, nargs="+", default=[1.0, 0.0],
+        help="think times to run, in seconds (mean; each pause is 0.5-1.5 x it); 0 = closed "
+        "loop. Default: 1 s (a data-entry user acting about every second), then closed loop",
+    )  # fmt: skip
     p.add_argument("--workers", type=int, default=3)
+    p.add_argument(
+        "--keep-alive", type=int, default=5,
+        help="gunicorn keep-alive seconds; above the longest think time (1.5 s), as a reverse "
+        "proxy keeps its upstream connections: gunicorn's default 2 s closes a thinking user's "
+        "connection, and a request sent at that instant fails on the client's side",
+    )  # fmt: skip
     p.add_argument("--sites", type=int, default=50)
     p.add_argument("--subjects", type=int, default=1000)
     p.add_argument("--records", type=int, default=50_000)
@@ -325,20 +387,33 @@ def main() -> None:
     runs = [("this code", OWN_SRC)]
     if args.baseline_src is not None:
         runs.insert(0, ("baseline", args.baseline_src.resolve()))
-    figures = {}
+    figures: dict[tuple[str, float], dict[str, float]] = {}
     for label, src in runs:
         tmp = Path(tempfile.mkdtemp(prefix="nakip-bench-"))
         env, drop = _database(args.engine, args.pg_url, tmp)
         try:
-            res = run_load(src, env, args)
+            by_think = run_load(src, env, args)
         finally:
             drop()
-        figures[label] = _report(f"{label} ({args.engine}, {args.users} users)", res, args.seconds)
-    if len(figures) == 2:
-        ratio = {k: figures["baseline"][k] / figures["this code"][k] for k in ("p50", "p95", "p99")}
-        print("\nbaseline / this code: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratio.items()))
-    p95 = figures["this code"]["p95"]
-    print(f"target p95 < 150 ms: {'met' if p95 < 150 else 'NOT met'} ({p95:.0f} ms)")
+        for think, run in by_think.items():
+            mode = f"think {think:g} s" if think > 0 else "closed loop"
+            figures[(label, think)] = _report(
+                f"{label} ({args.engine}, {args.users} users, {mode})", run
+            )
+    print("\n| run | requests/s | p50 | p95 | p99 | errors |\n|---|---|---|---|---|---|")
+    for (label, think), f in figures.items():
+        mode = f"think {think:g} s" if think > 0 else "closed loop"
+        print(f"| {label}, {mode} | {f['rps']:.1f} | {f['p50']:,.0f} ms | {f['p95']:,.0f} ms | "
+              f"{f['p99']:,.0f} ms | {f['errors']:.0f} |")  # fmt: skip
+    for think in args.think:
+        if ("baseline", think) in figures:
+            b, t = figures[("baseline", think)], figures[("this code", think)]
+            ratio = {k: b[k] / t[k] for k in ("p50", "p95", "p99")}
+            print(f"baseline / this code (think {think:g} s): "
+                  + ", ".join(f"{k} {v:.1f}x" for k, v in ratio.items()))  # fmt: skip
+        p95 = figures[("this code", think)]["p95"]
+        print(f"target p95 < 150 ms (think {think:g} s): "
+              f"{'met' if p95 < 150 else 'NOT met'} ({p95:.0f} ms)")  # fmt: skip
 
 
 if __name__ == "__main__":

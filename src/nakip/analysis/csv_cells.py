@@ -35,12 +35,24 @@ def restore(value: Any) -> Any:
     return value
 
 
+_RISKY_FIRST = frozenset((*FORMULA_STARTS, QUOTE))
+
+
 def neutralised_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose text cells are neutralised (object columns only)."""
-    out = frame.copy()
-    for name in out.columns:
-        if out[name].dtype == object:
-            out[name] = out[name].map(neutralise)
+    """`frame` with its text cells neutralised (object columns only): a copy when a cell
+    changes, else `frame` itself. Each column is scanned once in plain Python (most hold no
+    risky cell, and `Series.map` per cell was most of a large export's time)."""
+    out = frame
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object:
+            continue
+        values = col.tolist()
+        if _RISKY_FIRST.isdisjoint({v[:1] for v in values if isinstance(v, str)}):
+            continue
+        if out is frame:
+            out = frame.copy()
+        out[name] = pd.Series([neutralise(v) for v in values], index=col.index, dtype=object)
     return out
 
 

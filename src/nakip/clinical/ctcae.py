@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from nakip.clinical.thresholds import check_flag, check_number, rounded
@@ -128,7 +129,10 @@ _HB_UNITS: dict[str, float] = {
 }
 
 
+@lru_cache(maxsize=256)
 def _normalise_unit(unit: str) -> str:
+    """One spelling per unit (`x10E9/L` -> `10^9/l`); cached: a trial uses a handful of units
+    and every graded value asks again."""
     u = unit.strip().lower().replace(" ", "")
     u = u.replace("µ", "u").replace("μ", "u").replace("³", "3").replace("⁹", "^9")
     u = u.replace("**", "^").replace("×", "x")
@@ -140,6 +144,12 @@ def _normalise_unit(unit: str) -> str:
 def _resolve_term(term: str) -> tuple[str, _Term]:
     if not isinstance(term, str):
         raise UnknownTermError(f"term: expected a string, got {type(term).__name__}")
+    return _resolve_term_text(term)
+
+
+@lru_cache(maxsize=256)
+def _resolve_term_text(term: str) -> tuple[str, _Term]:
+    """The canonical key and table of a term name (cached; an unknown name is not cached)."""
     key = term.strip().lower().replace(" ", "_").replace("-", "_")
     key = _TERM_ALIASES.get(key, key)
     if key not in TERMS:
@@ -206,7 +216,22 @@ def grade_lab(
 
     CTCAE v5.0 (NCI 2017), "Investigations" / "Blood and lymphatic system disorders": grade k when
     the rounded value is below grade k's ceiling and at or above grade k+1's (see module doc).
+    The grade of a (term, value, unit, LLN) already graded is reused: it is a pure function,
+    and a dataset export grades tens of thousands of values with few distinct ones.
     """
+    texts = (term, unit, lln_unit)
+    numbers = (value, lln)
+    if all(t is None or type(t) is str for t in texts) and all(
+        n is None or type(n) in (int, float) for n in numbers
+    ):
+        return _grade_lab_kept(term, value, unit, lln, lln_unit)
+    return _grade_lab(term, value, unit, lln, lln_unit)
+
+
+def _grade_lab(
+    term: str, value: float, unit: str, lln: float | None, lln_unit: str | None
+) -> LabGrade:
+    """`grade_lab` worked out (no reuse)."""
     if value is None:
         raise ValueError("value: a value is required")
     key, spec = _resolve_term(term)
@@ -256,6 +281,9 @@ def grade_lab(
     if v < lln_std:
         return result(1, f"grade 1 (< LLN {_fmt(lln_std)} - {_fmt(spec.grade2_below)} {u})")
     return result(0, f"grade 0 (>= LLN {_fmt(lln_std)} {u})")
+
+
+_grade_lab_kept = lru_cache(maxsize=8192, typed=True)(_grade_lab)
 
 
 def _check_grade(name: str, grade: object) -> int:

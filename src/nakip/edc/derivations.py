@@ -18,7 +18,7 @@ from typing import Any
 
 from nakip.clinical import crs_icans, ctcae, dlt, eln2022, events, mrd
 from nakip.clinical.ctcae_terms import reported_term, soc_of
-from nakip.edc import safety_derivations
+from nakip.edc import derived_cache, safety_derivations
 from nakip.edc.death_dates import death_date_in
 from nakip.edc.models import FormRecord, Subject
 from nakip.edc.protocol_forms import get_protocol
@@ -205,15 +205,19 @@ class _Records:
         if records is None:
             records = FormRecord.objects.filter(subject=subject, withdrawn=False)
         self.all = sorted((r for r in records if not r.withdrawn), key=lambda r: r.pk)
+        self._of: dict[str, list[FormRecord]] = {}
+        self._at: dict[tuple[str, str], FormRecord] = {}
+        for r in self.all:  # indexed once: the rules ask for a form or a visit many times
+            self._of.setdefault(r.form_code, []).append(r)
+            self._at.setdefault((r.form_code, r.visit_code), r)
 
     def of(self, form: str) -> list[FormRecord]:
-        return [r for r in self.all if r.form_code == form]
+        """The form's records in entry order (a new list: callers may sort it)."""
+        return list(self._of.get(form, ()))
 
     def at(self, form: str, visit: str) -> FormRecord | None:
-        for r in self.all:
-            if r.form_code == form and r.visit_code == visit:
-                return r
-        return None
+        """The first-entered record of the form at the visit."""
+        return self._at.get((form, visit))
 
 
 def _float(v: Any) -> float | None:
@@ -705,8 +709,19 @@ def derive_subject(
     """All derived values of one subject from its current (non-withdrawn) records.
 
     `records`: the subject's records already loaded (a dataset build prefetches them once, and
-    passes them cut at the data cut-off); None queries the database."""
+    passes them cut at the data cut-off); None queries the database. The result is kept per
+    subject while these inputs stay the same (`derived_cache`: a changed record is a new key)."""
     proto = protocol or get_protocol()
+    if records is None:
+        records = FormRecord.objects.filter(subject=subject, withdrawn=False)
+    loaded = list(records)
+    return derived_cache.cached_derivation(
+        subject, proto, loaded, lambda: _derive(subject, proto, loaded)
+    )
+
+
+def _derive(subject: Subject, proto: Protocol, records: list[FormRecord]) -> SubjectDerivation:
+    """`derive_subject` worked out from the records (no cache)."""
     recs = _Records(subject, records)
     problems: list[str] = []
     base_visit = proto.schedule.visits[0].code

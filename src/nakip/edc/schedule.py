@@ -84,9 +84,29 @@ class VisitState:
         }
 
 
+#: (id of the protocol, cohort) -> (that protocol, its planned visits): the schedule is a pure
+#: function of a frozen protocol, and every derivation and page asks for it again.
+_PLANNED: dict[tuple[int, str], tuple[Protocol, tuple[PlannedVisit, ...]]] = {}
+
+
 def planned_visits(cohort: str, protocol: Protocol | None = None) -> list[PlannedVisit]:
-    """Every visit of the cohort's schedule in study-day order, follow-up visits included."""
+    """Every visit of the cohort's schedule in study-day order, follow-up visits included.
+
+    Worked out once per protocol object and cohort (the entry keeps its protocol, so the id
+    cannot be reused by another object while the entry lives)."""
     proto = protocol or load_protocol()
+    hit = _PLANNED.get((id(proto), cohort))
+    if hit is not None and hit[0] is proto:
+        return list(hit[1])
+    out = _plan(cohort, proto)
+    if len(_PLANNED) >= 64:  # tests load many protocols: stay bounded
+        _PLANNED.clear()
+    _PLANNED[(id(proto), cohort)] = (proto, tuple(out))
+    return out
+
+
+def _plan(cohort: str, proto: Protocol) -> list[PlannedVisit]:
+    """The cohort's visits worked out from the protocol's schedule."""
 
     def expected(forms: list[str]) -> tuple[str, ...]:
         return tuple(f for f in forms if not proto.form(f).repeating)

@@ -36,6 +36,15 @@ class LoginView(auth_views.LoginView):
         return ctx
 
 
+_STATE_BADGES = {"locked": "muted", "off study": "warn", "on study": "ok"}
+
+
+def _subject_row(subject: Any, state: str) -> tuple[Any, str, str, str]:
+    """One row of the dashboard's subject table."""
+    url = reverse("edc-web:casebook", args=[subject.subject_number])
+    return subject, state, _STATE_BADGES.get(state, "ok"), url
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Site dashboard: subjects by cohort and status, overdue visits, queries, AEs, screening."""
@@ -95,7 +104,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sites": sites_for(user, "view_subject"),
         "states": states,
         "cohort_rows": cohort_rows,
-        "subjects": [(s, s.state) for s in subjects],
+        # (subject, state, badge, casebook URL): worked out here, not per row in the template
+        "subjects": [_subject_row(s, s.state) for s in subjects],
         "overdue": sorted(overdue, key=lambda o: -o["days"]),
         "open_query_count": open_queries.count(),
         "answered_query_count": queries.filter(status=QueryStatus.ANSWERED).count(),

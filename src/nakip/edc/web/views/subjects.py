@@ -18,6 +18,12 @@ from django.views.decorators.http import require_POST
 from nakip.edc import completeness, permissions, services
 from nakip.edc.derivations import derive_subject
 from nakip.edc.models import FormRecord, QueryStatus, Subject
+from nakip.edc.web.casebook_rows import (
+    CasebookUrls,
+    derived_tables,
+    other_form_chips,
+    visit_form_chips,
+)
 from nakip.edc.web.forms import ReasonForm, SignForm
 from nakip.edc.web.views.common import (
     cohort_names,
@@ -46,7 +52,15 @@ def subject_list(request: HttpRequest) -> HttpResponse:
         .order_by("subject_number")
     )
     names = cohort_names()
-    rows = [{"s": s, "state": s.state, "cohort": names.get(s.cohort, s.cohort)} for s in subjects]
+    rows = [
+        {
+            "s": s,
+            "state": s.state,
+            "cohort": names.get(s.cohort, s.cohort),
+            "url": reverse("edc-web:casebook", args=[s.subject_number]),
+        }
+        for s in subjects
+    ]
     return render(request, "edc/subject_list.html", {"rows": rows})
 
 
@@ -62,6 +76,7 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
         at[(r.visit_code, r.form_code)].append(r)
     locked = subject.is_locked
     can_enter = permissions.can(user, "enter_data", subject) and not locked
+    urls = CasebookUrls(subject.subject_number)
     visits = []
     states = services.subject_visits(subject)
     for v in states:
@@ -74,15 +89,34 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
             }
             for code in v.visit.forms
         ]
-        visits.append({"state": v, "forms": cells})
+        open_for_entry = can_enter and v.status != "missed"
+        visits.append(
+            {
+                "state": v,
+                "forms": cells,
+                "chips": visit_form_chips(urls, v.visit.code, cells, open_for_entry),
+                "missed_url": reverse(
+                    "edc-web:visit-missed", args=[subject.subject_number, v.visit.code]
+                )
+                if can_enter
+                else "",
+            }
+        )
     in_visits = {code for v in visits for code in v["state"].visit.forms}
-    other_forms = [
-        {"definition": f, "records": at.get(("", f.code), [])}
-        for code, f in forms.items()
-        if code != services.SCREENING_FORM and (f.repeating or code not in in_visits)
-    ]
+    other_forms = []
+    for code, f in forms.items():
+        if code != services.SCREENING_FORM and (f.repeating or code not in in_visits):
+            kept = at.get(("", f.code), [])
+            other_forms.append(
+                {
+                    "definition": f,
+                    "records": kept,
+                    "chips": other_form_chips(urls, kept),
+                    "new_url": urls.new(f.code),
+                }
+            )
     try:
-        derived = derive_subject(subject)
+        derived = derive_subject(subject, records=recs)
         derive_error = ""
     except ValueError as exc:  # bad source data must not hide the casebook
         derived, derive_error = None, str(exc)
@@ -102,6 +136,7 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
         ],
         "other_forms": other_forms,
         "derived": derived,
+        "rows": derived_tables(urls, derived),
         "derive_error": derive_error,
         "ae_records": ae_records,
         "signature": services.current_signature(subject),
