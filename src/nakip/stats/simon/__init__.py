@@ -2,10 +2,11 @@
 
 Rule (Simon 1989, Controlled Clinical Trials 10:1-10): treat n1 patients; stop for futility if
 X1 <= r1; otherwise treat n - n1 more and declare efficacy (reject H0: p <= p0) if X1 + X2 > r.
-One concern per module: `rule` (the boundaries), `design` (a design's exact properties), `operating`
-(operating characteristics at any rate), `search` (optimal, minimax, admissible designs) and
-`inference` (p-value, confidence interval and estimates after the trial). Nothing heavier than
-the standard library at import: `nakip design simon|oc|infer` must start as fast as Rscript.
+One concern per module: `rule` (the boundaries), `design` (a design's exact properties),
+`operating` (operating characteristics at any rate), `search` (optimal, minimax, admissible
+designs; the work is done in `frontier` and `scan`) and `inference` (p-value, confidence interval
+and estimates after the trial). Nothing heavier than the standard library at import:
+`nakip design simon|oc|infer` must start as fast as Rscript.
 """
 
 from nakip.stats.simon.design import SimonDesign, simon_design

@@ -1,7 +1,7 @@
 """Search for Simon two-stage designs: optimal, minimax and admissible, and the nmax that works.
 
 Optimal and minimax after Simon (1989), admissible after Jung, Lee, Kim & George (2004, JSPI
-119:205). The work is done by nakip.stats.simon_search, imported on the first call.
+119:205). The work is done by nakip.stats.simon.frontier, imported on the first call.
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ def smallest_feasible_n(
     p0: float, p1: float, alpha: float = 0.05, power: float = 0.80, *, start: int = 2
 ) -> int | None:
     """Least total n >= start of any feasible design (the minimax n); None beyond the limit."""
-    from nakip.stats import simon_search
+    from nakip.stats.simon import frontier
 
-    return simon_search.smallest_feasible_n(p0, p1, alpha, power, start=start)
+    return frontier.smallest_feasible_n(p0, p1, alpha, power, start=start)
 
 
 def search(
@@ -132,8 +132,8 @@ def search(
     George (2004, JSPI 119:205). Constraints exact: alpha <= nominal, power >= nominal. The
     search also looks beyond nmax (up to SEARCH_LIMIT, stopping when no larger n can do
     better) and keeps the optimal design there, if any, for the `nmax_warning`. The work is
-    done by nakip.stats.simon_search, imported on the first call.
+    done by nakip.stats.simon.frontier, imported on the first call.
     """
-    from nakip.stats import simon_search
+    from nakip.stats.simon import frontier
 
-    return simon_search.search(p0, p1, alpha, power, nmax)
+    return frontier.search(p0, p1, alpha, power, nmax)
