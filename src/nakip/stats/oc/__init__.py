@@ -49,7 +49,8 @@ from nakip.stats.oc.designs import (
     design_from_spec,
 )
 from nakip.stats.oc.exact import ExactOC, exact_oc
-from nakip.stats.oc.grid import GridResult, ScenarioOC, _run_dask, simulate_grid
+from nakip.stats.oc.grid import GridResult, ScenarioOC, simulate_grid
+from nakip.stats.oc.grid import _run_dask as _run_dask  # used by nakip.sim.replicates
 from nakip.stats.oc.scenarios import Scenario, load_scenarios
 from nakip.stats.oc.simulate import DEFAULT_CHUNK, simulate_chunk
 
@@ -68,5 +69,4 @@ __all__ = [
     "DEFAULT_CHUNK",
     "Design",
     "ExactOC",
-    "_run_dask",
 ]
