@@ -150,7 +150,7 @@ def main() -> None:
     # peer for the parallel capacity of this machine: the same tasks in a process pool
     from concurrent.futures import ProcessPoolExecutor
 
-    from nakip.stats.oc import _run_task, _tasks
+    from nakip.stats.oc.grid import _run_task, _tasks
 
     tasks = _tasks(grid, args.grid_trials, 7, local.chunk_size)
     with ProcessPoolExecutor(args.workers) as pool:

@@ -415,7 +415,7 @@ def test_admissible_design_optimal_at_a_single_weight_is_listed() -> None:
 def test_design_strictly_above_the_hull_is_not_admissible() -> None:
     # The threshold the other way: nudging the middle point's EN0 up by 1e-6 takes it off the
     # line, so it is optimal for no q.
-    from nakip.stats.simon_search import _admissible_ranges
+    from nakip.stats.simon.frontier import _admissible_ranges
 
     points = [(72, 58.005929), (74, 55.5), (76, 54.5), (78, 53.5)]
     assert [i for i, _, _ in _admissible_ranges(points)] == [0, 1, 2, 3]

@@ -67,7 +67,6 @@ def _cohort(protocol: Protocol, option: str | None) -> str | None:
     return option
 
 
-# =========================================================================== response
 class ResponseInput(Record):
     """One response assessment; units are fixed (blasts %, counts 10^9/L, MRD as entered)."""
 
@@ -157,7 +156,6 @@ def response(
     _run(file, ResponseInput, assess)
 
 
-# =========================================================================== CRS and ICANS
 class CRSInput(Record):
     """The `crs` form's fields (Lee 2019 Table 4), plus whether the episode was established."""
 
@@ -231,7 +229,6 @@ def _dated(out: dict[str, Any], when: date | None) -> dict[str, Any]:
     return {**out, "assessment_date": when.isoformat() if when else None}
 
 
-# =========================================================================== CTCAE lab grade
 class LabInput(Record):
     """One laboratory value to grade (CTCAE v5.0)."""
 
@@ -261,7 +258,6 @@ def lab(file: FileArg = None) -> None:
     _run(file, LabInput, assess)
 
 
-# =========================================================================== DLT
 class DLTInput(Record):
     """An `adverse_event` record plus the dates that place the DLT window."""
 
@@ -317,7 +313,6 @@ def dlt_command(file: FileArg = None, protocol_file: ProtocolOpt = None) -> None
     _run(file, DLTInput, assess)
 
 
-# =========================================================================== eligibility
 _FORM_TYPES: dict[str, Any] = {
     "integer": int,
     "decimal": float,
@@ -361,7 +356,6 @@ def eligibility_command(
     _run(file, screening_model(protocol), assess)
 
 
-# =========================================================================== events
 class DatedResponse(Record):
     """One dated ELN 2022 response category."""
 

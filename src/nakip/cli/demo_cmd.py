@@ -32,7 +32,6 @@ MAX_PATIENTS = 200
 MAX_REPLICATES = 100_000
 
 
-# =========================================================================== protocol and designs
 def _load_protocol() -> tuple[Path, Protocol]:
     """The protocol the EDC runs (NAKIP_PROTOCOL_FILE or the packaged one), validated."""
     path = Path(os.environ.get("NAKIP_PROTOCOL_FILE") or default_protocol_path())
@@ -107,7 +106,6 @@ def _boundaries(proto: Protocol) -> list[dict[str, Any]]:
     return out
 
 
-# =========================================================================== database
 def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, bool]:
     """Point the EDC settings at `data_dir`, reset a previous demo database when `fresh`, set
     Django up and migrate (`nakip.cli.edc_database`). Returns (database file, whether demo data
@@ -152,10 +150,6 @@ def _database(data_dir: Path, fresh: bool, force: bool = False) -> tuple[Path, b
     return db, Site.objects.filter(code=SITE_CODE).exists()
 
 
-# =========================================================================== output
-
-
-# =========================================================================== the command
 @app.command("demo")
 def demo(
     patients_per_cohort: Annotated[

@@ -17,6 +17,8 @@ _COMMAND_MODULES = (
     "nakip.cli.protocol_cmd",
     "nakip.cli.design_cmd",
     "nakip.cli.monitor_cmd",
+    "nakip.cli.dose_finding_cmd",
+    "nakip.cli.simulate_cmd",
     "nakip.cli.design_report_cmd",
     "nakip.cli.assess_cmd",
     "nakip.cli.edc_cmd",

@@ -44,7 +44,7 @@ _BADGES = {
 }
 
 
-#: The overt cohort's responder definitions as the pages name them (protocol/model.py
+#: The overt cohort's responder definitions as the pages name them (nakip.protocol.model
 #: RESPONDER_DEFINITIONS; docs/clinical-rules.md "Responder").
 _RESPONDER_DEFINITIONS = {
     "cr_cri_registered": "CR/CRi (registered)",

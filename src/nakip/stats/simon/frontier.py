@@ -1,5 +1,5 @@
 """The search behind nakip.stats.simon.search: the EN0 frontier of Simon two-stage designs
-(nakip.stats.simon_scan), the optimal, minimax and admissible designs on it, and the optimal
+(nakip.stats.simon.scan), the optimal, minimax and admissible designs on it, and the optimal
 design beyond nmax. Plain Python: `nakip design simon` starts without numpy (issue 13).
 """
 
@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nakip.stats.binomial import check_count, check_probability, check_rates
-from nakip.stats.simon import SEARCH_LIMIT, NoDesignError, SimonDesign, SimonSearchResult
-from nakip.stats.simon_scan import DesignScan, Found
+from nakip.stats.simon.design import SimonDesign
+from nakip.stats.simon.scan import DesignScan, Found
+from nakip.stats.simon.search import SEARCH_LIMIT, NoDesignError, SimonSearchResult
 
 # Weights q closer than this count as equal when deciding admissibility (EN0 is exact to ~1e-13).
 _TIE_Q = 1e-9

@@ -234,7 +234,7 @@ def _lower_bound(t0: _Tables, r1max: list[int], n: int) -> float:
 class DesignScan:
     """The scan for one (p0, p1, alpha, power): binomial tables, stage-1 limits and the r found
     for each (n1, r1) are kept between calls, so looking beyond nmax after the search up to
-    nmax (nakip.stats.simon_search) continues where it stopped instead of starting over."""
+    nmax (nakip.stats.simon.frontier) continues where it stopped instead of starting over."""
 
     def __init__(self, p0: float, p1: float, alpha: float, power: float) -> None:
         self.alpha, self.power = alpha, power
