@@ -167,6 +167,22 @@ def test_queries_do_not_grow_with_subjects(
     assert len(more.captured_queries) == len(few.captured_queries)
 
 
+def test_queries_do_not_grow_with_serious_adverse_events(
+    enrol: Any, investigator: Any, trial: dict[str, Subject]
+) -> None:
+    """ADSAE reads each record's subject and site: they come with the snapshot, not a query."""
+    from tests.edc.trial_fixture import AE
+
+    with CaptureQueriesContext(connection) as few:
+        build_trial_data()
+    for _ in range(3):
+        services.create_record(investigator, enrol("overt"), "adverse_event", dict(AE))
+    with CaptureQueriesContext(connection) as more:
+        data = build_trial_data()
+    assert len(data.adsae) == 4
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+
 def test_api_datasets_are_views_of_the_trial_data(trial: dict[str, Subject]) -> None:
     subjects = Subject.objects.all()
     first_api = {r["subject_number"]: r for r in build_dataset("subjects", subjects).rows}

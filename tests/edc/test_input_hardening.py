@@ -15,7 +15,7 @@ from django.test import Client
 from nakip.edc import audit, services
 from nakip.edc.exceptions import FormValidationError
 from nakip.edc.models import FormRecord, Lock, SignatureFailure, Subject
-from nakip.edc.text_safety import find_invalid_text, repair_text
+from nakip.edc.text_safety import RepairingJSONDecoder, find_invalid_text, repair_text
 
 from .conftest import PASSWORD
 from .test_api import AE, HAEM, api
@@ -38,6 +38,16 @@ def test_find_invalid_text_names_the_nested_field() -> None:
     assert find_invalid_text({"reasons": ["ok", BAD]})[0] == "reasons[1]"
     assert find_invalid_text({"values": {"ok": "🙂 é"}}) is None
     assert repair_text({"a": [BAD]}) == {"a": ["bad\ufffdx"]}
+
+
+def test_stored_values_share_one_decoder_that_still_repairs() -> None:
+    """JSONField calls json.loads(text, cls=decoder) per value: the decoder is built once."""
+    shared = RepairingJSONDecoder()
+    assert RepairingJSONDecoder() is shared
+    assert json.loads('{"term": "bad\\ud800x"}', cls=RepairingJSONDecoder) == {"term": "bad\ufffdx"}
+    assert RepairingJSONDecoder() is shared  # json.loads did not replace it
+    custom = RepairingJSONDecoder(parse_float=str)  # options still give a decoder of their own
+    assert custom is not shared and custom.decode("[1.5]") == ["1.5"]
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,25 @@ def repair_text(value: Any) -> Any:
     return value
 
 
-class RepairingJSONDecoder(json.JSONDecoder):
+class _SharedWhenPlain(type):
+    """Metaclass: a call without arguments returns one instance built on first use.
+
+    Django's JSONField decodes every stored value with `json.loads(text, cls=decoder)`, which
+    builds a decoder (and its scanner) per value; a decoder keeps no state between calls (the
+    json module shares its own default one the same way), so one instance serves them all.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return super().__call__(*args, **kwargs)
+        shared = cls.__dict__.get("_shared")
+        if shared is None:
+            shared = super().__call__()
+            cls._shared = shared
+        return shared
+
+
+class RepairingJSONDecoder(json.JSONDecoder, metaclass=_SharedWhenPlain):
     """JSONField decoder: a stored "\\ud800" escape comes back as U+FFFD, so no row written
     before the boundary check existed can break a page, an export or the audit trail."""
 

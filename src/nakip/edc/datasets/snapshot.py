@@ -139,6 +139,7 @@ def load_snapshot(
     )
 
     ids = [s.pk for s in chosen]
+    subject_of = {s.pk: s for s in chosen}
     by_subject: dict[int, list[FormRecord]] = defaultdict(list)
     locked: set[int] = set()
     fields: dict[tuple[str, int], list[str]] = {}
@@ -152,6 +153,7 @@ def load_snapshot(
                 rec = cut_record(rec, fields[key], cutoff)
                 if rec is None:
                     continue
+            rec.subject = subject_of[rec.subject_id]  # no query per record reading its subject
             by_subject[rec.subject_id].append(rec)
         locked |= set(
             Lock.objects.filter(subject_id__in=chunk, unlocked_at__isnull=True).values_list(
