@@ -56,6 +56,21 @@ def test_a_begun_visit_lists_its_missing_forms(staff: dict, subject: Subject) ->
     assert "C1D1" not in overdue and "C1D8" in overdue  # C1D1 listed once, as missing forms
 
 
+def test_facts_the_page_has_counted_are_not_looked_up_again(
+    subject: Subject, django_assert_num_queries: Any
+) -> None:
+    """The casebook passes its query count and signature: the check uses them, not the DB."""
+    states = services.subject_visits(subject, LATE)
+    with django_assert_num_queries(2):  # end-of-study form and unverified records only
+        found = completeness.check_casebook(
+            subject, "lock", LATE, visits=states, unresolved=2, signed=True
+        )
+    kinds = {f.kind: f.message for f in found}
+    assert kinds["open_queries"] == "2 unresolved queries" and "unsigned_changes" not in kinds
+    looked_up = _kinds(subject, "lock")
+    assert "open_queries" not in looked_up and "unsigned_changes" in looked_up
+
+
 def test_open_queries_block(staff: dict, subject: Subject) -> None:
     rec = services.create_record(staff["investigator"], subject, "haematology", HAEM, "C1D1")
     services.raise_query(staff["monitor"], rec.record, "anc", "check")

@@ -40,12 +40,16 @@ def check_casebook(
     action: Action,
     today: date | None = None,
     visits: Sequence[VisitState] | None = None,
+    unresolved: int | None = None,
+    signed: bool | None = None,
 ) -> list[Finding]:
     """What stands in the way of signing or locking the subject's casebook (empty = complete).
 
     Both actions: expected forms missing at visits already begun, visits overdue with nothing
     entered (schedule.visit_status), unresolved queries. A lock also needs the end-of-study
     form, a valid signature covering every change and source data verified on every record.
+    The casebook page passes the visit states, the unresolved query count and whether a valid
+    signature exists when it has them already (None: looked up here).
     """
     findings: list[Finding] = []
     if visits is None:  # the casebook page passes the states it has already computed
@@ -67,13 +71,15 @@ def check_casebook(
                 f"{count(len(overdue), 'overdue visit')} with nothing entered: {listed}",
             )
         )
-    n = services.unresolved_queries(subject).count()
+    n = services.unresolved_queries(subject).count() if unresolved is None else unresolved
     if n:
         findings.append(
             Finding("open_queries", f"{count(n, 'unresolved query', 'unresolved queries')}")
         )
     if action == "lock":
-        if services.current_signature(subject) is None:
+        if signed is None:
+            signed = services.current_signature(subject) is not None
+        if not signed:
             findings.append(
                 Finding("unsigned_changes", "the investigator has not signed the current data")
             )

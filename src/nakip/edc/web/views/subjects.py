@@ -122,7 +122,8 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
         derived, derive_error = None, str(exc)
     lock = subject.locks.filter(unlocked_at__isnull=True).select_related("locked_by").first()
     ae_records = {r.pk: r for r in recs if r.form_code == "adverse_event"}
-    unresolved = services.unresolved_queries(subject)
+    unresolved = services.unresolved_queries(subject).count()  # counted once for the page
+    signature = services.current_signature(subject)
     endpoint = services.get_protocol().cohort(subject.cohort).primary_endpoint
     can_sign = permissions.can(user, "sign", subject) and not locked
     can_lock = permissions.can(user, "lock", subject)
@@ -139,18 +140,22 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
         "rows": derived_tables(urls, derived),
         "derive_error": derive_error,
         "ae_records": ae_records,
-        "signature": services.current_signature(subject),
+        "signature": signature,
         "lock": lock,
         "locked": locked,
-        "unresolved_count": unresolved.count(),
+        "unresolved_count": unresolved,
         "can_enter": can_enter,
         "can_sign": can_sign,
         "can_lock": can_lock,
         "sign_findings": (
-            completeness.check_casebook(subject, "sign", visits=states) if can_sign else []
+            completeness.check_casebook(subject, "sign", visits=states, unresolved=unresolved)
+            if can_sign
+            else []
         ),
         "lock_findings": (
-            completeness.check_casebook(subject, "lock", visits=states)
+            completeness.check_casebook(
+                subject, "lock", visits=states, unresolved=unresolved, signed=signature is not None
+            )
             if can_lock and not locked
             else []
         ),
