@@ -247,3 +247,16 @@ def test_serious_events_reach_adsae_with_their_notice_state(enrol, investigator)
     assert rows[missing.pk]["notice_status"] == "notice missing"  # entered today: < 24 h
     assert rows[missing.pk]["notice_on_time"] is None
     assert build_trial_data(cutoff=date(2026, 1, 19)).adsae.empty  # before the onset
+
+
+def test_casebook_offers_no_generic_entry_of_an_sae_report(
+    investigator: Any, subject: Subject
+) -> None:
+    """Generic entry of an SAE report is refused (a redirect to /sae/): the casebook links to
+    the SAE reports page instead of a "+ new" entry link."""
+    page = client_for(investigator).get(f"/subjects/{subject.subject_number}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"/subjects/{subject.subject_number}/forms/adverse_event/new/" in html  # still offered
+    assert "/forms/sae_report/new/" not in html
+    assert '<a class="small" href="/sae/">filed from the SAE reports page</a>' in html

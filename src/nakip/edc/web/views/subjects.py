@@ -107,12 +107,16 @@ def casebook(request: HttpRequest, number: str) -> HttpResponse:
     for code, f in forms.items():
         if code != services.SCREENING_FORM and (f.repeating or code not in in_visits):
             kept = at.get(("", f.code), [])
+            workflow = code in services.WORKFLOW_FORMS
             other_forms.append(
                 {
                     "definition": f,
                     "records": kept,
                     "chips": other_form_chips(urls, kept),
-                    "new_url": urls.new(f.code),
+                    # a workflow form (the SAE report) is refused by generic entry: no "+ new",
+                    # a link to the page of its workflow instead (where records.py sends it)
+                    "new_url": "" if workflow else urls.new(f.code),
+                    "workflow_url": reverse("edc-web:sae-list") if workflow else "",
                 }
             )
     try:
