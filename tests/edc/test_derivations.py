@@ -10,6 +10,8 @@ import pytest
 
 from nakip.edc import services
 from nakip.edc.derivations import derive_subject
+from nakip.edc.models import FormRecord
+from tests.edc.conftest import client_for
 
 
 def _visit(user: Any, subject: Any, visit: str, day: str, bm: float, anc: float, plt: float,
@@ -77,6 +79,10 @@ def test_withdrawn_record_leaves_the_derivation(subject, investigator) -> None:
     d = derive_subject(subject)
     assert d.responses[0].category == "NE"
     assert "bm_blasts_pct" in " ".join(d.responses[0].missing) + d.responses[0].rule
+    assert d.responses[0].missing == ("bm_blasts_pct",)  # the rule's input, for the datasets
+    assert d.responses[0].missing_labels == ("Marrow blasts",)  # the marrow form's label
+    page = client_for(investigator).get(f"/subjects/{subject.subject_number}/")
+    assert '<div class="muted">missing: Marrow blasts</div>' in page.content.decode()
 
 
 def test_lab_grades_ctcae(subject, investigator) -> None:
@@ -326,13 +332,26 @@ def test_mrd_not_evaluable_and_negativity(enrol, investigator) -> None:
     services.create_record(investigator, s, "mrd", blood, "C2D1")
     d = derive_subject(s)
     assert (d.mrd_evaluable, d.responder) == (False, False)
-    assert d.mrd_not_evaluable_reason is not None and "material" in d.mrd_not_evaluable_reason
+    assert d.mrd_not_evaluable_reason == (
+        "baseline and follow-up MRD not comparable (sample material bone marrow -> peripheral "
+        "blood)"
+    )  # the form's label and the choices in words, not `material bone_marrow`
     assert [q.code for q in d.queries] == ["mrd_not_evaluable"]
     _mrd(investigator, s, "C4D1", "2026-04-06", 0.0, lod=0.1)
     d = derive_subject(s)
     assert (d.mrd_evaluable, d.mrd_negative, d.responder) == (True, True, False)
     assert d.best_mrd_log10_change == pytest.approx(-1.0)
     assert (d.responder_cr, d.responder_cr_cri, d.responder_cr_crh_cri) == (None, None, None)
+
+
+def test_rule_problems_name_fields_by_their_labels(subject) -> None:
+    """A value the ASTCT rules refuse is reported with the form's label ("ICE score"), not its
+    code (`ice_score`), on the casebook's list of data the rules could not use."""
+    icans = FormRecord(id=987654, subject=subject, form_code="icans", visit_code="",
+                       form_version=1, values={"assessment_date": "2026-01-20",
+                                               "ice_score": 11})  # fmt: skip
+    problems = derive_subject(subject, records=[icans]).problems
+    assert problems == ("icans #987654: ICE score: expected an integer 0-10, got 11",)
 
 
 def test_efs_censored_at_follow_up_with_blood_counts(subject, investigator) -> None:

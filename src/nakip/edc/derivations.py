@@ -19,6 +19,7 @@ from typing import Any
 from nakip.clinical import crs_icans, ctcae, dlt, eln2022, events, mrd
 from nakip.clinical.ctcae_terms import reported_term, soc_of
 from nakip.edc import derived_cache, safety_derivations
+from nakip.edc.audit import field_label
 from nakip.edc.death_dates import death_date_in
 from nakip.edc.models import FormRecord, Subject
 from nakip.edc.protocol_forms import get_protocol
@@ -65,6 +66,7 @@ class VisitResponse:
     responder_cr_crh_cri: bool = False
     notes: tuple[str, ...] = ()
     query: str | None = None
+    missing_labels: tuple[str, ...] = ()  # `missing` as the forms label it, for people
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,41 @@ def _float(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+#: ELN 2022 assessment inputs -> the form field `_assessment` reads each from, so a missing
+#: input is named on the casebook by its label on the form
+_ASSESSMENT_SOURCE = {
+    "bm_blasts_pct": ("marrow", "bm_blasts_pct"),
+    "pb_blasts_pct": ("haematology", "pb_blasts_pct"),
+    "wbc_per_nl": ("haematology", "wbc"),
+    "bm_cellularity_pct": ("marrow", "cellularity_pct"),
+    "extramedullary_disease": ("emd", "emd_present"),
+    "anc_per_nl": ("haematology", "anc"),
+    "platelets_per_nl": ("haematology", "platelets"),
+    "transfusion_independent": ("haematology", "transfusion_independent"),
+    "auer_rods": ("marrow", "auer_rods"),
+}
+
+
+def _assessment_labels(names: Iterable[str], proto: Protocol) -> tuple[str, ...]:
+    """Missing ELN 2022 inputs by their form labels ("Cellularity", "Marrow blasts at baseline")."""
+    out = []
+    for name in names:
+        bare = name.removeprefix("baseline_")
+        form_code, field_name = _ASSESSMENT_SOURCE.get(bare, ("", bare))
+        label = field_label(field_name, form_code, proto)
+        out.append(label if bare == name else f"{label} at baseline")
+    return tuple(out)
+
+
+def _in_words(form_code: str, message: str, proto: Protocol) -> str:
+    """A rule's error message with its leading field code ("fever_c: ...") as the form's label
+    ("Highest temperature: ..."), for the people who read the casebook."""
+    name, sep, rest = message.partition(": ")
+    if sep and name.isidentifier():
+        return f"{field_label(name, form_code, proto)}: {rest}"
+    return message
+
+
 def _assessment(
     recs: _Records, visit: str, fallback_date: date, baseline: dict[str, Any]
 ) -> eln2022.Assessment | None:
@@ -278,7 +315,9 @@ def _baseline(recs: _Records, subject: Subject, visit: str) -> dict[str, Any]:
     }
 
 
-def _lab_grades(recs: _Records, baseline_visit: str, problems: list[str]) -> list[LabGradeRow]:
+def _lab_grades(
+    recs: _Records, baseline_visit: str, proto: Protocol, problems: list[str]
+) -> list[LabGradeRow]:
     rows: list[LabGradeRow] = []
     base: dict[str, int | None] = {}
     ordered = sorted(
@@ -294,7 +333,8 @@ def _lab_grades(recs: _Records, baseline_visit: str, problems: list[str]) -> lis
             try:
                 g = ctcae.grade_lab(term, float(v[name]), unit, _float(lln) if lln else None)
             except ValueError as exc:
-                problems.append(f"haematology #{rec.pk} {name}: {exc}")
+                label = field_label(name, "haematology", proto)
+                problems.append(f"haematology #{rec.pk} {label}: {exc}")
                 continue
             if rec.visit_code == baseline_visit:
                 base[name] = g.grade
@@ -339,7 +379,9 @@ def _episode_established(rec: FormRecord, crs_records: list[FormRecord]) -> bool
     return False
 
 
-def _astct(recs: _Records, problems: list[str]) -> tuple[list[GradeRow], list[GradeRow]]:
+def _astct(
+    recs: _Records, proto: Protocol, problems: list[str]
+) -> tuple[list[GradeRow], list[GradeRow]]:
     crs_rows: list[GradeRow] = []
     icans_rows: list[GradeRow] = []
     crs_records = recs.of("crs")
@@ -359,7 +401,7 @@ def _astct(recs: _Records, problems: list[str]) -> tuple[list[GradeRow], list[Gr
                 )
             )
         except ValueError as exc:
-            problems.append(f"crs #{rec.pk}: {exc}")
+            problems.append(f"crs #{rec.pk}: {_in_words('crs', str(exc), proto)}")
             continue
         crs_rows.append(GradeRow(rec.pk, "crs", _d(v.get("assessment_date")), g.grade, g.rule))
     for rec in recs.of("icans"):
@@ -376,7 +418,7 @@ def _astct(recs: _Records, problems: list[str]) -> tuple[list[GradeRow], list[Gr
                 )
             )
         except ValueError as exc:
-            problems.append(f"icans #{rec.pk}: {exc}")
+            problems.append(f"icans #{rec.pk}: {_in_words('icans', str(exc), proto)}")
             continue
         icans_rows.append(GradeRow(rec.pk, "icans", _d(v.get("assessment_date")), g.grade, g.rule))
     return crs_rows, icans_rows
@@ -536,18 +578,24 @@ def _responses(
                 r.responder_cr_crh_cri,
                 r.notes,
                 r.query,
+                _assessment_labels(r.missing, proto),
             )  # fmt: skip
         )
     return responses, results, series
 
 
-def _same_sample_kind(base: FormRecord | None, rec: FormRecord) -> str | None:
+def _same_sample_kind(base: FormRecord | None, rec: FormRecord, proto: Protocol) -> str | None:
     """Why a follow-up MRD sample cannot be compared with the baseline sample (different
     material or assay; Heuser 2021 [recalled]), or None when it can."""
     if base is None:
         return None
+
+    def said(value: Any) -> str:
+        return str(value).replace("_", " ")
+
     differ = [
-        f"{name} {base.values.get(name)} -> {rec.values.get(name)}"
+        f"{field_label(name, 'mrd', proto).lower()} {said(base.values.get(name))} -> "
+        f"{said(rec.values.get(name))}"
         for name in ("material", "assay")
         if base.values.get(name) and rec.values.get(name)
         and base.values.get(name) != rec.values.get(name)
@@ -583,7 +631,7 @@ def _mrd_points(
         emd = recs.at("emd", rec.visit_code)
         value = _float(v.get("value"))
         lod = _float(v.get("lod")) or None
-        mismatch = _same_sample_kind(base_rec, rec)
+        mismatch = _same_sample_kind(base_rec, rec, proto)
         try:
             if mismatch is not None:
                 res = mrd.MRDResult(
@@ -760,8 +808,8 @@ def _derive(subject: Subject, proto: Protocol, records: list[FormRecord]) -> Sub
 
     responder = eln_responder if overt else mrd_responder
 
-    lab_rows = _lab_grades(recs, base_visit, problems)
-    crs_rows, icans_rows = _astct(recs, problems)
+    lab_rows = _lab_grades(recs, base_visit, proto, problems)
+    crs_rows, icans_rows = _astct(recs, proto, problems)
     treatment_start = _treatment_start(recs)
     first_nk = _first_nk(recs)
     window = None
