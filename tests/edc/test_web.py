@@ -603,11 +603,12 @@ def test_cohort_lock_from_the_dashboard(staff: dict[str, Any], subject: Subject)
     assert b"cannot be locked without an override reason" in r.content and not subject.is_locked
     body = {"reason": "interim analysis", "override_reason": "DSMB interim"}
     r = dm.post("/cohorts/overt/lock/", body, follow=True)
-    assert b"1 subject(s) locked" in r.content and subject.is_locked
+    assert b"Cohort overt: 1 subject locked." in r.content and subject.is_locked
     r = dm.post("/cohorts/overt/unlock/", {"reason": ""}, follow=True)
     assert b"reason for change is required" in r.content and subject.is_locked
-    dm.post("/cohorts/overt/unlock/", {"reason": "late data"})
-    assert not subject.is_locked
+    r = dm.post("/cohorts/overt/unlock/", {"reason": "late data"}, follow=True)
+    assert b"Cohort overt: 1 subject unlocked." in r.content and not subject.is_locked
+    assert b"subject(s)" not in r.content  # the one plural rule (nakip.wording.count)
 
 
 # --------------------------------------------------------------------------- audit export

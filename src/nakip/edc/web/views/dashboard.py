@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from nakip.edc import completeness, permissions, services
 from nakip.edc.models import EligibilityStatus, QueryStatus, ScreeningOutcome
 from nakip.edc.web.views.common import cohort_names, run_action, sites_for
+from nakip.wording import count
 
 
 class LoginView(auth_views.LoginView):
@@ -133,7 +134,7 @@ def cohort_lock(request: HttpRequest, cohort: str) -> HttpResponse:
             reason,
             precondition=lambda s: completeness.require_complete_cohort(request.user, s, override),
         )
-        return f"Cohort {cohort}: {len(locks)} subject(s) locked."
+        return f"Cohort {cohort}: {count(len(locks), 'subject')} locked."
 
     return run_action(request, reverse("edc-web:dashboard"), run)
 
@@ -146,6 +147,6 @@ def cohort_unlock(request: HttpRequest, cohort: str) -> HttpResponse:
 
     def run() -> str:
         locks = services.unlock_cohort(request.user, cohort, reason)
-        return f"Cohort {cohort}: {len(locks)} subject(s) unlocked."
+        return f"Cohort {cohort}: {count(len(locks), 'subject')} unlocked."
 
     return run_action(request, reverse("edc-web:dashboard"), run)
