@@ -19,16 +19,17 @@ NAKIP = str(Path(sys.executable).with_name("nakip"))
 runner = CliRunner()
 
 
-def _env() -> dict[str, str]:
+def _env(columns: int = 140) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NAKIP_", "DJANGO_"))}
-    env["COLUMNS"] = "140"
+    env["COLUMNS"] = str(columns)
     return env
 
 
-def _demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _demo(cwd: Path, *args: str, columns: int = 140) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [NAKIP, "demo", *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300
-    )
+        [NAKIP, "demo", *args], cwd=cwd, env=_env(columns), capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -97,6 +98,15 @@ def test_demo_in_an_empty_folder_json_then_keep(tmp_path: Path) -> None:
     assert "Simon" in text and "nakip serve" in text
     assert "keeping the demo data" in text
     assert "Nk-" not in res.stdout
+
+
+def test_piped_tables_fold_their_cells_instead_of_cutting_them(tmp_path: Path) -> None:
+    """Piped to an 80-column file, the summary's tables wrap a long cell (a rate with its
+    confidence interval) onto more lines: no value is cut to an ellipsis."""
+    res = _demo(tmp_path, "--patients-per-cohort", "2", "--data-cut", "2026-11-25", columns=80)
+    assert res.returncode == 0, res.stderr
+    assert "True rates of the scenario" in res.stdout and "95% CI" in res.stdout
+    assert "…" not in res.stdout
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ def print_protocol(path: Path, proto: Protocol) -> None:
     out.print(f"{t.registry_id} · {t.study_id} · {t.sponsor} · phase {t.phase}")
     table = Table(title="Cohorts (analysed independently)")
     for col in ("cohort", "primary endpoint", "design", "rule (planned n)"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     from nakip.analysis.design_choice import chosen_designs
 
     choices = chosen_designs(proto)
@@ -48,7 +48,9 @@ def print_protocol(path: Path, proto: Protocol) -> None:
 def print_designs(designs: list[dict[str, Any]], bounds: list[dict[str, Any]]) -> None:
     table = Table(title="Simon two-stage designs (nakip.stats.simon, exact)")
     for col in ("cohort", "design", "r1/n1", "r/n", "EN0", "PET0", "alpha", "power"):
-        table.add_column(col, justify="right" if col not in ("cohort", "design") else "left")
+        table.add_column(
+            col, justify="right" if col not in ("cohort", "design") else "left", overflow="fold"
+        )
     for d in designs:
         for kind in ("optimal", "minimax"):
             x = d[kind]
@@ -89,16 +91,16 @@ def print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
     )
     if consort.reasons:
         reasons = Table(title="Criteria not met by the patients not eligible (CONSORT)")
-        reasons.add_column("criterion")
-        reasons.add_column("n", justify="right")
+        reasons.add_column("criterion", overflow="fold")
+        reasons.add_column("n", justify="right", overflow="fold")
         for reason, n in consort.reasons.items():
             reasons.add_row(reason, str(n))
         out.print(reasons)
     codes = list(consort.cohorts)
     table = Table(title="Per cohort (nakip.analysis on the EDC's datasets)", show_lines=True)
-    table.add_column("")
+    table.add_column("", overflow="fold")
     for code in codes:
-        table.add_column(code)
+        table.add_column(code, overflow="fold")
     eff, mon = res.efficacy.cohorts, res.monitoring
     safety = res.safety.overview.set_index("cohort")
     rows: list[tuple[str, list[str]]] = [
@@ -154,7 +156,7 @@ def print_results(res: Any, report: Any, db: Path, data_dir: Path) -> None:
     if report is not None:
         users = Table(title="Demo users (passwords shown once, stored nowhere)")
         for col in ("username", "role", "password"):
-            users.add_column(col)
+            users.add_column(col, overflow="fold")
         for u in report.users:
             users.add_row(u.username, u.role, u.password)
         out.print(users)
@@ -170,7 +172,7 @@ def print_truth(truth: Any, n: int) -> None:
     out.print(truth.description, soft_wrap=True)
     table = Table(title=f"True per-patient rates ({n} patients requested per cohort)")
     for col in ("cohort", "response", "DLT", "NK-product failure", "early drop-out", "NK potency"):
-        table.add_column(col, justify="left" if col == "cohort" else "right")
+        table.add_column(col, justify="left" if col == "cohort" else "right", overflow="fold")
     for code, c in truth.cohorts.items():
         r = c.rates
         table.add_row(
@@ -190,7 +192,7 @@ def print_events(trial: Any) -> None:
         return
     table = Table(title="Monitoring as the data arrived (when and why)")
     for col in ("date", "cohort", "rule", "decision"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for e in trial.events:
         table.add_row(trial.event_date(e).isoformat(), e.cohort or "trial-wide", e.rule, e.text)
     out.print(table)
@@ -203,7 +205,9 @@ def print_true_vs_found(truth: Any, res: Any) -> None:
     table = Table(title="True rates of the scenario beside what the trial found (nakip.analysis)")
     for col in ("cohort", "response: true", "found (ITT, 95% CI)", "p-value vs p0", "decision",
                 "DLT: true", "found", "product failure: true", "found"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("cohort", "decision") else "right")
+        table.add_column(
+            col, justify="left" if col in ("cohort", "decision") else "right", overflow="fold"
+        )
     safety = res.safety.overview.set_index("cohort")
     for code, t in truth.cohorts.items():
         eff = res.efficacy.cohorts[code]
