@@ -16,7 +16,7 @@ toxicity rule's stopping probability and expected n with
 Because model patients are independent, the number of responders in a trial is exactly
 binomial at the model's true rate; the exact values are given at the scenario's target rate
 and at the pooled model rate (what calibration reached), so a calibration offset is not
-mistaken for a bug. Chunks of trials run in parallel on Dask (`nakip.stats.oc._run_dask`: a
+mistaken for a bug. Chunks of trials run in parallel on Dask (`nakip.stats.oc.run_on_dask`: a
 LocalCluster, or an existing scheduler), each with its own seeded stream.
 """
 
@@ -277,9 +277,9 @@ def run_replicates(
             results.append(run_chunk(t))
             step()
     else:
-        from nakip.stats.oc import _run_dask
+        from nakip.stats.oc import run_on_dask
 
-        results = _run_dask(tasks, scheduler, step, func=run_chunk)
+        results = run_on_dask(tasks, scheduler, step, func=run_chunk)
     seconds = time.perf_counter() - t0
     sums: dict[str, dict[str, float]] = {}
     for t, res in zip(tasks, results, strict=True):

@@ -49,8 +49,7 @@ from nakip.stats.oc.designs import (
     design_from_spec,
 )
 from nakip.stats.oc.exact import ExactOC, exact_oc
-from nakip.stats.oc.grid import GridResult, ScenarioOC, simulate_grid
-from nakip.stats.oc.grid import _run_dask as _run_dask  # used by nakip.sim.replicates
+from nakip.stats.oc.grid import GridResult, ScenarioOC, run_on_dask, simulate_grid
 from nakip.stats.oc.scenarios import Scenario, load_scenarios
 from nakip.stats.oc.simulate import DEFAULT_CHUNK, simulate_chunk
 
@@ -64,6 +63,7 @@ __all__ = [
     "design_from_spec",
     "exact_oc",
     "load_scenarios",
+    "run_on_dask",
     "simulate_chunk",
     "simulate_grid",
     "DEFAULT_CHUNK",

@@ -162,7 +162,7 @@ def simulate_grid(
                 results.append(_run_task(task))
                 tick()
         else:
-            results = _run_dask(tasks, scheduler, tick)
+            results = run_on_dask(tasks, scheduler, tick)
     finally:
         if prog is not None:
             prog.stop()
@@ -183,7 +183,7 @@ def simulate_grid(
     )
 
 
-def _run_dask(
+def run_on_dask(
     tasks: Sequence[Any],
     scheduler: Any,
     tick: Callable[[], None],
