@@ -16,7 +16,7 @@ from nakip.edc.listings import build_listing
 from nakip.edc.models import Subject
 from nakip.edc.subject_overview import load_overviews
 from tests.edc.conftest import client_for
-from tests.edc.trial_fixture import HAEM
+from tests.edc.trial_fixture import CRS, HAEM
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,9 @@ def _record_deviation(user: Any, subject: Subject, category: str, visit: str) ->
 def deviating(staff: dict[str, Any], subject: Subject) -> Subject:
     """Day 1 2026-01-12. C1D8 (window 2026-01-19 to 01-20) sampled on 01-23: found, 3 days
     late. C1D22 sampled early but recorded by the site as a late visit: listed once, as
-    recorded. A missed dose recorded on the form."""
+    recorded. A missed dose recorded on the form. A CRS assessment (neither a response
+    assessment nor a lab sample) at C1D15 (window 01-24 to 01-28) dated 01-30: found, 2 days
+    late. C2D1 declared missed: found, with its reason."""
     inv = staff["investigator"]
     services.create_record(inv, subject, "haematology", {**HAEM, "sample_date": "2026-01-23"},
                            "C1D8")  # fmt: skip
@@ -43,6 +45,9 @@ def deviating(staff: dict[str, Any], subject: Subject) -> Subject:
     services.create_record(inv, subject, "haematology", HAEM, "C1D1")  # inside its window
     _record_deviation(inv, subject, "late_visit", "C1D22")
     _record_deviation(inv, subject, "missed_dose", "")
+    services.create_record(inv, subject, "crs", {**CRS, "onset_date": "2026-01-30",
+                           "assessment_date": "2026-01-30"}, "C1D15")  # fmt: skip
+    services.mark_visit_missed(inv, subject, "C2D1", "patient in hospital elsewhere")
     return subject
 
 
@@ -50,6 +55,8 @@ EXPECTED = {
     ("visit window", "C1D8", "2026-01-23"),
     ("late visit", "C1D22", None),
     ("missed dose", "", None),
+    ("visit window", "C1D15", "2026-01-30"),
+    ("visit missed", "C2D1", None),
 }
 
 
@@ -75,5 +82,8 @@ def test_listing_page_and_dsmb_log_agree(staff: dict[str, Any], deviating: Subje
     shown |= {(d.category, d.visit_code, _iso(d.when)) for _, d in page.context["found"]}
     assert dsmb == listed == shown == EXPECTED
     assert 'id="deviations-found"' in page.content.decode()
-    window = next(r for r in listing.rows if r["category"] == "visit window")
-    assert window["kind"] == "after the visit window" and window["days_outside"] == 3
+    window = {r["visit_code"]: r for r in listing.rows if r["category"] == "visit window"}
+    assert window["C1D8"]["kind"] == "after the visit window"
+    assert window["C1D8"]["days_outside"] == 3 and window["C1D15"]["days_outside"] == 2
+    missed = next(d for d in log.by_subject[usubjid.iloc[0]] if d.category == "visit missed")
+    assert missed.description == "patient in hospital elsewhere"

@@ -37,8 +37,8 @@ def empty_frame(name: str) -> pd.DataFrame:
 @dataclass(frozen=True)
 class TrialData:
     """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log, ADDV (protocol deviations recorded
-    on the deviation form) and ADSAE (expedited reporting of serious adverse events) at one
-    data cut-off."""
+    on the deviation form), ADSAE (expedited reporting of serious adverse events) and ADSV
+    (visit dates of the records and missed visits) at one data cut-off."""
 
     adsl: pd.DataFrame = field(default_factory=lambda: empty_frame("adsl"))
     adrs: pd.DataFrame = field(default_factory=lambda: empty_frame("adrs"))
@@ -48,6 +48,7 @@ class TrialData:
     screening: pd.DataFrame = field(default_factory=lambda: empty_frame("screening"))
     addv: pd.DataFrame = field(default_factory=lambda: empty_frame("addv"))
     adsae: pd.DataFrame = field(default_factory=lambda: empty_frame("adsae"))
+    adsv: pd.DataFrame = field(default_factory=lambda: empty_frame("adsv"))
     cutoff: date | None = None
 
     def __post_init__(self) -> None:

@@ -3,10 +3,11 @@
 What counts as a deviation is decided once, in `nakip.clinical.deviations` (the EDC's listing
 and deviation page use the same rule): the deviations sites record on the deviation form
 (dataset ADDV) and those the data show: enrolment of a patient the screening log marks not
-eligible, study treatment before informed consent, and a visit assessed outside its window
-(the response assessments of ADRS and the samples of ADLB, by their dates). A window finding of
-a visit the site recorded as a late visit is listed once. Each is one row of
-`DeviationLog.table` (`source`: "form" or "data check").
+eligible, study treatment before informed consent, a visit the site declared missed (ADSV) and
+a visit assessed outside its window (the clinical dates of every form record of ADSV, with the
+response assessments of ADRS and the samples of ADLB). A window finding of a visit the site
+recorded as a late visit is listed once. Each is one row of `DeviationLog.table` (`source`:
+"form" or "data check").
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from nakip.protocol.model import Protocol
 COLUMNS = ["usubjid", "cohort", "category", "description", "severity", "source"]
 CHECKS = (
     "enrolment of a patient the screening log marks not eligible, study treatment before "
-    "informed consent, and visits assessed outside their window"
+    "informed consent, visits declared missed and visits assessed outside their window"
 )
-ASSESSMENT_DATES = {"adrs": "assessment_date", "adlb": "sample_date"}
-"""The dated, visit-bound records of the datasets: where a visit's date shows."""
+ASSESSMENT_DATES = {"adsv": "visit_date", "adrs": "assessment_date", "adlb": "sample_date"}
+"""The dated, visit-bound records of the datasets: where a visit's date shows (ADSV holds every
+form record's date; ADRS and ADLB add nothing new to it, but keep exports without ADSV
+checked)."""
 
 
 def _date(value: Any) -> date | None:
@@ -55,6 +58,16 @@ def _assessed(data: TrialData) -> dict[str, dict[str, list[date]]]:
             when = _date(d)
             if when is not None and _text(v):
                 out[u][v].append(when)
+    return out
+
+
+def _missed(data: TrialData) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    sv = data.adsv
+    for u, v, m, why in zip(sv["usubjid"], sv["visit_code"], sv["missed"], sv["missed_reason"],
+                            strict=True):  # fmt: skip
+        if is_true(m) and _text(v):
+            out[u][v] = _text(why)
     return out
 
 
@@ -80,7 +93,7 @@ def subject_log(data: TrialData, protocol: Protocol) -> dict[str, list[Deviation
         for _, row in data.screening.iterrows()
         if is_true(row["enrolled"]) and _text(row["subject_number"])
     }
-    assessed, recorded = _assessed(data), _recorded(data)
+    assessed, missed, recorded = _assessed(data), _missed(data), _recorded(data)
     out: dict[str, list[Deviation]] = {}
     for _, s in data.adsl.iterrows():
         scr = screening.pop(s["subject_number"], None)
@@ -88,6 +101,7 @@ def subject_log(data: TrialData, protocol: Protocol) -> dict[str, list[Deviation
             day1=_date(s["enrolment_date"]),
             visits=schedule_windows(protocol, s["cohort"]),
             assessed=assessed.get(s["usubjid"], {}),
+            missed=missed.get(s["usubjid"], {}),
             recorded=recorded.get(s["usubjid"], []),
             eligible=None if scr is None or not is_false(scr["eligible"]) else False,
             failed_criteria=None if scr is None else _text(scr["failed_criteria"]),

@@ -249,6 +249,22 @@ ADSAE: tuple[Variable, ...] = (
     _AE["outcome"],
 )  # fmt: skip
 
+ADSV: tuple[Variable, ...] = (
+    *_KEYS,
+    _v("visit_code", "Visit", "str", source="visit schedule", cdisc="VISIT"),
+    _v("record_id", "EDC record dated at the visit (missing on a missed-visit row)", "int",
+       source="EDC", cdisc="SVSEQ"),
+    _v("form_code", "Form of the record", "str", source="EDC", cdisc="SVFORM"),
+    _v("visit_date", "Clinical date of the record (its form's first date field)", "date",
+       source="EDC form", cdisc="SVSTDT"),
+    _v("study_day", "Study day of the record (day 1 = enrolment)", "int", source="derived",
+       cdisc="SVSTDY"),
+    _v("missed", "The site declared the visit missed (and it is not complete)", "bool",
+       source="missed-visit declaration; status by nakip.edc.schedule", cdisc="SVMISSFL"),
+    _v("missed_reason", "Reason the visit was missed", "str",
+       source="missed-visit declaration", cdisc="SVREASOC"),
+)  # fmt: skip
+
 DICTIONARY: dict[str, tuple[Variable, ...]] = {
     "adsl": ADSL,
     "adrs": ADRS,
@@ -258,6 +274,7 @@ DICTIONARY: dict[str, tuple[Variable, ...]] = {
     "screening": SCREENING,
     "addv": ADDV,
     "adsae": ADSAE,
+    "adsv": ADSV,
 }
 """Every analysis dataset by name, each with its columns in order."""
 

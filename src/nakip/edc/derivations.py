@@ -196,6 +196,11 @@ class SubjectDerivation:
     #: DLT verdicts from the GVHD and chemistry forms (the AE verdicts are `adverse_events`)
     derived_dlts: tuple[safety_derivations.DerivedDLTRow, ...] = ()
 
+    @property
+    def left_study_date(self) -> date | None:
+        """When the subject left the study: end of study, else death (None: on study)."""
+        return self.end_of_study_date or self.death_date
+
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
 

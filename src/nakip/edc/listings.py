@@ -23,7 +23,7 @@ from nakip.clinical.deviations import (
     VisitWindow,
     subject_deviations,
 )
-from nakip.edc.datasets.snapshot import record_date_fields
+from nakip.edc.datasets.snapshot import record_date
 from nakip.edc.deviations import CATEGORIES, recorded_entries
 from nakip.edc.subject_overview import SubjectOverview
 from nakip.protocol import Protocol
@@ -250,8 +250,7 @@ def overview_deviations(o: SubjectOverview, protocol: Protocol) -> list[Deviatio
     `nakip.clinical.deviations` (the same rule the DSMB report applies to the datasets)."""
     assessed: dict[str, list[date]] = {}
     for r in o.records:
-        fields = record_date_fields(protocol, r.form_code, r.form_version)
-        when = _iso_date(r.values.get(fields[0])) if fields else None
+        when = record_date(protocol, r)
         if when is not None and r.visit_code:
             assessed.setdefault(r.visit_code, []).append(when)
     eligible, failed = _eligibility(o)

@@ -190,3 +190,11 @@ def visit_states(
             )
         )
     return out
+
+
+def visits_until(states: Iterable[VisitState], end: date | None) -> list[VisitState]:
+    """The visits still expected of a subject who left the study on `end` (end of study or
+    death; None: still on study): those whose window opened on or before it, and any with data."""
+    if end is None:
+        return list(states)
+    return [v for v in states if v.window_start <= end or v.forms_entered]

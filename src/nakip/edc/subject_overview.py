@@ -2,7 +2,8 @@
 derived values, visit states, lock, end of study, signature and unresolved queries.
 
 Loaded in a fixed number of queries whatever the number of subjects (the records through the
-dataset snapshot, then one query each for missed visits, signatures and queries).
+dataset snapshot, with the missed-visit declarations, then one query each for signatures
+and queries).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from nakip.edc.derivations import SubjectDerivation, derive_subject
 from nakip.edc.models import (
     END_OF_STUDY_FORM,
     FormRecord,
-    MissedVisit,
     Query,
     QueryStatus,
     Signature,
     Subject,
     study_state,
 )
-from nakip.edc.schedule import VisitState, planned_visits, visit_states
+from nakip.edc.schedule import VisitState, planned_visits, visit_states, visits_until
 from nakip.protocol import Protocol
 
 
@@ -54,24 +54,12 @@ class SubjectOverview:
         return study_state(self.locked, self.ended)
 
 
-def _until_end(states: list[VisitState], derivation: SubjectDerivation | None) -> list[VisitState]:
-    """The visits still expected of a subject who left the study (end of study or death): those
-    whose window opened on or before that date, and any visit with data."""
-    end = derivation and (derivation.end_of_study_date or derivation.death_date)
-    if not end:
-        return states
-    return [v for v in states if v.window_start <= end or v.forms_entered]
-
-
 def load_overviews(
     subjects: Iterable[Subject], protocol: Protocol, today: date
 ) -> list[SubjectOverview]:
     """Every given subject's overview on `today`, in subject-number order."""
     snap = load_snapshot(protocol, subjects=subjects)
     ids = [s.pk for s in snap.subjects]
-    missed: dict[int, dict[str, str]] = defaultdict(dict)
-    for m in MissedVisit.objects.filter(subject_id__in=ids, active=True):
-        missed[m.subject_id][m.visit_code] = m.reason
     signed = set(
         Signature.objects.filter(subject_id__in=ids, invalidated_at__isnull=True).values_list(
             "subject_id", flat=True
@@ -96,14 +84,18 @@ def load_overviews(
             derivation, error = derive_subject(s, protocol, records), ""
         except ValueError as exc:  # bad source data must not hide the subject from a listing
             derivation, error = None, str(exc)
-        states = visit_states(schedules[s.cohort], s.enrolment_date, today, entered, missed[s.pk])
+        states = visit_states(
+            schedules[s.cohort], s.enrolment_date, today, entered, snap.missed_of(s)
+        )
         out.append(
             SubjectOverview(
                 subject=s,
                 records=records,
                 derivation=derivation,
                 derive_error=error,
-                visits=tuple(_until_end(states, derivation)),
+                visits=tuple(
+                    visits_until(states, derivation.left_study_date if derivation else None)
+                ),
                 locked=s.pk in snap.locked,
                 signed=s.pk in signed,
                 unresolved_queries=unresolved.get(s.pk, 0),

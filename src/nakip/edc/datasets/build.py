@@ -12,6 +12,7 @@ from nakip.edc.datasets.adlb import adlb_rows
 from nakip.edc.datasets.adrs import adrs_rows
 from nakip.edc.datasets.adsae import adsae_rows
 from nakip.edc.datasets.adsl import adsl_row
+from nakip.edc.datasets.adsv import adsv_rows
 from nakip.edc.datasets.adtte import adtte_rows
 from nakip.edc.datasets.frames import typed_frame
 from nakip.edc.datasets.screening import screening_row
@@ -23,7 +24,7 @@ from nakip.protocol import Protocol
 
 
 def trial_data_from(snapshot: EDCSnapshot) -> TrialData:
-    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log, ADDV and ADSAE of a loaded
+    """ADSL, ADRS, ADTTE, ADAE, ADLB, the screening log, ADDV, ADSAE and ADSV of a loaded
     snapshot."""
     sources = subject_sources(snapshot)
     return TrialData(
@@ -37,6 +38,7 @@ def trial_data_from(snapshot: EDCSnapshot) -> TrialData:
         ),
         addv=typed_frame("addv", (r for s in sources for r in addv_rows(s))),
         adsae=typed_frame("adsae", (r for s in sources for r in adsae_rows(s))),
+        adsv=typed_frame("adsv", (r for s in sources for r in adsv_rows(s))),
         cutoff=snapshot.cutoff,
     )
 

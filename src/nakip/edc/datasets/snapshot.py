@@ -3,7 +3,9 @@
 A data cut-off keeps what was known on that date: screenings consented and subjects enrolled on
 or before it, and records whose clinical date (the first date field of their form, e.g. a
 sample, aspirate, onset or infusion date) is on or before it. Inside a kept record, a later date
-(an adverse event resolved after the cut-off) is blanked, because it was not yet known.
+(an adverse event resolved after the cut-off) is blanked, because it was not yet known. The
+active missed-visit declarations are loaded whole; ADSV keeps those of visits whose window
+opened on or before the cut-off (a visit's clinical date is its window).
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 
-from nakip.edc.models import FormRecord, Lock, ScreeningRecord, Subject
+from nakip.edc.models import FormRecord, Lock, MissedVisit, ScreeningRecord, Subject
 from nakip.protocol import Protocol
 
 _CHUNK = 500  # ids per IN (...) list: below SQLite's bound on query parameters
@@ -43,6 +45,8 @@ class EDCSnapshot:
     records: dict[int, tuple[FormRecord, ...]]  # subject id -> records, in id order
     screenings: tuple[ScreeningRecord, ...]
     locked: frozenset[int]  # ids of subjects with an active lock
+    #: subject id -> visit code -> reason, for the visits declared missed (active declarations)
+    missed: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def as_of(self) -> date:
@@ -51,6 +55,10 @@ class EDCSnapshot:
 
     def records_of(self, subject: Subject) -> tuple[FormRecord, ...]:
         return self.records.get(subject.pk, ())
+
+    def missed_of(self, subject: Subject) -> dict[str, str]:
+        """The subject's visits declared missed, with the reasons, by visit code."""
+        return self.missed.get(subject.pk, {})
 
 
 def _date_part(value: Any) -> date | None:
@@ -69,6 +77,13 @@ def record_date_fields(protocol: Protocol, form_code: str, version: int) -> list
     except KeyError:
         return []
     return [f.name for f in form.fields if f.type in ("date", "datetime")]
+
+
+def record_date(protocol: Protocol, record: FormRecord) -> date | None:
+    """The clinical date of a record: its form's first date field (None if blank or unknown);
+    the date a visit's window is judged by and the data cut-off applies to."""
+    fields = record_date_fields(protocol, record.form_code, record.form_version)
+    return _date_part(record.values.get(fields[0])) if fields else None
 
 
 def cut_record(record: FormRecord, fields: Sequence[str], cutoff: date) -> FormRecord | None:
@@ -142,6 +157,7 @@ def load_snapshot(
     subject_of = {s.pk: s for s in chosen}
     by_subject: dict[int, list[FormRecord]] = defaultdict(list)
     locked: set[int] = set()
+    missed: dict[int, dict[str, str]] = defaultdict(dict)
     fields: dict[tuple[str, int], list[str]] = {}
     for chunk in ids_in_chunks(ids):
         active = FormRecord.objects.filter(subject_id__in=chunk, withdrawn=False).only(*_FIELDS)
@@ -155,6 +171,10 @@ def load_snapshot(
                     continue
             rec.subject = subject_of[rec.subject_id]  # no query per record reading its subject
             by_subject[rec.subject_id].append(rec)
+        for m in MissedVisit.objects.filter(subject_id__in=chunk, active=True).only(
+            "subject_id", "visit_code", "reason"
+        ):
+            missed[m.subject_id][m.visit_code] = m.reason
         locked |= set(
             Lock.objects.filter(subject_id__in=chunk, unlocked_at__isnull=True).values_list(
                 "subject_id", flat=True
@@ -167,4 +187,5 @@ def load_snapshot(
         records={k: tuple(v) for k, v in by_subject.items()},
         screenings=tuple(scr),
         locked=frozenset(locked),
+        missed=dict(missed),
     )

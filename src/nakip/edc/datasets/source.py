@@ -3,7 +3,8 @@ derivation computed once from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from nakip.edc.datasets.snapshot import EDCSnapshot
@@ -24,6 +25,7 @@ class SubjectSource:
     locked: bool
     cutoff: date | None
     as_of: date
+    missed: Mapping[str, str] = field(default_factory=dict)
 
     def of(self, form_code: str) -> list[FormRecord]:
         """The subject's records of one form, in entry order."""
@@ -51,6 +53,7 @@ def subject_sources(snapshot: EDCSnapshot) -> list[SubjectSource]:
                 locked=subject.pk in snapshot.locked,
                 cutoff=snapshot.cutoff,
                 as_of=snapshot.as_of,
+                missed=snapshot.missed_of(subject),
             )
         )
     return out
