@@ -139,6 +139,32 @@ def test_cutoff_drops_later_records_and_dates(trial: dict[str, Subject]) -> None
     assert data.cutoff == date(2026, 1, 31)
 
 
+def test_adsv_visit_dates_and_missed_visits_at_the_cutoff(
+    investigator: Any, trial: dict[str, Subject]
+) -> None:
+    """ADSV: a row per dated record (its form's first date field) and per visit declared
+    missed; the cut-off drops later records and the missed visits whose window opens later."""
+    a1 = trial["A-001"]
+    services.mark_visit_missed(investigator, a1, "C1D15", "patient unwell")  # opens 2026-01-24
+    services.mark_visit_missed(investigator, a1, "C3D1", "travel")  # opens 2026-03-06
+    full = build_trial_data().adsv
+    assert list(full.columns) == columns("adsv")
+    dated = _by(full, subject_number="A-001", missed=False)
+    assert all(r["visit_date"] is not None and r["form_code"] for r in dated)
+    assert {r["form_code"] for r in dated} >= {"haematology", "nk_infusion"}
+    assert ("C2D1", date(2026, 2, 9), 29) in {
+        (r["visit_code"], r["visit_date"], r["study_day"]) for r in dated
+    }
+    missed = _by(full, subject_number="A-001", missed=True)
+    assert [(r["visit_code"], r["missed_reason"], r["record_id"]) for r in missed] == [
+        ("C1D15", "patient unwell", None), ("C3D1", "travel", None),
+    ]  # fmt: skip
+    cut = build_trial_data(cutoff=date(2026, 1, 31)).adsv
+    assert max(cut["visit_date"].dropna()) <= date(2026, 1, 31)
+    assert len(_by(cut, missed=False)) < len(_by(full, missed=False))
+    assert [r["visit_code"] for r in _by(cut, subject_number="A-001", missed=True)] == ["C1D15"]
+
+
 def test_cutoff_on_the_enrolment_day_keeps_the_subjects(trial: dict[str, Subject]) -> None:
     assert len(build_trial_data(cutoff=DAY1).adsl) == 3
 
