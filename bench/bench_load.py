@@ -2,7 +2,7 @@
 saving forms on a trial of 50 sites, 1,000 subjects and 50,000 form records.
 
 Run: .venv/bin/python bench/bench_load.py [--engine postgres|sqlite] [--users 20]
-     [--seconds 30] [--think 1 0] [--baseline-src ../main/src]
+     [--seconds 30] [--slices 6] [--think 1 0] [--baseline-src ../main/src]
      [--pg-url postgresql://postgres@127.0.0.1:5432]
 
 Users: each of --users is one investigator of its own site (logged in through the login page,
@@ -10,13 +10,22 @@ warmed up unmeasured), then a mix of casebook, subject list, dashboard, audit, A
 form saves/corrections. --think sets the mean pause between one user's requests: 1 s (each
 pause uniform in 0.5-1.5 s) models data-entry staff acting about every second; 0 is the closed
 loop (every user sends its next request as soon as the last answered), the worst case. Both
-run by default, in that order, on the same server and data. The load average of the machine is
-printed with each figure: it is shared, and other work slows every figure.
+run by default, in that order, on the same servers and data.
 
-Bounded and local: the server listens on 127.0.0.1 only, every user stops after --seconds, the
-benchmark database (PostgreSQL: nakip_bench_rel, SQLite: a temporary folder) is dropped at the
-end. The peer is the same load against --baseline-src (the code before the change), measured in
-the same run; ratios printed are baseline / this code (above 1: this code is faster).
+Peer, interleaved: with --baseline-src (the code before the change) two servers run side by
+side, the baseline's and this code's, each on its own port and its own database seeded by its
+own code (their migrations may differ, and each side's saves then grow only its own data). Each
+side's --seconds is cut into --slices slices run in turn, A B B A A B ..., one side loaded while
+the other stands idle, so both see the same machine load (the machine is shared) and a load
+that drifts over the run weighs alike on both. Each side's latencies are pooled over its
+slices; ratios printed are baseline / this code (above 1: this code is faster). The load
+average (1 min) is printed for every slice and with every figure.
+
+Bounded and local: the servers listen on 127.0.0.1 only, every slice stops after its share of
+--seconds, and at the end - also on Ctrl-C or an error - the servers are stopped and the
+benchmark databases (PostgreSQL: nakip_bench_rel and nakip_bench_rel_baseline, SQLite: a
+temporary folder each) dropped.
+
 Target (issue 11): p95 < 150 ms for page views and form saves at 20 users, no errors.
 """
 
