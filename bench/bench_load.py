@@ -2,7 +2,7 @@
 saving forms on a trial of 50 sites, 1,000 subjects and 50,000 form records.
 
 Run: .venv/bin/python bench/bench_load.py [--engine postgres|sqlite] [--users 20]
-     [--seconds 30] [--think 1 0] [--baseline-src ../main/src]
+     [--seconds 30] [--slices 6] [--think 1 0] [--baseline-src ../main/src]
      [--pg-url postgresql://postgres@127.0.0.1:5432]
 
 Users: each of --users is one investigator of its own site (logged in through the login page,
@@ -10,19 +10,29 @@ warmed up unmeasured), then a mix of casebook, subject list, dashboard, audit, A
 form saves/corrections. --think sets the mean pause between one user's requests: 1 s (each
 pause uniform in 0.5-1.5 s) models data-entry staff acting about every second; 0 is the closed
 loop (every user sends its next request as soon as the last answered), the worst case. Both
-run by default, in that order, on the same server and data. The load average of the machine is
-printed with each figure: it is shared, and other work slows every figure.
+run by default, in that order, on the same servers and data.
 
-Bounded and local: the server listens on 127.0.0.1 only, every user stops after --seconds, the
-benchmark database (PostgreSQL: nakip_bench_rel, SQLite: a temporary folder) is dropped at the
-end. The peer is the same load against --baseline-src (the code before the change), measured in
-the same run; ratios printed are baseline / this code (above 1: this code is faster).
+Peer, interleaved: with --baseline-src (the code before the change) two servers run side by
+side, the baseline's and this code's, each on its own port and its own database seeded by its
+own code (their migrations may differ, and each side's saves then grow only its own data). Each
+side's --seconds is cut into --slices slices run in turn, A B B A A B ..., one side loaded while
+the other stands idle, so both see the same machine load (the machine is shared) and a load
+that drifts over the run weighs alike on both. Each side's latencies are pooled over its
+slices; ratios printed are baseline / this code (above 1: this code is faster). The load
+average (1 min) is printed for every slice and with every figure.
+
+Bounded and local: the servers listen on 127.0.0.1 only, every slice stops after its share of
+--seconds, and at the end - also on Ctrl-C or an error - the servers are stopped and the
+benchmark databases (PostgreSQL: nakip_bench_rel and nakip_bench_rel_baseline, SQLite: a
+temporary folder each) dropped.
+
 Target (issue 11): p95 < 150 ms for page views and form saves at 20 users, no errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -161,46 +171,63 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def _user(
-    base: str, n: int, site: int, per_site: int, clock: dict[str, Any], out: Results, think: float
-) -> None:
-    """One site user: log in, warm up, then requests of the mix until the clock stops, pausing
-    a think time drawn uniformly from 0.5-1.5 x `think` seconds after each (0: closed loop)."""
+@dataclass
+class User:
+    """One site's investigator: a logged-in web client, the subjects of its site, its API token,
+    its own random stream (the same on both sides) and the records it saved (to correct)."""
+
+    n: int
+    web: Any
+    numbers: list[str]
+    token: dict[str, str]
+    rng: random.Random
+    mine: list[tuple[int, int]] = field(default_factory=list)  # (record id, version)
+
+
+def _login(base: str, n: int, site: int, per_site: int) -> User:
+    """Log user `n` of `site` in through the login page and warm its pages up (not measured)."""
     import httpx
 
-    rng = random.Random(n)
     code = f"S{site:02d}"
     numbers = [f"A-{(site - 1) * per_site + i + 1:04d}" for i in range(per_site)]
-    token = {"Authorization": f"Token {site:040x}"}
-    with httpx.Client(base_url=base, timeout=60.0, follow_redirects=False) as web:
+    web = httpx.Client(base_url=base, timeout=60.0, follow_redirects=False)
+    try:
+        web.get("/login/")
+        web.post("/login/", data={"username": f"inv_{code}", "password": PASSWORD,
+                                  "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
+                 headers={"Referer": base + "/login/"})  # fmt: skip
+        for warm in ("/", "/subjects/", f"/subjects/{numbers[0]}/"):
+            web.get(warm)
+    except httpx.HTTPError as exc:
+        print(f"user {n}: warm-up failed ({exc!r}); measured anyway", flush=True)
+    return User(n, web, numbers, {"Authorization": f"Token {site:040x}"}, random.Random(n))
+
+
+def _user(user: User, until: float, out: Results, think: float, stop: threading.Event) -> None:
+    """Requests of the mix until `until`, pausing a think time drawn uniformly from
+    0.5-1.5 x `think` seconds after each (0: closed loop). With a think time, the first request
+    waits 0-1 x `think`, so that the users of a slice do not all start at the same instant."""
+    import httpx
+
+    rng = user.rng
+    if think > 0:
+        time.sleep(max(0.0, min(rng.uniform(0, think), until - time.monotonic())))
+    while time.monotonic() < until and not stop.is_set():
+        number = rng.choice(user.numbers)
+        kind = rng.choices(
+            ["casebook", "subjects", "dashboard", "audit", "records api", "save", "correct"],
+            weights=[25, 10, 10, 5, 20, 20, 10],
+        )[0]
+        start = time.perf_counter()
         try:
-            web.get("/login/")
-            web.post("/login/", data={"username": f"inv_{code}", "password": PASSWORD,
-                                      "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
-                     headers={"Referer": base + "/login/"})  # fmt: skip
-            for warm in ("/", "/subjects/", f"/subjects/{numbers[0]}/"):  # not measured
-                web.get(warm)
+            status = _request(user.web, kind, number, user.n, user.token, user.mine)
         except httpx.HTTPError as exc:
-            print(f"user {n}: warm-up failed ({exc!r}); measured anyway", flush=True)
-        clock["ready"].wait()  # every user logged in and warm: the clock starts
-        until = clock["until"]
-        mine: list[tuple[int, int]] = []  # (record id, version) saved by this user
-        while time.monotonic() < until:
-            number = rng.choice(numbers)
-            kind = rng.choices(
-                ["casebook", "subjects", "dashboard", "audit", "records api", "save", "correct"],
-                weights=[25, 10, 10, 5, 20, 20, 10],
-            )[0]
-            start = time.perf_counter()
-            try:
-                status = _request(web, kind, number, n, token, mine)
-            except httpx.HTTPError as exc:
-                status = 599  # timeout or connection error: counted as an error
-                out.failure(type(exc).__name__)
-            if status:
-                out.add(kind, (time.perf_counter() - start) * 1000, status)
-            if think > 0:
-                time.sleep(max(0.0, min(rng.uniform(0.5, 1.5) * think, until - time.monotonic())))
+            status = 599  # timeout or connection error: counted as an error
+            out.failure(type(exc).__name__)
+        if status:
+            out.add(kind, (time.perf_counter() - start) * 1000, status)
+        if think > 0:
+            time.sleep(max(0.0, min(rng.uniform(0.5, 1.5) * think, until - time.monotonic())))
 
 
 def _request(
@@ -251,20 +278,82 @@ def _wait_for(url: str, seconds: float = 60) -> None:
 
 
 @dataclass
-class Run:
-    """One load run: its samples, how long it lasted and the machine's load average (1 min)
-    before and after (the machine is shared: the load average says how busy it was)."""
+class Slice:
+    """One slice of one side: its samples, how long it lasted and the machine's load average
+    (1 min) before and after (the machine is shared: the load average says how busy it was)."""
 
+    label: str
+    think: float
     results: Results
     seconds: float
     load_before: float
     load_after: float
 
 
-def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> dict[float, Run]:
-    """Seed, start gunicorn on loopback, run the users for --seconds at each think time of
-    --think (same server and data, in that order), stop; the runs by think time."""
+@dataclass
+class Side:
+    """One server under test (the baseline or this code): its label, address and users."""
+
+    label: str
+    server: subprocess.Popen[bytes]
+    users: list[User]
+
+
+def _slice(side: Side, think: float, seconds: float) -> Slice:
+    """Every user of `side` sends requests for `seconds` at this think time; the other side's
+    server stands idle meanwhile. Returns once every user's last request is answered."""
+    out, stop = Results(), threading.Event()
+    before = os.getloadavg()[0]
+    start = time.monotonic()
+    until = start + seconds
+    threads = [
+        threading.Thread(target=_user, args=(u, until, out, think, stop), daemon=True)
+        for u in side.users
+    ]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:  # Ctrl-C: let every user finish its request before the clean-up
+        stop.set()
+        for t in threads:
+            t.join(timeout=70)
+        raise
+    if side.server.poll() is not None:
+        raise SystemExit(f"the {side.label} server stopped (exit code {side.server.returncode})")
+    return Slice(side.label, think, out, time.monotonic() - start, before, os.getloadavg()[0])
+
+
+def _schedule(sides: list[Side], slices: int) -> list[Side]:
+    """The order of the slices: A B B A A B B A ... (`slices` each), so that a load that rises
+    or falls steadily over the run weighs the same on both sides (A B A B would give B the
+    later half of every pair)."""
+    order: list[Side] = []
+    for i in range(slices):
+        order += sides if i % 2 == 0 else sides[::-1]
+    return order
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=30)
+
+
+def _serve(
+    label: str, src: Path, db: str, args: argparse.Namespace, stack: contextlib.ExitStack
+) -> Side:
+    """Create and seed this side's own database, start gunicorn on loopback on the sources
+    `src`, log its users in; the server's stop, the users' clients and the database's drop are
+    put on `stack` (they run at the end, also on Ctrl-C or an error)."""
+    tmp = Path(tempfile.mkdtemp(prefix="nakip-bench-"))
+    env = _database(args.engine, args.pg_url, db, tmp, stack)
     env = {**env, "PYTHONPATH": str(src), "DJANGO_SETTINGS_MODULE": "nakip.edc.settings"}
+    print(f"{label}: seeding ({src})", flush=True)
     subprocess.run(
         [sys.executable, __file__, "--seed", "--sites", str(args.sites),
          "--subjects", str(args.subjects), "--records", str(args.records)],
@@ -279,82 +368,73 @@ def run_load(src: Path, env: dict[str, str], args: argparse.Namespace) -> dict[f
          "--log-level", "warning"],
         env=env,
     )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(base + "/login/")
-        return {think: _users(base, args, think) for think in args.think}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _users(base: str, args: argparse.Namespace, think: float) -> Run:
-    """--users users against the server for --seconds with this think time."""
-    out = Results()
+    stack.callback(_stop, server)
+    base = f"http://127.0.0.1:{port}"
+    _wait_for(base + "/login/")
     per_site = args.subjects // args.sites
-    clock: dict[str, Any] = {}
-
-    def start_clock() -> None:  # run once, when every user is ready, before any goes on
-        clock["until"] = time.monotonic() + args.seconds
-        clock["start"] = time.monotonic()
-
-    clock["ready"] = threading.Barrier(args.users + 1, action=start_clock)
-    threads = [
-        threading.Thread(
-            target=_user, args=(base, i, i % args.sites + 1, per_site, clock, out, think)
-        )
-        for i in range(args.users)
-    ]
-    for t in threads:
-        t.start()
-    clock["ready"].wait(timeout=300)
-    before = os.getloadavg()[0]
-    for t in threads:
-        t.join()
-    return Run(out, time.monotonic() - clock["start"], before, os.getloadavg()[0])
+    users = [_login(base, i, i % args.sites + 1, per_site) for i in range(args.users)]
+    for u in users:
+        stack.callback(u.web.close)
+    return Side(label, server, users)
 
 
-def _report(label: str, run: Run) -> dict[str, float]:
-    res, seconds = run.results, run.seconds
-    ms = [s.ms for s in res.samples]
-    errors = sum(1 for s in res.samples if s.status >= 400)
+def _report(label: str, parts: list[Slice]) -> dict[str, float]:
+    """Print one side's figures at one think time, its slices' samples pooled; the figures."""
+    samples = [s for part in parts for s in part.results.samples]
+    failures: dict[str, int] = {}
+    for part in parts:
+        for name, count in part.results.failures.items():
+            failures[name] = failures.get(name, 0) + count
+    seconds = sum(part.seconds for part in parts)
+    loads = [part.load_before for part in parts] + [part.load_after for part in parts]
+    ms = [s.ms for s in samples]
+    errors = sum(1 for s in samples if s.status >= 400)
     figures = {"p50": _pct(ms, 50), "p95": _pct(ms, 95), "p99": _pct(ms, 99),
-               "rps": len(ms) / seconds, "errors": errors}  # fmt: skip
-    print(f"\n{label}: {len(ms)} requests in {seconds:.0f} s ({len(ms) / seconds:.1f}/s), "
-          f"{errors} errors; p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
-          f"p99 {figures['p99']:.0f} ms; load average {run.load_before:.1f} -> "
-          f"{run.load_after:.1f} (shared machine)")  # fmt: skip
-    if res.failures:
-        print(f"  no answer (599): {res.failures}")
-    for kind in sorted({s.kind for s in res.samples}):
-        k = [s.ms for s in res.samples if s.kind == kind]
-        bad = sorted({s.status for s in res.samples if s.kind == kind and s.status >= 400})
+               "rps": len(ms) / seconds, "errors": errors,
+               "load_min": min(loads), "load_max": max(loads)}  # fmt: skip
+    print(f"\n{label}: {len(ms)} requests in {seconds:.0f} s over {len(parts)} slices "
+          f"({len(ms) / seconds:.1f}/s), {errors} errors; p50 {figures['p50']:.0f} ms, "
+          f"p95 {figures['p95']:.0f} ms, p99 {figures['p99']:.0f} ms; load average "
+          f"{min(loads):.1f}-{max(loads):.1f} (shared machine)")  # fmt: skip
+    if failures:
+        print(f"  no answer (599): {failures}")
+    for kind in sorted({s.kind for s in samples}):
+        k = [s.ms for s in samples if s.kind == kind]
+        bad = sorted({s.status for s in samples if s.kind == kind and s.status >= 400})
         print(f"  {kind:12s} n={len(k):5d}  p50 {_pct(k, 50):6.0f}  p95 {_pct(k, 95):6.0f}  "
               f"p99 {_pct(k, 99):6.0f} ms" + (f"  errors {bad}" if bad else ""))  # fmt: skip
     return figures
 
 
-def _database(engine: str, pg_url: str, tmp: Path) -> tuple[dict[str, str], Any]:
-    """Environment of a fresh benchmark database, and a function that drops it."""
+def _database(
+    engine: str, pg_url: str, db: str, tmp: Path, stack: contextlib.ExitStack
+) -> dict[str, str]:
+    """Environment of a fresh benchmark database named `db` (PostgreSQL) or in `tmp` (SQLite);
+    its drop, and the removal of `tmp`, are put on `stack`."""
     env = {**os.environ, "NAKIP_ENV": "development", "NAKIP_DEBUG": "0",
            "NAKIP_SECRET_KEY": "bench-" + "k" * 50, "NAKIP_DATA_DIR": str(tmp)}  # fmt: skip
     env.pop("NAKIP_DATABASE_URL", None)
+    stack.callback(shutil.rmtree, tmp, ignore_errors=True)
     if engine == "sqlite":
-        return env, lambda: shutil.rmtree(tmp, ignore_errors=True)
+        return env
     import psycopg
 
     admin = pg_url.rstrip("/") + "/postgres"
 
     def drop() -> None:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        shutil.rmtree(tmp, ignore_errors=True)
+            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
-    drop()
+    drop()  # a database left by an interrupted run
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    env["NAKIP_DATABASE_URL"] = f"{pg_url.rstrip('/')}/{BENCH_DB}"
-    return env, drop
+        conn.execute(f"CREATE DATABASE {db}")
+    stack.callback(drop)
+    env["NAKIP_DATABASE_URL"] = f"{pg_url.rstrip('/')}/{db}"
+    return env
+
+
+def _mode(think: float) -> str:
+    return f"think {think:g} s" if think > 0 else "closed loop"
 
 
 def main() -> None:
@@ -362,7 +442,11 @@ def main() -> None:
     p.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
     p.add_argument("--users", type=int, default=20)
-    p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--seconds", type=float, default=30, help="measured seconds per side")
+    p.add_argument(
+        "--slices", type=int, default=6,
+        help="slices each side's --seconds is cut into, interleaved with the other side's",
+    )  # fmt: skip
     p.add_argument(
         "--think", type=float, nargs="+", default=[1.0, 0.0],
         help="think times to run, in seconds (mean; each pause is 0.5-1.5 x it); 0 = closed "
@@ -384,35 +468,44 @@ def main() -> None:
     if args.seed:
         seed(args.sites, args.subjects, args.records)
         return
-    runs = [("this code", OWN_SRC)]
+    if args.slices < 1:
+        p.error("--slices must be at least 1")
+    plan = [("this code", OWN_SRC, BENCH_DB)]
     if args.baseline_src is not None:
-        runs.insert(0, ("baseline", args.baseline_src.resolve()))
+        plan.insert(0, ("baseline", args.baseline_src.resolve(), BENCH_DB + "_baseline"))
     figures: dict[tuple[str, float], dict[str, float]] = {}
-    for label, src in runs:
-        tmp = Path(tempfile.mkdtemp(prefix="nakip-bench-"))
-        env, drop = _database(args.engine, args.pg_url, tmp)
-        try:
-            by_think = run_load(src, env, args)
-        finally:
-            drop()
-        for think, run in by_think.items():
-            mode = f"think {think:g} s" if think > 0 else "closed loop"
-            figures[(label, think)] = _report(
-                f"{label} ({args.engine}, {args.users} users, {mode})", run
-            )
-    print("\n| run | requests/s | p50 | p95 | p99 | errors |\n|---|---|---|---|---|---|")
+    with contextlib.ExitStack() as stack:  # servers stopped, databases dropped, come what may
+        sides = [_serve(label, src, db, args, stack) for label, src, db in plan]
+        seconds = args.seconds / args.slices
+        for think in args.think:
+            parts: list[Slice] = []
+            for i, side in enumerate(_schedule(sides, args.slices), 1):
+                part = _slice(side, think, seconds)
+                parts.append(part)
+                print(f"{_mode(think)}, slice {i:2d}: {side.label:9s} "
+                      f"{len(part.results.samples):5d} requests in {part.seconds:4.1f} s, "
+                      f"load average {part.load_before:.1f} -> {part.load_after:.1f}",
+                      flush=True)  # fmt: skip
+            for side in sides:
+                figures[(side.label, think)] = _report(
+                    f"{side.label} ({args.engine}, {args.users} users, {_mode(think)})",
+                    [part for part in parts if part.label == side.label],
+                )
+    print("\n| run | load average | requests/s | p50 | p95 | p99 | errors |\n"
+          "|---|---|---|---|---|---|---|")  # fmt: skip
     for (label, think), f in figures.items():
-        mode = f"think {think:g} s" if think > 0 else "closed loop"
-        print(f"| {label}, {mode} | {f['rps']:.1f} | {f['p50']:,.0f} ms | {f['p95']:,.0f} ms | "
+        print(f"| {label}, {_mode(think)} | {f['load_min']:.1f}–{f['load_max']:.1f} | "
+              f"{f['rps']:.1f} | {f['p50']:,.0f} ms | {f['p95']:,.0f} ms | "
               f"{f['p99']:,.0f} ms | {f['errors']:.0f} |")  # fmt: skip
     for think in args.think:
         if ("baseline", think) in figures:
             b, t = figures[("baseline", think)], figures[("this code", think)]
             ratio = {k: b[k] / t[k] for k in ("p50", "p95", "p99")}
-            print(f"baseline / this code (think {think:g} s): "
-                  + ", ".join(f"{k} {v:.1f}x" for k, v in ratio.items()))  # fmt: skip
+            print(f"baseline / this code ({_mode(think)}, interleaved): "
+                  + ", ".join(f"{k} {v:.2f}x" for k, v in ratio.items())
+                  + f"; requests/s this code / baseline {t['rps'] / b['rps']:.2f}x")  # fmt: skip
         p95 = figures[("this code", think)]["p95"]
-        print(f"target p95 < 150 ms (think {think:g} s): "
+        print(f"target p95 < 150 ms ({_mode(think)}): "
               f"{'met' if p95 < 150 else 'NOT met'} ({p95:.0f} ms)")  # fmt: skip
 
 
