@@ -9,7 +9,7 @@ label for machines.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from nakip.edc.models import (
     SignatureFailure,
     Subject,
 )
+from nakip.edc.protocol_forms import get_protocol
 from nakip.protocol import Protocol
 
 _SKIP = {"updated_at", "history_id", "history_date", "history_user", "history_type"}
@@ -197,13 +198,17 @@ def local_time(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
-def entry_forms(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
+def entry_forms(
+    entries: Iterable[AuditEntry], record_forms: Mapping[int, str] | None = None
+) -> dict[tuple[str, int], str]:
     """The form whose protocol labels name each entry's fields, by (model, object id): the
-    record's form for a form record, the screening form for a screening record."""
+    record's form for a form record, the screening form for a screening record.
+    `record_forms` (record id -> form code) is used when the caller has already loaded them."""
     entries = list(entries)
-    ids = {e.object_id for e in entries if e.model == "formrecord"}
-    forms = {("formrecord", pk): code for pk, code in
-             FormRecord.objects.filter(pk__in=ids).values_list("pk", "form_code")}  # fmt: skip
+    if record_forms is None:
+        ids = {e.object_id for e in entries if e.model == "formrecord"}
+        record_forms = dict(FormRecord.objects.filter(pk__in=ids).values_list("pk", "form_code"))
+    forms = {("formrecord", pk): code for pk, code in record_forms.items()}
     forms |= {(e.model, e.object_id): SCREENING_FORM for e in entries
               if e.model == "screeningrecord"}  # fmt: skip
     return forms
@@ -229,8 +234,6 @@ def audit_csv(entries: Iterable[AuditEntry], protocol: Protocol | None = None) -
     text cells a spreadsheet could run as a formula are neutralised. Labels come from
     `protocol` (default: the protocol the EDC runs)."""
     if protocol is None:
-        from nakip.edc.services import get_protocol
-
         protocol = get_protocol()
     entries = list(entries)
     forms = entry_forms(entries)

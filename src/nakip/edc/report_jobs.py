@@ -26,6 +26,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from nakip.edc.models import GeneratedReport, ReportStatus
+from nakip.edc.protocol_forms import get_protocol
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,6 @@ def _generate(pk: int) -> None:
 
 def _results(report: GeneratedReport, folder: Path) -> tuple[str, str, str]:
     from nakip.edc.datasets import build_trial_data
-    from nakip.edc.services import get_protocol
     from nakip.provenance import code_version
     from nakip.report.dsmb import build_dsmb_report
     from nakip.report.final import build_final_report
@@ -155,7 +155,6 @@ def _results(report: GeneratedReport, folder: Path) -> tuple[str, str, str]:
 def _export(report: GeneratedReport, folder: Path) -> tuple[str, str, str]:
     from nakip.edc.datasets import load_snapshot
     from nakip.edc.exports import export
-    from nakip.edc.services import get_protocol
 
     snapshot = load_snapshot(get_protocol(), report.cutoff)
     stem = f"export-{report.kind}"

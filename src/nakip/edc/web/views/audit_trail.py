@@ -34,11 +34,15 @@ AUDIT_HIDDEN_ON_CREATE = frozenset({"id", "created_at", "raised_at", "signed_at"
 def audit_rows(entries: list[audit.AuditEntry]) -> list[dict[str, Any]]:
     """Audit entries for the page, newest first, with readable object names."""
     record_ids = {e.object_id for e in entries if e.model == "formrecord"}
-    labels = {}
-    for r in FormRecord.objects.filter(pk__in=record_ids):
-        where = f" @ {r.visit_code}" if r.visit_code else ""
-        labels[r.pk] = f"{r.form_code.replace('_', ' ')}{where} #{r.pk}"
-    forms = audit.entry_forms(entries)
+    labels, record_forms = {}, {}
+    loaded = FormRecord.objects.filter(pk__in=record_ids).values_list(
+        "pk", "form_code", "visit_code"
+    )
+    for pk, form_code, visit_code in loaded:
+        where = f" @ {visit_code}" if visit_code else ""
+        labels[pk] = f"{form_code.replace('_', ' ')}{where} #{pk}"
+        record_forms[pk] = form_code
+    forms = audit.entry_forms(entries, record_forms)
     rows = []
     field_names: dict[tuple[str, str], str] = {}  # one protocol look-up per form and field
     for e in reversed(entries):
