@@ -30,6 +30,7 @@ from nakip.edc.services.common import (
     refuse_if_locked,
 )
 from nakip.edc.services.queries import unresolved_queries
+from nakip.wording import count
 
 SIGNATURE_STATEMENT = (
     "I confirm that I have reviewed the data of this casebook and that they are accurate and "
@@ -115,9 +116,8 @@ def _lock_one(user: Any, subject: Subject, reason: str, cohort: str = "") -> Loc
     n = unresolved_queries(subject).count()
     if n:
         raise OpenQueriesError(
-            f"subject {subject.subject_number} has {n} unresolved quer"
-            + ("y" if n == 1 else "ies")
-            + "; close them before locking"
+            f"subject {subject.subject_number} has "
+            f"{count(n, 'unresolved query', 'unresolved queries')}; close them before locking"
         )
     reason = clean_text("reason", reason)
     lock = Lock(subject=subject, cohort=cohort, locked_by=user, reason=reason)
@@ -127,11 +127,17 @@ def _lock_one(user: Any, subject: Subject, reason: str, cohort: str = "") -> Loc
 
 
 @transaction.atomic
-def lock_subject(user: Any, subject: Subject, reason: str = "") -> Lock:
-    """Lock a subject's data (data manager); refused while queries are unresolved."""
+def lock_subject(
+    user: Any, subject: Subject, reason: str = "", precondition: Callable[[], str] | None = None
+) -> Lock:
+    """Lock a subject's data (data manager); refused while queries are unresolved.
+
+    `precondition` runs with the subject's row locked and may refuse, or return an audit note
+    added to the lock reason: the pages and the API pass completeness.require_complete."""
     require(user, "lock", subject)
     subject = locked_subject(subject)
-    return _lock_one(user, subject, reason)
+    note = precondition() if precondition is not None else ""
+    return _lock_one(user, subject, "; ".join(filter(None, [reason, note])))
 
 
 @transaction.atomic

@@ -61,9 +61,13 @@ class LockView(EDCAPIView):
     def post(self, request: Request, subject_number: str) -> Response:
         subject = visible_subject(request.user, subject_number)
         data = valid_input(s.LockIn, request)
-        note = completeness.require_complete(request.user, subject, "lock", data["override_reason"])
         services.lock_subject(
-            request.user, subject, "; ".join(filter(None, [data["reason"], note]))
+            request.user,
+            subject,
+            data["reason"],
+            precondition=lambda: completeness.require_complete(
+                request.user, subject, "lock", data["override_reason"]
+            ),
         )
         return Response(s.SubjectOut(visible_subject(request.user, subject_number)).data)
 

@@ -211,8 +211,10 @@ def subject_lock(request: HttpRequest, number: str) -> HttpResponse:
     override = request.POST.get("override_reason", "")
 
     def lock(s: Subject) -> object:
-        note = completeness.require_complete(request.user, s, "lock", override)
-        return services.lock_subject(request.user, s, "; ".join(filter(None, [reason, note])))
+        def check() -> str:
+            return completeness.require_complete(request.user, s, "lock", override)
+
+        return services.lock_subject(request.user, s, reason, precondition=check)
 
     return _casebook_action(request, number, lock, "Subject {number} locked.")
 
