@@ -23,7 +23,7 @@ from nakip.clinical.deviations import (
     VisitWindow,
     subject_deviations,
 )
-from nakip.edc.datasets.snapshot import record_date
+from nakip.edc.datasets.snapshot import date_part, record_date
 from nakip.edc.deviations import CATEGORIES, recorded_entries
 from nakip.edc.subject_overview import SubjectOverview
 from nakip.protocol import Protocol
@@ -73,15 +73,6 @@ class Listing:
 def _words(code: Any) -> Any:
     """A protocol choice code as words ("not_recovered" -> "not recovered")."""
     return code.replace("_", " ") if isinstance(code, str) else code
-
-
-def _iso_date(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def _base(o: SubjectOverview, cohorts: dict[str, str]) -> dict[str, Any]:
@@ -169,8 +160,8 @@ def _ae_rows(
                 "record": r.pk,
                 "term": reported_term(v.get("term", ""), v.get("term_other")),
                 "ctcae_grade": v.get("ctcae_grade"),
-                "onset_date": _iso_date(v.get("onset_date")),
-                "resolution_date": _iso_date(v.get("resolution_date")),
+                "onset_date": date_part(v.get("onset_date")),
+                "resolution_date": date_part(v.get("resolution_date")),
                 "serious": v.get("serious"),
                 "attribution_talazoparib": _words(v.get("attribution_talazoparib")),
                 "attribution_nk": _words(v.get("attribution_nk")),

@@ -61,7 +61,8 @@ class EDCSnapshot:
         return self.missed.get(subject.pk, {})
 
 
-def _date_part(value: Any) -> date | None:
+def date_part(value: Any) -> date | None:
+    """The date of a stored ISO date or date-time text; None when absent or not a date."""
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
@@ -83,7 +84,7 @@ def record_date(protocol: Protocol, record: FormRecord) -> date | None:
     """The clinical date of a record: its form's first date field (None if blank or unknown);
     the date a visit's window is judged by and the data cut-off applies to."""
     fields = record_date_fields(protocol, record.form_code, record.form_version)
-    return _date_part(record.values.get(fields[0])) if fields else None
+    return date_part(record.values.get(fields[0])) if fields else None
 
 
 def cut_record(record: FormRecord, fields: Sequence[str], cutoff: date) -> FormRecord | None:
@@ -91,10 +92,10 @@ def cut_record(record: FormRecord, fields: Sequence[str], cutoff: date) -> FormR
     otherwise a copy with later dates blanked (the stored record is never changed)."""
     if not fields:
         return record
-    first = _date_part(record.values.get(fields[0]))
+    first = date_part(record.values.get(fields[0]))
     if first is not None and first > cutoff:
         return None
-    later = [f for f in fields[1:] if (d := _date_part(record.values.get(f))) and d > cutoff]
+    later = [f for f in fields[1:] if (d := date_part(record.values.get(f))) and d > cutoff]
     if not later:
         return record
     cut = copy.copy(record)
